@@ -1,0 +1,23 @@
+/**
+ * The seam between command implementations and the process. Commands write through `Output` and return an
+ * exit code; only `src/cli.ts` touches `process`, `console` and exit codes.
+ */
+export interface Output {
+  /** Artefacts and JSON documents: stdout. */
+  out(text: string): void;
+  /** Progress, logs and diagnostics meant for people: stderr. */
+  err(text: string): void;
+  /** Whether stdout is a terminal (live views only then). */
+  readonly isTTY: boolean;
+  /** Columns of the terminal, when known. */
+  readonly columns?: number;
+}
+
+/** Exit codes of design.md §3. */
+export const ExitCode = {
+  ok: 0,
+  invalid: 1,
+  usage: 2,
+  condor: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
