@@ -1,0 +1,142 @@
+/**
+ * Positions of a YAML document, from the `yaml` package's parseDocument + LineCounter: YAML problems as
+ * diagnostics, JSON pointer → line:column, and line:column → JSON pointer.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Diagnostic } from '../model/diagnostic.js';
+
+export interface YamlSourceMap {
+  diagnostics: Diagnostic[];
+  locate(pointer: string, mode: 'value' | 'key'): { line: number; column: number };
+  pointerAt(line: number, column: number): string;
+  /** The document's value as the `yaml` package reads it (used when js-yaml refused it). */
+  value(): unknown;
+}
+
+/** `/a/b~1c` → ['a', 'b/c']; '' → []. */
+export function splitPointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function joinPointer(segments: readonly (string | number)[]): string {
+  return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function isEmptyScalar(node: unknown): boolean {
+  return isScalar(node) && node.value === null && (node.source === '' || node.source === undefined);
+}
+
+export function yamlSourceMap(text: string, file: string): YamlSourceMap {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const pos = (offset: number) => {
+    const p = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line: p.line, column: p.col };
+  };
+
+  function pointerAtOffset(offset: number): string {
+    const path: (string | number)[] = [];
+    let node: unknown = doc.contents;
+    for (;;) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => {
+          const k = p.key as Node | null;
+          const v = p.value as Node | null;
+          const start = k?.range?.[0] ?? v?.range?.[0] ?? -1;
+          const end = v?.range?.[2] ?? k?.range?.[2] ?? -1;
+          return start <= offset && offset < Math.max(end, start + 1);
+        });
+        const k = keyText(pair?.key);
+        if (!pair || k === undefined) break;
+        path.push(k);
+        const keyRange = (pair.key as Node | null)?.range;
+        if (keyRange && offset < keyRange[2]) break;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const i = node.items.findIndex((item) => {
+          const r = (item as Node | null)?.range;
+          return r != null && r[0] <= offset && offset < Math.max(r[2], r[0] + 1);
+        });
+        if (i < 0) break;
+        path.push(i);
+        node = node.items[i];
+      } else break;
+    }
+    return joinPointer(path);
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  for (const [severity, list] of [
+    ['error', doc.errors],
+    ['warning', doc.warnings],
+  ] as const) {
+    for (const e of list) {
+      const p = pos(e.pos[0]);
+      diagnostics.push({
+        severity,
+        code: `yaml.${e.code.toLowerCase().replace(/_/g, '-')}`,
+        message: e.message.split('\n')[0] ?? e.message,
+        file,
+        line: p.line,
+        column: p.column,
+        pointer: pointerAtOffset(e.pos[0]),
+      });
+    }
+  }
+
+  function locate(pointer: string, mode: 'value' | 'key') {
+    let node: unknown = doc.contents;
+    let key: Node | null = null;
+    let reached = true;
+    for (const seg of splitPointer(pointer)) {
+      if (isAlias(node)) node = node.resolve(doc);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === seg);
+        if (!pair) {
+          reached = false;
+          break;
+        }
+        key = pair.key as Node | null;
+        node = pair.value;
+      } else if (isSeq(node) && /^(0|[1-9][0-9]*)$/.test(seg) && Number(seg) < node.items.length) {
+        key = null;
+        node = node.items[Number(seg)];
+      } else {
+        reached = false;
+        break;
+      }
+    }
+    // The key names the node: for `key` mode, for an empty value, and for the nearest existing ancestor.
+    const preferKey = mode === 'key' || !reached || node === null || isEmptyScalar(node);
+    if (preferKey && key?.range) return pos(key.range[0]);
+    const range = (node as Node | null)?.range;
+    if (range) return pos(range[0]);
+    if (key?.range) return pos(key.range[0]);
+    return { line: 1, column: 1 };
+  }
+
+  return {
+    diagnostics,
+    locate,
+    pointerAt(line, column) {
+      const start = lineCounter.lineStarts[line - 1] ?? text.length;
+      return pointerAtOffset(start + column - 1);
+    },
+    value() {
+      try {
+        return doc.toJS({ maxAliasCount: 100 }) ?? null;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

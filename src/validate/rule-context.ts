@@ -1,0 +1,67 @@
+/** What the semantic rules see: the raw document (shape not guaranteed), its steps, the environment. */
+import type { SiteCatalog } from '../model/workflow.js';
+import { joinPointer } from '../parse/yaml-source-map.js';
+import type { Reporter } from './reporter.js';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The pure stage's window on the file system and the site catalog. */
+export interface ValidateEnv {
+  /** Absolute folder of the workflow file: relative paths are resolved against it. */
+  dir: string;
+  fileExists(absPath: string): boolean;
+  /** The site catalog, when one was found. Without one the only site is "local" (the local pool). */
+  sites?: SiteCatalog;
+}
+
+export interface StepView {
+  pointer: string;
+  value: Obj;
+}
+
+export interface RuleContext {
+  root: Obj;
+  vm?: Obj;
+  steps: StepView[];
+  /** compute was written as a list. */
+  listForm: boolean;
+  env: ValidateEnv;
+  report: Reporter;
+}
+
+export interface Rule {
+  code: string;
+  /** One line for docs/dsl.md and the tests. */
+  summary: string;
+  check(ctx: RuleContext): void;
+}
+
+export function buildContext(value: unknown, env: ValidateEnv, report: Reporter): RuleContext {
+  const root = isObj(value) ? value : {};
+  const vm = isObj(root.vm) ? root.vm : undefined;
+  const compute = root.compute;
+  const listForm = Array.isArray(compute);
+  const steps: StepView[] = [];
+  if (Array.isArray(compute)) {
+    compute.forEach((s, i) => {
+      if (isObj(s)) steps.push({ pointer: joinPointer(['compute', i]), value: s });
+    });
+  } else if (isObj(compute)) {
+    steps.push({ pointer: '/compute', value: compute });
+  }
+  return { root, vm, steps, listForm, env, report };
+}
+
+/** A string-valued list, each item with its pointer (non-strings skipped: the schema reports them). */
+export function stringItems(list: unknown, pointer: string): { pointer: string; value: string }[] {
+  if (!Array.isArray(list)) return [];
+  const out: { pointer: string; value: string }[] = [];
+  list.forEach((v, i) => {
+    if (typeof v === 'string') out.push({ pointer: `${pointer}/${i}`, value: v });
+  });
+  return out;
+}

@@ -1,0 +1,273 @@
+/**
+ * The rules of design.md §1 beyond the schema, one entry each: its code, what it demands, its check.
+ * Checks read the raw document and skip values of the wrong type (the schema reports those).
+ * Tests: test/validate/rules.test.ts (one case per rule) and fixtures/invalid/.
+ */
+import { posix, resolve } from 'node:path';
+import { checkCycles } from './cycles.js';
+import { isObj, type Rule, type RuleContext, stringItems } from './rule-context.js';
+import { parseMemoryMiB } from './units.js';
+
+const DEFAULT_MEMORY_MIB = 512;
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+function escapes(p: string): boolean {
+  const n = posix.normalize(p);
+  return n === '..' || n.startsWith('../');
+}
+
+/** Files on the submit host that the workflow names: relative executables, inputs, a local image. */
+function localFiles(ctx: RuleContext): { pointer: string; path: string; what: string }[] {
+  const out: { pointer: string; path: string; what: string }[] = [];
+  const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
+  if (image && typeof image.path === 'string' && image.path !== '' && image.location === 'local')
+    out.push({ pointer: '/vm/image/path', path: image.path, what: 'image' });
+  for (const step of ctx.steps) {
+    const exe = step.value.executable;
+    if (typeof exe === 'string' && exe !== '' && !posix.isAbsolute(exe))
+      out.push({ pointer: `${step.pointer}/executable`, path: exe, what: 'executable' });
+    for (const input of stringItems(step.value.inputs, `${step.pointer}/inputs`))
+      if (input.value !== '') out.push({ pointer: input.pointer, path: input.value, what: 'input' });
+  }
+  return out;
+}
+
+function stepName(ctx: RuleContext, i: number): string | undefined {
+  const n = ctx.steps[i]?.value.name;
+  return typeof n === 'string' ? n : undefined;
+}
+
+export const rules: Rule[] = [
+  {
+    code: 'rule.compute-cpus',
+    summary: 'a compute step needs at most vm.count × vm.cpus cores',
+    check(ctx) {
+      const count = num(ctx.vm?.count);
+      const cpus = num(ctx.vm?.cpus);
+      if (count === undefined || cpus === undefined || count < 1 || cpus < 1) return;
+      for (const step of ctx.steps) {
+        const want = num(step.value.cpus);
+        if (want !== undefined && want > count * cpus)
+          ctx.report.error(
+            `${step.pointer}/cpus`,
+            'rule.compute-cpus',
+            `compute step needs ${want} cores but the VMs have ${count * cpus} (vm.count ${count} × vm.cpus ${cpus})`,
+          );
+      }
+    },
+  },
+  {
+    code: 'rule.compute-memory',
+    summary: 'a compute step needs at most vm.memory per VM',
+    check(ctx) {
+      const vmMiB = parseMemoryMiB(ctx.vm?.memory);
+      if (vmMiB === undefined) return;
+      for (const step of ctx.steps) {
+        const want = parseMemoryMiB(step.value.memory);
+        if (want !== undefined && want > vmMiB)
+          ctx.report.error(
+            `${step.pointer}/memory`,
+            'rule.compute-memory',
+            `compute step needs ${want} MiB per VM but each VM has ${vmMiB} MiB (vm.memory)`,
+          );
+      }
+    },
+  },
+  {
+    code: 'rule.step-name-required',
+    summary: 'in the list form every compute step has a name',
+    check(ctx) {
+      if (!ctx.listForm) return;
+      for (const step of ctx.steps)
+        if (step.value.name === undefined)
+          ctx.report.error(
+            `${step.pointer}/name`,
+            'rule.step-name-required',
+            'a compute step in a list needs a name',
+            { pointer: step.pointer },
+          );
+    },
+  },
+  {
+    code: 'rule.duplicate-step',
+    summary: 'step names are unique',
+    check(ctx) {
+      const first = new Map<string, number>();
+      ctx.steps.forEach((step, i) => {
+        const name = stepName(ctx, i);
+        if (name === undefined) return;
+        const j = first.get(name);
+        if (j === undefined) first.set(name, i);
+        else
+          ctx.report.error(
+            `${step.pointer}/name`,
+            'rule.duplicate-step',
+            `step name "${name}" is already used by compute[${j}]`,
+          );
+      });
+    },
+  },
+  {
+    code: 'rule.after-single-step',
+    summary: '`after` is only allowed in the list form of compute',
+    check(ctx) {
+      if (ctx.listForm) return;
+      for (const step of ctx.steps)
+        if (step.value.after !== undefined)
+          ctx.report.error(
+            `${step.pointer}/after`,
+            'rule.after-single-step',
+            '`after` needs the list form of compute (a single step has nothing to wait for)',
+            { mode: 'key' },
+          );
+    },
+  },
+  {
+    code: 'rule.unknown-after',
+    summary: '`after` names existing steps',
+    check(ctx) {
+      if (!ctx.listForm) return;
+      const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
+      for (const step of ctx.steps)
+        for (const a of stringItems(step.value.after, `${step.pointer}/after`))
+          if (!names.has(a.value))
+            ctx.report.error(
+              a.pointer,
+              'rule.unknown-after',
+              `\`after\` names "${a.value}", which is no step`,
+            );
+    },
+  },
+  {
+    code: 'rule.cycle',
+    summary: 'the `after` lists form no cycle',
+    check: checkCycles,
+  },
+  {
+    code: 'rule.path-escapes',
+    summary: "relative paths stay inside the workflow's folder (no '..' out of it)",
+    check(ctx) {
+      for (const f of localFiles(ctx))
+        if (!posix.isAbsolute(f.path) && escapes(f.path))
+          ctx.report.error(
+            f.pointer,
+            'rule.path-escapes',
+            `${f.what} path "${f.path}" leaves the workflow's folder`,
+          );
+    },
+  },
+  {
+    code: 'rule.file-missing',
+    summary: 'local files (relative executable, inputs, local image) exist at compile time',
+    check(ctx) {
+      for (const f of localFiles(ctx)) {
+        const abs = posix.isAbsolute(f.path)
+          ? f.path
+          : escapes(f.path)
+            ? undefined
+            : resolve(ctx.env.dir, f.path);
+        if (abs !== undefined && !ctx.env.fileExists(abs))
+          ctx.report.error(
+            f.pointer,
+            'rule.file-missing',
+            `${f.what} "${f.path}" does not exist (looked for ${abs})`,
+          );
+      }
+    },
+  },
+  {
+    code: 'rule.output-path',
+    summary: "outputs are relative plain paths: no leading '/', no '.' or '..' segments, no empty segments",
+    check(ctx) {
+      for (const step of ctx.steps)
+        for (const o of stringItems(step.value.outputs, `${step.pointer}/outputs`)) {
+          if (o.value === '') continue;
+          const segs = o.value.split('/');
+          if (posix.isAbsolute(o.value) || segs.some((s) => s === '' || s === '.' || s === '..'))
+            ctx.report.error(
+              o.pointer,
+              'rule.output-path',
+              `output "${o.value}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
+            );
+        }
+    },
+  },
+  {
+    code: 'rule.cluster-image-absolute',
+    summary: '`location: cluster` needs an absolute image path',
+    check(ctx) {
+      const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
+      if (image?.location === 'cluster' && typeof image.path === 'string' && image.path !== '')
+        if (!posix.isAbsolute(image.path))
+          ctx.report.error(
+            '/vm/image/path',
+            'rule.cluster-image-absolute',
+            `image path "${image.path}" must be absolute with location cluster (a path on the cluster's shared file system)`,
+          );
+    },
+  },
+  {
+    code: 'rule.differential-format',
+    summary: '`differential: true` needs `format: qcow2`',
+    check(ctx) {
+      const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
+      if (image?.differential === true && image.format === 'raw')
+        ctx.report.error(
+          '/vm/image/differential',
+          'rule.differential-format',
+          'differential needs format qcow2 (copy-on-write overlays need a qcow2 base); the image is raw',
+        );
+    },
+  },
+  {
+    code: 'rule.unknown-site',
+    summary: '`site` names a site of the catalog ("local" when there is no catalog)',
+    check(ctx) {
+      const site = ctx.root.site;
+      if (typeof site !== 'string') return;
+      const catalog = ctx.env.sites;
+      if (catalog) {
+        if (!catalog.sites.some((s) => s.name === site))
+          ctx.report.error(
+            '/site',
+            'rule.unknown-site',
+            `site "${site}" is not in the site catalog ${catalog.source.file} (sites: ${catalog.sites.map((s) => s.name).join(', ')})`,
+          );
+      } else if (site !== 'local') {
+        ctx.report.error(
+          '/site',
+          'rule.unknown-site',
+          `site "${site}" is unknown: no site catalog was found (--sites, VMDAG_SITES, ./sites.yaml), so the only site is "local"`,
+        );
+      }
+    },
+  },
+  {
+    code: 'unsafe.path-char',
+    summary:
+      "file paths contain no ',' (HTCondor's file lists are comma-separated) and no leading/trailing spaces",
+    check(ctx) {
+      const paths: { pointer: string; value: string }[] = [];
+      const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
+      if (typeof image?.path === 'string') paths.push({ pointer: '/vm/image/path', value: image.path });
+      for (const step of ctx.steps) {
+        if (typeof step.value.executable === 'string')
+          paths.push({ pointer: `${step.pointer}/executable`, value: step.value.executable });
+        paths.push(...stringItems(step.value.inputs, `${step.pointer}/inputs`));
+        paths.push(...stringItems(step.value.outputs, `${step.pointer}/outputs`));
+      }
+      for (const p of paths)
+        if (p.value.includes(',') || p.value !== p.value.trim())
+          ctx.report.error(
+            p.pointer,
+            'unsafe.path-char',
+            `path "${p.value}" cannot be written into a submit file: no ',' and no leading or trailing spaces`,
+          );
+    },
+  },
+];
+
+export { DEFAULT_MEMORY_MIB };
