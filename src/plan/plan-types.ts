@@ -1,0 +1,138 @@
+/**
+ * The resolved model of one workflow: everything render needs, nothing it must compute. Produced by the pure
+ * `planWorkflow`; serialised (paths made relative to the workflow's folder where they lie inside it) into
+ * the run directory's `plan.json`.
+ */
+import type { Hypervisor, ImageFormat, ImageLocation, MpiKind } from '../model/workflow.js';
+
+/** Where the DAG runs: for now always the local pool; sites work fills `pool` and `schedd`. */
+export interface PlannedSite {
+  name: string;
+  /** Central manager host[:port]; absent for the local pool. */
+  pool?: string;
+  schedd?: string;
+}
+
+export interface PlannedImage {
+  /** As written in the workflow. */
+  path: string;
+  /** Absolute path of the base image (on the submit host when transferred, else on the cluster). */
+  absPath: string;
+  location: ImageLocation;
+  format: ImageFormat;
+  /** Each VM boots from its own copy-on-write overlay made by the site kit; the base is opened read-only. */
+  differential: boolean;
+  /** The image travels with the VM job (HTCondor file transfer); else it is already on the cluster. */
+  transferred: boolean;
+  /** What `vm_disk` names: the bare file name when transferred, else the absolute path. */
+  diskFile: string;
+  /** `vm_disk` device: `vda` for kvm, `xvda` for xen. */
+  device: string;
+  /** `r` when differential (the base is never written), `w` otherwise. */
+  access: 'r' | 'w';
+  sha256?: string;
+}
+
+export interface PlannedVm {
+  index: number;
+  cpus: number;
+  memoryMiB: number;
+}
+
+export interface PlannedVms {
+  hypervisor: Hypervisor;
+  count: number;
+  cpus: number;
+  memoryMiB: number;
+  leaseSeconds?: number;
+  image: PlannedImage;
+  /** One entry per VM (all alike: one VM-universe cluster with `queue <count>`). */
+  vms: PlannedVm[];
+  /** KiB for `request_disk`: the image when transferred, plus room for an overlay. */
+  requestDiskKiB: number;
+  /** Seconds the gate waits for every guest to join before failing the DAG. */
+  gateTimeoutSeconds: number;
+  /** Seconds a held VM job may stay held before it is removed. */
+  holdRemoveSeconds: number;
+  /** Seconds the FINAL node waits for every VM job to leave the queue. */
+  stopTimeoutSeconds: number;
+}
+
+export interface PlannedFile {
+  /** As written in the workflow. */
+  path: string;
+  /** Absolute path on the submit host. */
+  absPath: string;
+  /** File name in the job's sandbox. */
+  name: string;
+}
+
+export interface PlannedExecutable {
+  /** As written in the workflow. */
+  path: string;
+  /** Relative executables are transferred from the submit host; absolute ones live inside the image. */
+  transferred: boolean;
+  /** Absolute source on the submit host, when transferred. */
+  absPath?: string;
+  /** How the launcher names it on the execute node: `./name` when transferred, else the absolute path. */
+  command: string;
+}
+
+export interface PlannedStep {
+  name: string;
+  /** DAG node name (the step name). */
+  node: string;
+  submitFile: string;
+  after: string[];
+  mpi: MpiKind;
+  /** Total MPI ranks (= the step's cpus). */
+  ranks: number;
+  /** Nodes of the parallel job (`machine_count`): VMs used, or slots without a `vm` section. */
+  machineCount: number;
+  /** Ranks placed on each node (the last node may get fewer); also `request_cpus`. */
+  ranksPerNode: number;
+  requestCpus: number;
+  requestMemoryMiB: number;
+  executable: PlannedExecutable;
+  arguments: string[];
+  inputs: PlannedFile[];
+  /** Sandbox file names brought back into the run directory's `outputs/` (from node 0). */
+  outputs: string[];
+  retries: number;
+  walltimeSeconds?: number;
+  /** Seconds a held compute job may stay held before it is removed (so the DAG does not stall). */
+  holdRemoveSeconds: number;
+}
+
+export interface DagNode {
+  name: string;
+  kind: 'service' | 'gate' | 'compute' | 'final';
+  submitFile: string;
+}
+
+export interface DagEdge {
+  parent: string;
+  child: string;
+}
+
+export interface PlannedDag {
+  file: string;
+  configFile: string;
+  statusFile: string;
+  jobstateLog: string;
+  nodes: DagNode[];
+  edges: DagEdge[];
+}
+
+export interface Plan {
+  version: 1;
+  name: string;
+  description?: string;
+  source: { file: string; dir: string };
+  site: PlannedSite;
+  /** `vm`: steps run on VMs booted for this DAG; `native`: on the pool's own slots. */
+  mode: 'vm' | 'native';
+  vm?: PlannedVms;
+  steps: PlannedStep[];
+  dag: PlannedDag;
+}

@@ -1,0 +1,196 @@
+/**
+ * Quoting for HTCondor submit files and DAG files. Each helper either returns text that HTCondor reads back as
+ * exactly the given value, or throws `UnsafeValueError` (turned into a diagnostic by compile): a value that
+ * cannot be written safely is never written.
+ */
+
+export class UnsafeValueError extends Error {
+  constructor(
+    message: string,
+    readonly value: string,
+  ) {
+    super(message);
+    this.name = 'UnsafeValueError';
+  }
+}
+
+// Control characters (newline, carriage return, NUL, tab, DEL, …) end or corrupt a submit/DAG line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function show(value: string): string {
+  return JSON.stringify(value);
+}
+
+function refuseControl(value: string, what: string): void {
+  if (CONTROL.test(value)) {
+    throw new UnsafeValueError(
+      `${what} ${show(value)} contains a control character (newline, tab, …) that cannot be written`,
+      value,
+    );
+  }
+}
+
+/** `$` starts a submit macro (`$(X)`, `$$(X)`, `$ENV(X)`): write a literal one as `$(DOLLAR)`. */
+export function escapeDollar(value: string): string {
+  return value.includes('$') ? value.replaceAll('$', '$(DOLLAR)') : value;
+}
+
+/**
+ * A plain submit value (right of `key =`): one line, no leading/trailing blanks (condor_submit trims them),
+ * `$` made literal.
+ */
+export function submitValue(value: string, what = 'value'): string {
+  refuseControl(value, what);
+  if (value !== value.trim() || value === '') {
+    throw new UnsafeValueError(`${what} ${show(value)} is empty or starts/ends with a blank`, value);
+  }
+  return escapeDollar(value);
+}
+
+/**
+ * `arguments` in the new syntax: the whole list in double quotes; each argument holding a blank or a single
+ * quote is put in single quotes; `'` is written `''` and `"` is written `""`.
+ */
+export function submitArguments(args: readonly string[]): string {
+  const parts = args.map((a) => {
+    refuseControl(a, 'argument');
+    let s = a.replaceAll('"', '""');
+    if (s === '' || /[ ']/.test(s)) s = `'${s.replaceAll("'", "''")}'`;
+    return escapeDollar(s);
+  });
+  return `"${parts.join(' ')}"`;
+}
+
+/** A ClassAd string literal (`"…"` with `\` and `"` escaped), not yet made safe for a submit file. */
+export function classAdStringLiteral(value: string): string {
+  refuseControl(value, 'string');
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** A ClassAd string literal as the value of a `+Attr =`/`My.Attr =` line in a submit file. */
+export function submitClassAdString(value: string): string {
+  return escapeDollar(classAdStringLiteral(value));
+}
+
+/**
+ * A comma-separated file list (`transfer_input_files`, `transfer_output_files`): HTCondor splits on commas
+ * and blanks, so a name holding either cannot be listed.
+ */
+export function submitFileList(files: readonly string[]): string {
+  for (const f of files) {
+    refuseControl(f, 'file name');
+    if (f === '' || /[,\s]/.test(f)) {
+      throw new UnsafeValueError(
+        `file name ${show(f)} is empty or holds a comma or blank, which HTCondor's file lists cannot carry`,
+        f,
+      );
+    }
+    if (/[=;"]/.test(f)) {
+      throw new UnsafeValueError(`file name ${show(f)} holds '=', ';' or '"' (reserved in submit lists)`, f);
+    }
+  }
+  return escapeDollar(files.join(','));
+}
+
+/** DAG keywords a node name must not equal (case-insensitive; the DAG language ignores case). */
+const DAG_KEYWORDS = new Set(
+  [
+    'JOB',
+    'NODE',
+    'SUBMIT-DESCRIPTION',
+    'PARENT',
+    'CHILD',
+    'WEAK',
+    'SUBDAG',
+    'EXTERNAL',
+    'SPLICE',
+    'CONNECT',
+    'PIN_IN',
+    'PIN_OUT',
+    'INCLUDE',
+    'SCRIPT',
+    'PRE',
+    'POST',
+    'HOLD',
+    'DEFER',
+    'DEBUG',
+    'PRE_SKIP',
+    'RETRY',
+    'UNLESS-EXIT',
+    'ABORT-DAG-ON',
+    'RETURN',
+    'TOLERANCE',
+    'VARS',
+    'PRIORITY',
+    'CATEGORY',
+    'MAXJOBS',
+    'DONE',
+    'NOOP',
+    'DIR',
+    'FINAL',
+    'PROVISIONER',
+    'SERVICE',
+    'CONFIG',
+    'SET_JOB_ATTR',
+    'ENV',
+    'DOT',
+    'NODE_STATUS_FILE',
+    'JOBSTATE_LOG',
+    'SAVE_POINT_FILE',
+    'REJECT',
+    'ALL_NODES',
+    'DATA',
+  ].map((k) => k.toLowerCase()),
+);
+
+/** A DAG node name: letters, digits, `_`, `-`, `.`; no `+` (splice separator); not a keyword. */
+export function dagNodeName(name: string): string {
+  refuseControl(name, 'node name');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new UnsafeValueError(`node name ${show(name)} may hold only letters, digits, '_', '-', '.'`, name);
+  }
+  if (DAG_KEYWORDS.has(name.toLowerCase())) {
+    throw new UnsafeValueError(`node name ${show(name)} is a DAG keyword`, name);
+  }
+  return name;
+}
+
+/** A file name inside a DAG file (`JOB n FILE`, `CONFIG FILE`): one word, no macros. */
+export function dagFileName(name: string): string {
+  refuseControl(name, 'file name');
+  if (name === '' || /[\s"$]/.test(name)) {
+    throw new UnsafeValueError(`file name ${show(name)} cannot be written in a DAG file`, name);
+  }
+  return name;
+}
+
+/** One `vm_disk` entry `file:device:access:format`; the file may hold no `:` or `,` (the entry's separators). */
+export function submitVmDisk(file: string, device: string, access: 'r' | 'w', format: string): string {
+  refuseControl(file, 'disk image path');
+  if (file === '' || /[:,\s]/.test(file)) {
+    throw new UnsafeValueError(
+      `disk image path ${show(file)} holds ':', ',' or a blank, which vm_disk cannot carry`,
+      file,
+    );
+  }
+  return escapeDollar(`${file}:${device}:${access}:${format}`);
+}
+
+/**
+ * `transfer_output_remaps`: `"from=to;from2=to2"`. `from` and `to` are checked as file-list entries; `node`
+ * (if given) is a submit macro such as `$(Node)` spliced verbatim into each target where `{node}` stands.
+ */
+export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: string }>): string {
+  submitFileList(entries.flatMap((e) => [e.from, e.to.replaceAll('{node}', '0')]));
+  const parts = entries.map(
+    (e) => `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`,
+  );
+  return `"${parts.join(';')}"`;
+}
+
+/** Text inside a `#` comment: one line. */
+export function commentText(value: string): string {
+  refuseControl(value, 'text');
+  return value;
+}
