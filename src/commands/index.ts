@@ -1,4 +1,5 @@
 import type { CommandSpec } from './spec.js';
+import { validateCommand } from './validate.js';
 
 /** Every sub-command of vmdag, in the order `--help` lists them. */
-export const commands: CommandSpec[] = [];
+export const commands: CommandSpec[] = [validateCommand];

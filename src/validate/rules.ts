@@ -173,7 +173,9 @@ export const rules: Rule[] = [
           ctx.report.error(
             f.pointer,
             'rule.file-missing',
-            `${f.what} "${f.path}" does not exist (looked for ${abs})`,
+            posix.isAbsolute(f.path)
+              ? `${f.what} "${f.path}" does not exist`
+              : `${f.what} "${f.path}" does not exist in the workflow's folder`,
           );
       }
     },
