@@ -1,5 +1,6 @@
+import { labCommand } from './lab.js';
 import type { CommandSpec } from './spec.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command of vmdag, in the order `--help` lists them. */
-export const commands: CommandSpec[] = [validateCommand];
+export const commands: CommandSpec[] = [validateCommand, labCommand];

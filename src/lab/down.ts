@@ -1,0 +1,66 @@
+/**
+ * `lab down`: stop the daemons the lab started (by pid), then whatever still lives in the lab's namespace
+ * (their children: shadows, starters, jobs, lab-exec commands), release every mount, remove the namespace.
+ * Safe to run again, and after a crash (it also sweeps mounts left under any cached build).
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { releaseMounts } from './mounts.js';
+import { deleteNetwork, netnsPids } from './netns.js';
+import { type LabOptions, resolveLabSettings } from './options.js';
+import { pidInRoot, readLabState, removeLabState } from './state.js';
+import type { Log } from './sys.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
+  const s = resolveLabSettings(opts);
+  const state = readLabState(s.dir);
+  let acted = false;
+  if (state) {
+    const alive = state.daemons.filter((d) => pidInRoot(d.pid, state.root));
+    for (const d of [...alive].reverse()) signal(d.pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && alive.some((d) => pidInRoot(d.pid, state.root))) await sleep(200);
+    for (const d of alive) {
+      if (pidInRoot(d.pid, state.root)) signal(d.pid, 'SIGKILL');
+      log(`lab: stopped ${d.name} (pid ${d.pid})`);
+    }
+    acted ||= alive.length > 0;
+  }
+  for (let i = 0; i < 10; i++) {
+    const left = await netnsPids(s);
+    if (left.length === 0) break;
+    for (const pid of left) signal(pid, 'SIGKILL');
+    acted = true;
+    await sleep(200);
+  }
+  const roots = new Set<string>();
+  if (state) roots.add(state.root);
+  if (existsSync(s.buildsDir)) {
+    for (const n of readdirSync(s.buildsDir)) roots.add(path.join(s.buildsDir, n, 'root'));
+  }
+  for (const r of roots) {
+    const n = await releaseMounts(r);
+    if (n > 0) {
+      log(`lab: released ${n} mounts under ${r}`);
+      acted = true;
+    }
+  }
+  if (await deleteNetwork(s)) {
+    log(`lab: removed network namespace ${s.netns}`);
+    acted = true;
+  }
+  removeLabState(s.dir);
+  rmSync(path.join(s.currentDir, 'condor_master.pid'), { force: true });
+  if (!acted) log('lab: not running');
+  return acted;
+}

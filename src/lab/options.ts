@@ -1,0 +1,77 @@
+/**
+ * The lab's settings, resolved once: flag > `VMDAG_LAB_*` env > default. Nothing here touches the system.
+ */
+import path from 'node:path';
+
+export type HtcondorVariant = '23' | '25';
+
+export interface LabOptions {
+  /** `--htcondor 23|25`; env VMDAG_LAB_HTCONDOR; default 23 (Debian 13 trixie, HTCondor 23.9). */
+  htcondor?: string;
+  /** Cache and state folder; env VMDAG_LAB_DIR; default /var/lib/vmdag/lab. */
+  dir?: string;
+  /** Debian mirror; env VMDAG_LAB_MIRROR; default http://deb.debian.org/debian. */
+  mirror?: string;
+}
+
+export interface LabSettings {
+  variant: HtcondorVariant;
+  /** Debian suite the lab's root file system comes from. */
+  suite: string;
+  mirror: string;
+  /** Top folder: builds/, current/. */
+  dir: string;
+  /** Cached root file systems, one folder per recipe hash. */
+  buildsDir: string;
+  /** What the running lab needs: state.json, bin/lab-exec, logs. Stable path: others use its wrapper. */
+  currentDir: string;
+  stateFile: string;
+  wrapper: string;
+  /** Network namespace, bridge and its address: the pool and (later) VM guests live there. */
+  netns: string;
+  bridge: string;
+  address: string;
+  prefixLength: number;
+  /** The name HTCondor uses for this machine inside the lab (NETWORK_HOSTNAME). */
+  hostname: string;
+  /** The lab's unprivileged submitting user inside the chroot. */
+  user: { name: string; uid: number; gid: number };
+  /** Host folders bound into the chroot at the same path, so run directories look the same inside. */
+  sharedPaths: string[];
+}
+
+const SUITES: Record<HtcondorVariant, string> = { '23': 'trixie', '25': 'sid' };
+
+export function defaultLabDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.VMDAG_LAB_DIR || '/var/lib/vmdag/lab');
+}
+
+export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv = process.env): LabSettings {
+  const raw = String(opts.htcondor ?? env.VMDAG_LAB_HTCONDOR ?? '23').trim();
+  const major = raw.split('.')[0] ?? '';
+  if (major !== '23' && major !== '25') {
+    throw new Error(
+      `unknown HTCondor version '${raw}' for the lab: choose 23 (Debian 13) or 25 (Debian sid)`,
+    );
+  }
+  const variant: HtcondorVariant = major;
+  const dir = path.resolve(opts.dir ?? defaultLabDir(env));
+  const currentDir = path.join(dir, 'current');
+  return {
+    variant,
+    suite: SUITES[variant],
+    mirror: (opts.mirror ?? env.VMDAG_LAB_MIRROR ?? 'http://deb.debian.org/debian').replace(/\/+$/, ''),
+    dir,
+    buildsDir: path.join(dir, 'builds'),
+    currentDir,
+    stateFile: path.join(currentDir, 'state.json'),
+    wrapper: path.join(currentDir, 'bin', 'lab-exec'),
+    netns: 'vmdag-lab',
+    bridge: 'vmdagbr0',
+    address: '10.213.7.1',
+    prefixLength: 24,
+    hostname: 'vmdag-lab',
+    user: { name: 'vmdag', uid: 42213, gid: 42213 },
+    sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', dir],
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The running lab's state file (current/state.json): what was started, where, by which pids. `lab down`
+ * undoes exactly what it lists; `labCondorContext` and `lab status` read it.
+ */
+import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultLabDir } from './options.js';
+
+export interface LabDaemon {
+  name: string;
+  pid: number;
+}
+
+export interface LabState {
+  schema: 1;
+  variant: string;
+  suite: string;
+  htcondorVersion: string;
+  /** The chroot's root folder (a cached build). */
+  root: string;
+  netns: string;
+  bridge: string;
+  address: string;
+  hostname: string;
+  user: { name: string; uid: number; gid: number };
+  /** Host folders visible at the same path inside the lab. */
+  sharedPaths: string[];
+  /** `lab exec` wrapper: use as the command prefix for condor_* (CondorContext.prefix). */
+  wrapper: string;
+  startedAt: string;
+  daemons: LabDaemon[];
+  pools: { name: string; collector: string; schedd: string }[];
+}
+
+export function stateFilePath(labDir: string = defaultLabDir()): string {
+  return path.join(labDir, 'current', 'state.json');
+}
+
+/** The state of the lab last brought up from `labDir`, or undefined (never up, or taken down). */
+export function readLabState(labDir: string = defaultLabDir()): LabState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(stateFilePath(labDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as LabState;
+    return v && v.schema === 1 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeLabState(labDir: string, state: LabState): void {
+  const file = stateFilePath(labDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+export function removeLabState(labDir: string): void {
+  rmSync(stateFilePath(labDir), { force: true });
+}
+
+/** Whether `pid` is alive and chrooted into `root` (a recycled pid elsewhere does not count). */
+export function pidInRoot(pid: number, root: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/root`) === root;
+  } catch {
+    return false;
+  }
+}
+
+/** The lab runs when its condor_master is alive inside the lab's root. */
+export function labIsRunning(state: LabState | undefined): state is LabState {
+  if (!state) return false;
+  const master = state.daemons.find((d) => d.name === 'condor_master');
+  return master !== undefined && pidInRoot(master.pid, state.root);
+}
