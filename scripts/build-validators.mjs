@@ -27,7 +27,9 @@ export function generate(schemaFile) {
   // ajv's ESM output still require()s its runtime helpers: turn them into imports.
   const imports = [];
   code = code.replace(/const (\w+) = require\("(ajv\/dist\/runtime\/\w+)"\)\.default;/g, (_m, name, mod) => {
-    imports.push(`import ${name}Module from '${mod}.js';\nconst ${name} = ${name}Module.default;`);
+    imports.push(
+      `import ${name}Module from '${mod}.js';\nconst ${name} = ${name}Module.default ?? ${name}Module; // Node: module.exports; bundlers: default`,
+    );
     return '';
   });
   if (/\brequire\(/.test(code)) throw new Error(`${schemaFile}: unexpected require() in generated code`);

@@ -9,6 +9,8 @@ import { isObj, type Rule, type RuleContext, stringItems } from './rule-context.
 import { parseMemoryMiB } from './units.js';
 
 const DEFAULT_MEMORY_MIB = 512;
+/** The schema's name pattern: rules only judge names the schema accepts (it reports the others). */
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
@@ -133,7 +135,7 @@ export const rules: Rule[] = [
       const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
       for (const step of ctx.steps)
         for (const a of stringItems(step.value.after, `${step.pointer}/after`))
-          if (!names.has(a.value))
+          if (NAME.test(a.value) && !names.has(a.value))
             ctx.report.error(
               a.pointer,
               'rule.unknown-after',
@@ -229,7 +231,7 @@ export const rules: Rule[] = [
     summary: '`site` names a site of the catalog ("local" when there is no catalog)',
     check(ctx) {
       const site = ctx.root.site;
-      if (typeof site !== 'string') return;
+      if (typeof site !== 'string' || !NAME.test(site)) return;
       const catalog = ctx.env.sites;
       if (catalog) {
         if (!catalog.sites.some((s) => s.name === site))
@@ -262,7 +264,7 @@ export const rules: Rule[] = [
         paths.push(...stringItems(step.value.outputs, `${step.pointer}/outputs`));
       }
       for (const p of paths)
-        if (p.value.includes(',') || p.value !== p.value.trim())
+        if (p.value.includes(',') || p.value.startsWith(' ') || p.value.endsWith(' '))
           ctx.report.error(
             p.pointer,
             'unsafe.path-char',

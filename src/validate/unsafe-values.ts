@@ -4,6 +4,7 @@
  * string (and key) of the document, so the renderer never sees one.
  */
 import { joinPointer } from '../parse/yaml-source-map.js';
+import { readablePath } from './reporter.js';
 import { isObj } from './rule-context.js';
 
 // C0 controls, DEL, C1 NEL and the Unicode line/paragraph separators.
@@ -24,14 +25,20 @@ export function describeUnsafe(s: string): string | undefined {
   return names[c] ?? `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** Every string value (and mapping key) with an unsafe character: [pointer, description]. */
-export function findUnsafeStrings(value: unknown): [string, string][] {
-  const found: [string, string][] = [];
+const TAIL = 'which cannot be written into a submit or DAG file';
+
+/** Every string value (and mapping key) with an unsafe character: its pointer and the message. */
+export function findUnsafeStrings(value: unknown): { pointer: string; message: string }[] {
+  const found: { pointer: string; message: string }[] = [];
   const seen = new Set<object>();
   const walk = (v: unknown, path: (string | number)[]) => {
     if (typeof v === 'string') {
       const why = describeUnsafe(v);
-      if (why) found.push([joinPointer(path), why]);
+      if (why)
+        found.push({
+          pointer: joinPointer(path),
+          message: `${readablePath(joinPointer(path))} contains ${why}, ${TAIL}`,
+        });
       return;
     }
     if (typeof v !== 'object' || v === null || seen.has(v)) return;
@@ -43,7 +50,11 @@ export function findUnsafeStrings(value: unknown): [string, string][] {
     } else if (isObj(v)) {
       for (const [k, item] of Object.entries(v)) {
         const why = describeUnsafe(k);
-        if (why) found.push([joinPointer([...path, k]), `${why} in a key`]);
+        if (why)
+          found.push({
+            pointer: joinPointer([...path, k]),
+            message: `the key ${JSON.stringify(k)} contains ${why}, ${TAIL}`,
+          });
         walk(item, [...path, k]);
       }
     }

@@ -5,7 +5,7 @@
 import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
 import type { Site, SiteCatalog } from '../model/workflow.js';
 import type { ParsedDocument } from '../parse/parse-yaml.js';
-import { Reporter, readablePath, sortDiagnostics } from './reporter.js';
+import { Reporter, sortDiagnostics } from './reporter.js';
 import { isObj } from './rule-context.js';
 import { reportSchemaErrors } from './schema-errors.js';
 import { validateSitesSchema } from './schema-validators.js';
@@ -24,14 +24,9 @@ export function validateSites(
   if (doc.value === undefined) return { diagnostics: sortDiagnostics(diagnostics) };
   const report = new Reporter(doc);
   const unsafe = findUnsafeStrings(doc.value);
-  for (const [pointer, why] of unsafe)
-    report.error(
-      pointer,
-      'unsafe.control-char',
-      `${readablePath(pointer)} contains ${why}, which cannot be written into a submit or DAG file`,
-    );
+  for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
   if (!validateSitesSchema(doc.value))
-    reportSchemaErrors(validateSitesSchema.errors ?? [], report, new Set(unsafe.map(([p]) => p)));
+    reportSchemaErrors(validateSitesSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
 
   const sites = isObj(doc.value) && Array.isArray(doc.value.sites) ? (doc.value.sites as unknown[]) : [];
   const first = new Map<string, number>();

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
 import type { ComputeStep, ImageSpec, VmRequest, Workflow } from '../model/workflow.js';
 import type { ParsedDocument } from '../parse/parse-yaml.js';
-import { Reporter, readablePath, sortDiagnostics } from './reporter.js';
+import { Reporter, sortDiagnostics } from './reporter.js';
 import { buildContext, isObj, type Obj, type ValidateEnv } from './rule-context.js';
 import { DEFAULT_MEMORY_MIB, rules } from './rules.js';
 import { reportSchemaErrors } from './schema-errors.js';
@@ -29,14 +29,9 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
   const report = new Reporter(doc);
 
   const unsafe = findUnsafeStrings(doc.value);
-  for (const [pointer, why] of unsafe)
-    report.error(
-      pointer,
-      'unsafe.control-char',
-      `${readablePath(pointer)} contains ${why}, which cannot be written into a submit or DAG file`,
-    );
+  for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
   if (!validateWorkflowSchema(doc.value))
-    reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map(([p]) => p)));
+    reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
 
   const ctx = buildContext(doc.value, env, report);
   for (const rule of rules) rule.check(ctx);
