@@ -108,8 +108,10 @@ while [ "$i" -lt "$nodes" ]; do
   i=$((i + 1))
 done
 printf '%s\n' $hosts >"$work/.vmdag-hosts"
-hostlist=$(printf '%s:'"$per"',' $hosts)
-hostlist=${hostlist%,}
+# host:slots for each distinct host (nodes sharing a host, as on a one-machine pool, add their slots; the
+# extra nodes get no daemon command and end when node 0 does).
+hostlist=$(printf '%s\n' $hosts | awk -v per="$per" '!($0 in n) { order[++k] = $0 } { n[$0] += per }
+  END { for (i = 1; i <= k; i++) printf "%s%s:%d", (i > 1 ? "," : ""), order[i], n[order[i]] }')
 
 # The remote-shell agent: `agent [-opts] HOST COMMAND…` — hand COMMAND to HOST's node, wait until it ends.
 agent="$work/.vmdag-agent.sh"

@@ -1,0 +1,61 @@
+/**
+ * `vmdag compile FILE [-o DIR] [--json] [--sites FILE]`: write the run directory (design.md §3). Exit 0
+ * written, 1 invalid input (nothing written), 2 usage. stdout: the run directory's path, or with --json
+ * `{ok, outDir, dag, files}` / `{ok: false, diagnostics}`.
+ */
+import { relative } from 'node:path';
+import { compile } from '../compile.js';
+import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
+import type { CommandSpec } from './spec.js';
+import { ExitCode, type Output } from './types.js';
+
+export async function runCompile(
+  args: string[],
+  opts: Record<string, unknown>,
+  out: Output,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Promise<number> {
+  if (args.length !== 1) {
+    out.err('vmdag compile: give exactly one workflow file\nusage: vmdag compile FILE [-o DIR] [--json]\n');
+    return ExitCode.usage;
+  }
+  const file = args[0] as string;
+  const r = await compile(file, {
+    cwd: io.cwd,
+    env: io.env,
+    ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
+    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+  });
+  if (!r.ok || r.outDir === undefined) {
+    if (opts.json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics), null, 2)}\n`);
+    else out.err(formatDiagnosticsText(r.diagnostics));
+    return ExitCode.invalid;
+  }
+  if (opts.json) {
+    out.out(`${JSON.stringify({ ok: true, outDir: r.outDir, dag: r.dag, files: r.files }, null, 2)}\n`);
+  } else {
+    out.err(formatDiagnosticsText(r.diagnostics));
+    const shown = relative(io.cwd, r.outDir) || '.';
+    out.err(`${file}: wrote ${shown}/ (${r.files?.length ?? 0} files; DAG ${r.plan?.dag.file})\n`);
+    out.out(`${r.outDir}\n`);
+  }
+  return ExitCode.ok;
+}
+
+export const compileCommand: CommandSpec = {
+  name: 'compile',
+  summary: 'write the run directory of a workflow: the DAG, submit files, DAGMan config, scripts, plan.json',
+  configure(cmd) {
+    cmd
+      .argument('[file]', 'workflow file (YAML)')
+      .option('-o, --output <dir>', 'run directory to write (default: ./<name>.run)')
+      .option('--sites <file>', 'site catalog (default: $VMDAG_SITES, else ./sites.yaml when present)')
+      .addHelpText(
+        'after',
+        '\nThe folder is written atomically: nothing is written when the workflow has an error, and an\n' +
+          'existing run directory (compiled, not yet submitted) is replaced only once the new one is complete.\n' +
+          'Exit status: 0 written, 1 invalid input, 2 usage error. stdout: the run directory (or --json).',
+      );
+  },
+  run: (args, opts, out) => runCompile(args, opts, out, { cwd: process.cwd(), env: process.env }),
+};

@@ -1,0 +1,141 @@
+/**
+ * compile: FILE → run directory. The one orchestrator of the pipeline parse → validate → plan → render →
+ * emit; reading the workflow and probing the file system happen here, at the edge, so the stages stay pure.
+ * Nothing is written when any stage reports an error.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadSites } from './commands/validate.js';
+import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
+import { type Diagnostic, hasErrors } from './model/diagnostic.js';
+import type { SiteCatalog, Workflow } from './model/workflow.js';
+import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
+import type { Plan, PlannedSite } from './plan/plan-types.js';
+import { PlanError, planWorkflow } from './plan/plan-workflow.js';
+import { renderRunDir } from './render/render-run-dir.js';
+import { validateWorkflow } from './validate/validate-workflow.js';
+
+export interface CompileOptions {
+  /** Run directory; default `<cwd>/<name>.run`. */
+  outDir?: string;
+  /** Site catalog file (`--sites`); default per design.md §1 discovery. */
+  sites?: string;
+  /** Folder relative paths are taken from; default the process's. */
+  cwd?: string;
+  /** Environment for `VMDAG_SITES`; default the process's. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface CompileResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  plan?: Plan;
+  /** Absolute run directory, when written. */
+  outDir?: string;
+  /** The DAG file's path inside outDir. */
+  dag?: string;
+  /** Files written, relative to outDir. */
+  files?: string[];
+}
+
+function isFile(absPath: string): boolean {
+  try {
+    return statSync(absPath).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function fail(file: string, code: string, message: string): CompileResult {
+  return {
+    ok: false,
+    diagnostics: [{ severity: 'error', code, message, file, line: 1, column: 1, pointer: '' }],
+  };
+}
+
+/** Plan and render speak of `/compute/N`; a file with one `compute` mapping has it at `/compute`. */
+function locateIssue(
+  doc: ParsedDocument,
+  issue: { code: string; message: string; pointer: string },
+): Diagnostic {
+  const root = doc.value as { compute?: unknown } | null;
+  let pointer = issue.pointer;
+  if (root && !Array.isArray(root.compute) && pointer.startsWith('/compute/0')) {
+    pointer = `/compute${pointer.slice('/compute/0'.length)}`;
+  }
+  const at = doc.locate(pointer);
+  return { severity: 'error', code: issue.code, message: issue.message, file: doc.file, ...at, pointer };
+}
+
+function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSite {
+  const s = workflow.site ? catalog?.sites.find((x) => x.name === workflow.site) : undefined;
+  if (!s) return { name: 'local' };
+  const site: PlannedSite = { name: s.name, pool: s.pool };
+  if (s.schedd !== undefined) site.schedd = s.schedd;
+  return site;
+}
+
+export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const io = { cwd, env: opts.env ?? process.env };
+  const absFile = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(absFile, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message;
+    return fail(file, 'file.unreadable', `cannot read ${file}: ${why}`);
+  }
+  const sites = loadSites(opts.sites, io);
+  const doc = parseYaml(text, file);
+  const env = {
+    dir: dirname(absFile),
+    fileExists: isFile,
+    ...(sites.catalog ? { sites: sites.catalog } : {}),
+  };
+  const validated = validateWorkflow(doc, env);
+  const diagnostics = [...sites.diagnostics, ...validated.diagnostics];
+  if (sites.found && !sites.catalog) {
+    const i = diagnostics.findIndex((d) => d.code === 'rule.unknown-site');
+    if (i >= 0) diagnostics.splice(i, 1);
+  }
+  const workflow = validated.workflow;
+  if (!workflow || hasErrors(diagnostics)) return { ok: false, diagnostics };
+
+  let imageBytes = 0;
+  if (workflow.vm?.image.location === 'local') {
+    try {
+      imageBytes = statSync(workflow.vm.image.absPath).size;
+    } catch {
+      // validate already checked it exists; a race leaves the size unknown (0)
+    }
+  }
+  let plan: Plan;
+  try {
+    plan = planWorkflow(workflow, { site: siteOf(workflow, sites.catalog), imageBytes });
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    return { ok: false, diagnostics: [...diagnostics, ...e.issues.map((i) => locateIssue(doc, i))] };
+  }
+  const rendered = renderRunDir(plan);
+  if (!rendered.ok) {
+    return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map((i) => locateIssue(doc, i))] };
+  }
+  const outDir = resolve(cwd, opts.outDir ?? `${plan.name}.run`);
+  try {
+    const written = emitRunDir(outDir, rendered.run);
+    return {
+      ok: true,
+      diagnostics,
+      plan,
+      outDir: written.outDir,
+      dag: join(written.outDir, plan.dag.file),
+      files: written.files,
+    };
+  } catch (e) {
+    if (!(e instanceof EmitError)) throw e;
+    const failed = fail(opts.outDir ?? outDir, 'emit.failed', e.message);
+    return { ok: false, diagnostics: [...diagnostics, ...failed.diagnostics] };
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
+ * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
+ */
+import type { Plan, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import { planToJson } from './plan-json.js';
+import { dagFileName, dagNodeName, submitOutputRemaps, submitVmDisk, UnsafeValueError } from './quote.js';
+import { loadTemplates, type ScriptName, type Templates } from './templates.js';
+
+export interface RunDirFile {
+  /** Relative to the run directory, `/`-separated. */
+  path: string;
+  content: string;
+  /** 0o755 for scripts, 0o644 otherwise. */
+  mode: number;
+}
+
+export interface RenderedRunDir {
+  files: RunDirFile[];
+  /** Folders created empty (relative): where outputs and job logs arrive. */
+  dirs: string[];
+}
+
+export interface RenderIssue {
+  code: string;
+  message: string;
+  pointer: string;
+}
+
+export type RenderResult = { ok: true; run: RenderedRunDir } | { ok: false; issues: RenderIssue[] };
+
+export function renderRunDir(plan: Plan, templates: Templates = loadTemplates()): RenderResult {
+  const files: RunDirFile[] = [];
+  const issues: RenderIssue[] = [];
+  const attempt = (pointer: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof UnsafeValueError)) throw e;
+      issues.push({ code: 'render.unsafe-value', message: e.message, pointer });
+    }
+  };
+  const add = (path: string, content: string, mode = 0o644): void => {
+    files.push({ path, content, mode });
+  };
+  const vm = plan.vm;
+  const steps = plan.steps.map((step, i) => {
+    let collect: string | null = null;
+    attempt(`/compute/${i}`, () => {
+      add(step.submitFile, templates.render('compute.sub', computeView(plan, step)));
+      if (step.machineCount > 1 && step.outputs.length > 0) {
+        collect = [step.name, ...step.outputs].map((a) => dagFileName(a)).join(' ');
+      }
+    });
+    return { node: step.node, submitFile: step.submitFile, retries: step.retries, collect };
+  });
+  if (vm) {
+    attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm))));
+    attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
+    attempt('/vm', () =>
+      add(
+        'stop.sub',
+        templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
+      ),
+    );
+  }
+  attempt('/name', () => {
+    add(plan.dag.file, templates.render('dag', dagView(plan, steps)));
+    add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  const scripts: ScriptName[] = ['vmdag-mpi.sh'];
+  if (vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
+  if (steps.some((s) => s.collect !== null)) scripts.push('vmdag-collect.sh');
+  for (const s of scripts) add(s, templates.script(s), 0o755);
+  add('plan.json', planToJson(plan));
+  return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
+}
+
+function dagView(
+  plan: Plan,
+  steps: Array<{ node: string; submitFile: string; retries: number; collect: string | null }>,
+) {
+  // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
+  const byChild = new Map<string, string[]>();
+  for (const e of plan.dag.edges) {
+    const list = byChild.get(e.child);
+    if (list) list.push(dagNodeName(e.parent));
+    else byChild.set(e.child, [dagNodeName(e.parent)]);
+  }
+  const edges = [...byChild].map(([child, parents]) => ({
+    parents: parents.join(' '),
+    child: dagNodeName(child),
+  }));
+  return {
+    name: plan.name,
+    description: plan.description ?? null,
+    vm: plan.vm !== undefined,
+    dag: plan.dag,
+    steps,
+    edges,
+  };
+}
+
+function vmsView(plan: Plan, vm: PlannedVms) {
+  const hold = `(JobStatus == 5 && time() - EnteredCurrentStatus > ${vm.holdRemoveSeconds})`;
+  const lease = vm.leaseSeconds ?? null;
+  const holdReason = `"vmdag: VM held for more than ${vm.holdRemoveSeconds} s"`;
+  return {
+    name: plan.name,
+    vm,
+    label: `${plan.name}-vm`,
+    disk: submitVmDisk(vm.image.diskFile, vm.image.device, vm.image.access, vm.image.format),
+    xen: vm.hypervisor === 'xen',
+    transferInput: [vm.image.absPath],
+    sha256: vm.image.sha256 ?? null,
+    lease,
+    periodicRemove:
+      lease === null ? hold : `${hold} || (JobStatus == 2 && time() - EnteredCurrentStatus > ${lease})`,
+    periodicRemoveReason:
+      lease === null
+        ? holdReason
+        : `ifThenElse(JobStatus == 5, ${holdReason}, "vmdag: VM lease of ${lease} s expired")`,
+  };
+}
+
+function computeView(plan: Plan, step: PlannedStep) {
+  const hold = `(JobStatus == 5 && time() - EnteredCurrentStatus > ${step.holdRemoveSeconds})`;
+  const wall = step.walltimeSeconds ?? null;
+  const holdReason = `"vmdag: step held for more than ${step.holdRemoveSeconds} s"`;
+  const transferInput: string[] = [];
+  if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
+  for (const f of step.inputs) transferInput.push(f.absPath);
+  // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
+  // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
+  const remaps =
+    step.outputs.length === 0
+      ? null
+      : submitOutputRemaps(
+          step.outputs.map((o) => ({
+            from: o,
+            to: step.machineCount > 1 ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
+          })),
+        );
+  return {
+    name: plan.name,
+    vm: plan.vm !== undefined,
+    step,
+    launcherArgs: [
+      step.mpi,
+      String(step.ranks),
+      String(step.ranksPerNode),
+      step.executable.command,
+      ...step.arguments,
+    ],
+    transferInput,
+    remaps,
+    walltime: wall,
+    periodicRemove:
+      wall === null ? hold : `${hold} || (JobStatus == 2 && time() - EnteredCurrentStatus > ${wall})`,
+    periodicRemoveReason:
+      wall === null
+        ? holdReason
+        : `ifThenElse(JobStatus == 5, ${holdReason}, "vmdag: walltime of ${wall} s exceeded")`,
+  };
+}

@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Output } from '../../src/commands/types.js';
+import { compile } from '../../src/compile.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vmdag-compile-'));
+  mkdirSync(join(dir, 'a'));
+  mkdirSync(join(dir, 'b'));
+  writeFileSync(join(dir, 'a', 'x.dat'), '1');
+  writeFileSync(join(dir, 'b', 'x.dat'), '2');
+  writeFileSync(join(dir, 'run'), '#!/bin/sh\n');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const VALID = `version: 1
+name: tiny
+compute:
+  cpus: 2
+  executable: run
+`;
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out(t: string) {
+      o.stdout += t;
+    },
+    err(t: string) {
+      o.stderr += t;
+    },
+  };
+  return o;
+}
+
+describe('compile', () => {
+  it('a problem only the plan sees is a diagnostic at its value, and nothing is written', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), `${VALID}  inputs: [a/x.dat, b/x.dat]\n`);
+    const r = await compile('wf.yaml', { cwd: dir, env: {} });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'plan.sandbox-name-clash',
+        file: 'wf.yaml',
+        pointer: '/compute/inputs/1',
+        line: 6,
+        column: 21,
+      }),
+    ]);
+    expect(existsSync(join(dir, 'tiny.run'))).toBe(false);
+  });
+
+  it('defaults the run directory to ./<name>.run', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), VALID);
+    const r = await compile('wf.yaml', { cwd: dir, env: {} });
+    expect(r.ok).toBe(true);
+    expect(r.outDir).toBe(join(dir, 'tiny.run'));
+    expect(r.dag).toBe(join(dir, 'tiny.run', 'tiny.dag'));
+    expect(existsSync(join(dir, 'tiny.run', 'compute.sub'))).toBe(true);
+  });
+
+  it('a missing file is a diagnostic', async () => {
+    const r = await compile('nope.yaml', { cwd: dir, env: {} });
+    expect(r.diagnostics[0]).toMatchObject({ code: 'file.unreadable', file: 'nope.yaml' });
+  });
+});
+
+describe('vmdag compile (CLI)', () => {
+  it('--json prints {ok, outDir, dag, files} and exits 0', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), VALID);
+    const o = capture();
+    const code = await main(['compile', join(dir, 'wf.yaml'), '-o', join(dir, 'out'), '--json'], o);
+    expect(code).toBe(0);
+    const doc = JSON.parse(o.stdout);
+    expect(doc).toMatchObject({ ok: true, outDir: join(dir, 'out'), dag: join(dir, 'out', 'tiny.dag') });
+    expect(doc.files).toContain('compute.sub');
+  });
+
+  it('invalid input: exit 1 and the diagnostics JSON', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), 'version: 1\nname: tiny\n');
+    const o = capture();
+    const code = await main(['compile', join(dir, 'wf.yaml'), '--json'], o);
+    expect(code).toBe(1);
+    const doc = JSON.parse(o.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it('no file: usage error, exit 2', async () => {
+    const o = capture();
+    expect(await main(['compile'], o)).toBe(2);
+  });
+});
