@@ -43,9 +43,13 @@ export function parseYaml(text: string, file: string): ParsedDocument {
   } catch (e) {
     if (!(e instanceof jsYaml.YAMLException)) throw e;
     const sm = sourceMap();
-    const diagnostics = [...sm.diagnostics];
+    let diagnostics = [...sm.diagnostics];
     if (!diagnostics.some((d) => d.severity === 'error')) {
-      // js-yaml refused what the `yaml` package accepts (an unknown tag, say): report js-yaml's reason.
+      // js-yaml refused what the `yaml` package only warns about (an unknown tag, say): those warnings are
+      // the errors. With no warning either, report js-yaml's own reason at its mark.
+      diagnostics = diagnostics.map((d) => ({ ...d, severity: 'error' }));
+    }
+    if (!diagnostics.some((d) => d.severity === 'error')) {
       const mark = e.mark as { line?: number; column?: number } | undefined;
       const line = (mark?.line ?? 0) + 1;
       const column = (mark?.column ?? 0) + 1;
