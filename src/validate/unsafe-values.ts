@@ -31,34 +31,36 @@ const TAIL = 'which cannot be written into a submit or DAG file';
 export function findUnsafeStrings(value: unknown): { pointer: string; message: string }[] {
   const found: { pointer: string; message: string }[] = [];
   const seen = new Set<object>();
-  const walk = (v: unknown, path: (string | number)[]) => {
+  // One shared path, pushed and popped: pointers are built only for the (rare) hits.
+  const path: (string | number)[] = [];
+  const walk = (v: unknown) => {
     if (typeof v === 'string') {
-      const why = describeUnsafe(v);
-      if (why)
-        found.push({
-          pointer: joinPointer(path),
-          message: `${readablePath(joinPointer(path))} contains ${why}, ${TAIL}`,
-        });
+      if (!UNSAFE.test(v)) return;
+      const pointer = joinPointer(path);
+      found.push({ pointer, message: `${readablePath(pointer)} contains ${describeUnsafe(v)}, ${TAIL}` });
       return;
     }
     if (typeof v !== 'object' || v === null || seen.has(v)) return;
     seen.add(v);
     if (Array.isArray(v)) {
-      v.forEach((item, i) => {
-        walk(item, [...path, i]);
-      });
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
     } else if (isObj(v)) {
-      for (const [k, item] of Object.entries(v)) {
-        const why = describeUnsafe(k);
-        if (why)
+      for (const k in v) {
+        path.push(k);
+        if (UNSAFE.test(k))
           found.push({
-            pointer: joinPointer([...path, k]),
-            message: `the key ${JSON.stringify(k)} contains ${why}, ${TAIL}`,
+            pointer: joinPointer(path),
+            message: `the key ${JSON.stringify(k)} contains ${describeUnsafe(k)}, ${TAIL}`,
           });
-        walk(item, [...path, k]);
+        walk(v[k]);
+        path.pop();
       }
     }
   };
-  walk(value, []);
+  walk(value);
   return found;
 }
