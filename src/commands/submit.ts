@@ -1,0 +1,85 @@
+/**
+ * `vmdag submit FILE|DIR`: compile when given a workflow, then condor_submit_dag in the run directory and
+ * record run.json. `--json` → {ok, dagmanJobId, outDir, site}.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compile } from '../compile.js';
+import { resolveCondorContext } from '../condor/context.js';
+import { submitDag } from '../condor/dag-run.js';
+import { writeRunRecord } from '../emit/write-run-record.js';
+import type { RunRecord } from '../model/run.js';
+import { readLayout, readRunRecord } from '../status/run-dir.js';
+import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
+import { reportError, UsageError } from './run-target.js';
+import type { CommandSpec } from './spec.js';
+import { ExitCode } from './types.js';
+
+interface PlanSite {
+  site?: { name?: string; pool?: string; schedd?: string };
+}
+
+export const submitCommand: CommandSpec = {
+  name: 'submit',
+  summary: 'compile if needed and submit the DAG (condor_submit_dag); records run.json in the run directory',
+  configure(cmd) {
+    cmd
+      .argument('<target>', 'workflow file, or a compiled run directory')
+      .option('-o, --output <dir>', 'run directory when compiling (default: ./<name>.run)')
+      .option('--sites <file>', 'site catalog (default: $VMDAG_SITES, else ./sites.yaml when present)');
+  },
+  async run(args, opts, out) {
+    const json = Boolean(opts.json);
+    const target = args[0] ?? '';
+    try {
+      let dir: string;
+      if (existsSync(target) && statSync(target).isDirectory()) {
+        dir = resolve(target);
+      } else {
+        const r = await compile(target, {
+          ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
+          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+        });
+        if (!r.ok || r.outDir === undefined) {
+          if (json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics))}\n`);
+          else out.err(formatDiagnosticsText(r.diagnostics));
+          return ExitCode.invalid;
+        }
+        dir = r.outDir;
+      }
+      const previous = readRunRecord(dir);
+      if (previous)
+        throw new UsageError(
+          `${dir} was already submitted as DAGMan job ${previous.dagmanJobId}; compile to a new directory to run again`,
+        );
+      const layout = readLayout(dir);
+      const planSite = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite).site ?? {};
+      const ctx = await resolveCondorContext();
+      const t = {
+        ...(planSite.pool ? { pool: planSite.pool } : {}),
+        ...(planSite.schedd ? { schedd: planSite.schedd } : {}),
+      };
+      const { dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
+        batchName: layout.name,
+        target: t,
+      });
+      const record: RunRecord = {
+        dagmanJobId,
+        site: planSite.name ?? 'local',
+        submittedAt: new Date().toISOString(),
+        ...t,
+      };
+      writeRunRecord(dir, record);
+      if (json) out.out(`${JSON.stringify({ ok: true, dagmanJobId, outDir: dir, site: record.site })}\n`);
+      else {
+        out.err(
+          `submitted ${layout.name} as DAGMan job ${dagmanJobId} (site ${record.site}); follow it with: vmdag status --watch ${dir}\n`,
+        );
+        out.out(`${dagmanJobId}\n`);
+      }
+      return ExitCode.ok;
+    } catch (e) {
+      return reportError(e, out, json);
+    }
+  },
+};

@@ -1,0 +1,54 @@
+/** What vmdag records about a submitted run (`run.json` in the run directory) and what status derives. */
+export type NodeKind = 'vms' | 'gate' | 'compute' | 'stop';
+
+export interface RunNodeInfo {
+  name: string;
+  kind: NodeKind;
+}
+
+/** The parts of a run directory that monitoring needs, read from `plan.json` and the `.dag` file. */
+export interface RunLayout {
+  name: string;
+  dir: string;
+  dagFile: string;
+  nodes: RunNodeInfo[];
+  vmCount: number;
+}
+
+export interface RunRecord {
+  dagmanJobId: number;
+  site: string;
+  /** ISO-8601 UTC, from vmdag's clock: informational only (reports use HTCondor's records). */
+  submittedAt: string;
+  pool?: string;
+  schedd?: string;
+}
+
+export type RunState = 'submitted' | 'booting' | 'running' | 'stopping' | 'succeeded' | 'failed' | 'removed';
+export type JobState = 'unsubmitted' | 'idle' | 'running' | 'held' | 'done' | 'failed' | 'removed';
+
+export interface NodeStatus {
+  name: string;
+  kind: NodeKind;
+  state: JobState;
+  jobId: string | null;
+  /** Plain-words cause when the node failed or is held. */
+  cause?: string;
+}
+
+export interface VmStatus {
+  index: number;
+  jobId: string | null;
+  state: JobState;
+  host: string | null;
+}
+
+export interface RunStatus {
+  dagmanJobId: number;
+  state: RunState;
+  nodes: NodeStatus[];
+  vms: VmStatus[];
+  /** Why the run failed or was removed, when known. */
+  cause?: string;
+  progress: { nodesDone: number; nodesTotal: number; vmsRunning: number; vmsTotal: number };
+}
