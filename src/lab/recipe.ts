@@ -85,9 +85,12 @@ MOUNT_UNDER_SCRATCH =
 
 # Slots: four static one-core slots, even on a two-core machine. A parallel job of machine_count 2 runs
 # beside a vanilla node and DAGMan's own work; static slots keep the dedicated scheduler from holding on
-# to a partitionable slot's leftovers (seen with one pslot: a second parallel job stayed idle).
+# to a partitionable slot's leftovers (seen with one pslot: a second parallel job stayed idle). Without
+# the explicit slot type, HTCondor 23 makes NUM_SLOTS partitionable slots.
 NUM_CPUS = 4
-NUM_SLOTS = 4
+SLOT_TYPE_1 = cpus=1
+SLOT_TYPE_1_PARTITIONABLE = False
+NUM_SLOTS_TYPE_1 = 4
 
 # Parallel universe: this machine's slots belong to the lab schedd's dedicated scheduler (its exact Name
 # is FULL_HOSTNAME = ${s.hostname} when the schedd runs as root). Claims unused for 30 s go back at once
@@ -97,6 +100,11 @@ UNUSED_CLAIM_TIMEOUT = 30
 
 # Latency: minicondor's knobs as they are (SCHEDD_INTERVAL 5, NEGOTIATOR_INTERVAL 2, UPDATE_INTERVAL 5, …);
 # tuning beyond them is measured separately.
+
+# Run directories live where users and tests put them, /tmp included (tests use os.tmpdir()). DAGMan
+# refuses a node log under /tmp (DAGMAN_AVOID_SLASH_TMP, default True, fatal with DAGMAN_USE_STRICT = 1)
+# because /tmp is often node-local; the lab's /tmp is the host's own, so the check is off here only.
+DAGMAN_AVOID_SLASH_TMP = False
 
 # Everybody may query; tools inside the lab show every user's jobs.
 CONDOR_Q_ONLY_MY_JOBS = False

@@ -1,0 +1,51 @@
+/**
+ * How lab tests reach the pool: VMDAG_CONDOR_PREFIX (set by scripts/test.mjs) or the running lab. When the
+ * lab is required (CI=true or VMDAG_LAB_REQUIRED=1) a missing lab fails the tests instead of skipping them.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type CondorContext, runCondor } from '../../src/condor/exec.js';
+import { labCondorContext } from '../../src/lab/index.js';
+
+export const labRequired = process.env.CI === 'true' || process.env.VMDAG_LAB_REQUIRED === '1';
+
+export async function labContext(): Promise<CondorContext | undefined> {
+  const env = process.env.VMDAG_CONDOR_PREFIX?.trim();
+  if (env) return { prefix: env.split(/\s+/) };
+  return await labCondorContext();
+}
+
+/** A fresh run directory under os.tmpdir() holding `files`. */
+export function runDir(files: Record<string, string>, mode: Record<string, number> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmdag-lab-test-'));
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(path.join(dir, name), text, { mode: mode[name] ?? 0o644 });
+  }
+  return dir;
+}
+
+/** Submit `sub` in `dir`; returns the cluster id. */
+export async function submit(ctx: CondorContext, dir: string, sub: string): Promise<number> {
+  const r = await runCondor(ctx, 'condor_submit', [sub], { cwd: dir });
+  const m = /(\d+) job\(s\) submitted to cluster (\d+)\./.exec(r.stdout);
+  if (!m?.[2]) throw new Error(`unexpected condor_submit output: ${r.stdout}`);
+  return Number(m[2]);
+}
+
+/** Wait for the job's terminal event in its log, then return its history ad (condor_history -json). */
+export async function finishedAd(
+  ctx: CondorContext,
+  dir: string,
+  log: string,
+  cluster: number,
+): Promise<Record<string, unknown>> {
+  await runCondor(ctx, 'condor_wait', ['-wait', '150', log, String(cluster)], { cwd: dir, timeout: 160_000 });
+  for (let i = 0; i < 60; i++) {
+    const r = await runCondor(ctx, 'condor_history', [String(cluster), '-json'], { cwd: dir });
+    const ads = r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>[]) : [];
+    if (ads[0]) return ads[0];
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  throw new Error(`job ${cluster} never reached the history`);
+}

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Output } from '../../src/commands/types.js';
+import { resolveCondorContext } from '../../src/condor/context.js';
+import { runCondor } from '../../src/condor/exec.js';
+import { labContext, labRequired } from './lab-context.js';
+
+const ctx = await labContext();
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out: (t: string) => {
+      o.stdout += t;
+    },
+    err: (t: string) => {
+      o.stderr += t;
+    },
+  };
+  return o;
+}
+
+describe.skipIf(!ctx && !labRequired)('lab status (real pool)', () => {
+  it('the lab is running when required', () => {
+    expect(ctx, 'the lab is not running: vmdag lab up').toBeDefined();
+  });
+
+  it('status --json names the running pool, and its schedd is the one the collector lists', async () => {
+    const o = capture();
+    expect(await main(['lab', 'status', '--json'], o)).toBe(0);
+    const st = JSON.parse(o.stdout) as {
+      running: boolean;
+      htcondorVersion: string;
+      pools: { name: string; collector: string; schedd: string }[];
+      domains: string[];
+      prefix: string[];
+    };
+    expect(st.running).toBe(true);
+    expect(st.htcondorVersion).toMatch(/^(23|25)\.\d+\.\d+$/);
+    expect(st.pools).toHaveLength(1);
+    expect(st.pools[0]?.collector).toBe('10.213.7.1:9618');
+    expect(Array.isArray(st.domains)).toBe(true);
+    expect(existsSync(st.prefix[0] ?? '')).toBe(true);
+    if (!ctx) return;
+    const schedds = await runCondor(ctx, 'condor_status', ['-schedd', '-af', 'Name'], { cwd: '/' });
+    expect(schedds.stdout.trim()).toBe(st.pools[0]?.schedd);
+    const version = await runCondor(ctx, 'condor_version', [], { cwd: '/' });
+    expect(version.stdout).toContain(`$CondorVersion: ${st.htcondorVersion} `);
+  });
+
+  it('every slot belongs to the schedd’s dedicated scheduler (parallel universe)', async () => {
+    if (!ctx) return;
+    const r = await runCondor(ctx, 'condor_status', ['-af', 'Name', 'DedicatedScheduler', 'SlotType'], {
+      cwd: '/',
+    });
+    const rows = r.stdout.trim().split('\n');
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) expect(row).toMatch(/^slot\d+@vmdag-lab DedicatedScheduler@vmdag-lab Static$/);
+  });
+
+  it('the condor context resolves VMDAG_CONDOR_PREFIX first, then the running lab', async () => {
+    const fromEnv = await resolveCondorContext({ VMDAG_CONDOR_PREFIX: ' /x/lab-exec  -- ' });
+    expect(fromEnv).toEqual({ prefix: ['/x/lab-exec', '--'], source: 'env' });
+    const fromLab = await resolveCondorContext({});
+    expect(fromLab.source).toBe('lab');
+    expect(fromLab.prefix[0]).toMatch(/\/current\/bin\/lab-exec$/);
+  });
+});
