@@ -3,15 +3,23 @@
  * (their children: shadows, starters, jobs, lab-exec commands), release every mount, remove the namespace.
  * Safe to run again, and after a crash (it also sweeps mounts left under any cached build).
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { releaseMounts } from './mounts.js';
 import { deleteNetwork, netnsPids } from './netns.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
 import { pidInRoot, readLabState, removeLabState } from './state.js';
-import type { Log } from './sys.js';
+import { LabError, type Log } from './sys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rootOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/root`);
+  } catch {
+    return '';
+  }
+}
 
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -36,12 +44,20 @@ export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
     }
     acted ||= alive.length > 0;
   }
+  // What is left in the namespace and chrooted into one of this lab's builds: children of our daemons
+  // (shadows, starters, jobs) and lab-exec commands. A lab of another VMDAG_LAB_DIR is never touched.
   for (let i = 0; i < 10; i++) {
-    const left = await netnsPids(s);
+    const left = (await netnsPids(s)).filter((pid) => rootOf(pid).startsWith(`${s.buildsDir}/`));
     if (left.length === 0) break;
     for (const pid of left) signal(pid, 'SIGKILL');
     acted = true;
     await sleep(200);
+  }
+  const foreign = await netnsPids(s);
+  if (foreign.length > 0) {
+    throw new LabError(
+      `network namespace ${s.netns} is in use by processes of another lab (pids ${foreign.join(' ')}); left alone`,
+    );
   }
   const roots = new Set<string>();
   if (state) roots.add(state.root);

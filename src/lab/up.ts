@@ -10,7 +10,7 @@ import { runCondor } from '../condor/exec.js';
 import { buildLab, staleBuilds } from './build.js';
 import { labDown } from './down.js';
 import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
-import { ensureNetwork } from './netns.js';
+import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
 import { labConfig, labHosts } from './recipe.js';
 import { type LabState, labIsRunning, pidInRoot, readLabState, writeLabState } from './state.js';
@@ -95,9 +95,10 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     log(`lab: already running (HTCondor ${prior.htcondorVersion}, ${prior.root})`);
     return prior;
   }
-  if (prior) await labDown(opts, log); // leftovers of a lab that died: release them first
   const t0 = performance.now();
   const root = await buildLab(s, log);
+  // Leftovers of a lab that died (mounts, namespace): release them first.
+  if (prior || (await netnsExists(s.netns))) await labDown(opts, log);
   const state = await timed(log, 'start', async () => {
     mkdirSync(s.currentDir, { recursive: true });
     await releaseMounts(root);

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// Record real HTCondor output from the running vmdag lab into fixtures/recorded/<name>/, each folder with a
+// COMMAND.txt saying how it was produced. Parsers are tested on these files, never on invented text.
+// usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const state = JSON.parse(
+  readFileSync(`${process.env.VMDAG_LAB_DIR || '/var/lib/vmdag/lab'}/current/state.json`, 'utf8'),
+);
+const prefix = (process.env.VMDAG_CONDOR_PREFIX || `${state.wrapper} --`).split(/\s+/);
+const sleep = (s) => spawnSync('sleep', [String(s)]);
+
+/** Run a lab command in `cwd`; returns stdout (throws on failure unless allowed). */
+function lab(cwd, argv, { allowFailure = false } = {}) {
+  const [file, ...rest] = [...prefix, ...argv];
+  const r = spawnSync(file, rest, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0 && !allowFailure) {
+    throw new Error(`${argv.join(' ')} (in ${cwd}) exited ${r.status}: ${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+function workDir(name) {
+  const dir = `/tmp/vmdag-fixtures/${name}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function waitFor(what, fn, timeoutS = 300) {
+  const end = Date.now() + timeoutS * 1000;
+  while (Date.now() < end) {
+    if (fn()) return;
+    sleep(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Jobs of a DAG (DAGMan itself and its nodes) still in the queue. */
+function queued(dir, dagmanId) {
+  const out = lab(dir, [
+    'condor_q',
+    '-af',
+    'ClusterId',
+    `-constraint`,
+    `ClusterId == ${dagmanId} || DAGManJobId == ${dagmanId}`,
+  ]);
+  return out.trim().split('\n').filter(Boolean).length;
+}
+
+function record(name, dir, files, commands) {
+  const dest = path.join(repo, 'fixtures/recorded', name);
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  for (const f of files) {
+    if (existsSync(path.join(dir, f))) copyFileSync(path.join(dir, f), path.join(dest, f));
+  }
+  const lines = [
+    `Recorded by scripts/lab-record-fixtures.mjs ${name} on ${new Date().toISOString()}`,
+    `HTCondor ${state.htcondorVersion} (Debian ${state.suite}) in the vmdag lab; working directory ${dir};`,
+    `every command ran through the lab prefix (${prefix.join(' ')}) as the lab's submitting user.`,
+    '',
+    ...commands,
+    '',
+  ];
+  writeFileSync(path.join(dest, 'COMMAND.txt'), lines.join('\n'));
+  process.stderr.write(`recorded ${dest}\n`);
+}
+
+function saveQuery(dir, file, argv, cmds) {
+  writeFileSync(path.join(dir, file), lab(dir, argv));
+  cmds.push(`${argv.join(' ')} > ${file}`);
+}
+
+const SUB = {
+  'a.sub':
+    'universe = vanilla\nexecutable = /bin/echo\narguments = A done\noutput = a.out\nerror = a.err\nrequest_memory = 64\nqueue\n',
+  'b.sub':
+    'universe = vanilla\nexecutable = /bin/sh\narguments = "-c \'sleep 5; echo B done\'"\noutput = b.out\nerror = b.err\nrequest_memory = 64\nqueue\n',
+  'f.sub':
+    'universe = vanilla\nexecutable = /bin/sh\narguments = "-c \'echo failing on purpose >&2; exit 3\'"\noutput = f.out\nerror = f.err\nrequest_memory = 64\nqueue\n',
+  'p.sub':
+    'universe = parallel\nexecutable = /bin/sh\narguments = "-c \'echo node $$(_CONDOR_PROCNO) of $$(_CONDOR_NPROCS); echo node $_CONDOR_PROCNO of $_CONDOR_NPROCS\'"\nmachine_count = 2\noutput = p.out.$(Node)\nerror = p.err.$(Node)\nrequest_memory = 64\nqueue\n',
+  'long.sub':
+    'universe = vanilla\nexecutable = /bin/sleep\narguments = 600\noutput = long.out\nerror = long.err\nrequest_memory = 64\nqueue\n',
+};
+
+function vanillaJob() {
+  const dir = workDir('vanilla-job');
+  writeFileSync(
+    path.join(dir, 'job.sub'),
+    `${SUB['b.sub'].replace('b.out', 'job.out').replace('b.err', 'job.err')}`.replace(
+      'queue',
+      'log = job.log\nqueue',
+    ),
+  );
+  const cmds = ['condor_submit job.sub'];
+  const out = lab(dir, ['condor_submit', 'job.sub']);
+  const id = /submitted to cluster (\d+)/.exec(out)[1];
+  writeFileSync(path.join(dir, 'condor_submit.out'), out);
+  waitFor('job running', () => lab(dir, ['condor_q', id, '-af', 'JobStatus']).trim() === '2');
+  saveQuery(dir, 'condor_q.running.json', ['condor_q', id, '-json'], cmds);
+  saveQuery(dir, 'condor_q.running.xml', ['condor_q', id, '-xml'], cmds);
+  lab(dir, ['condor_wait', '-wait', '120', 'job.log', id]);
+  cmds.push(`condor_wait -wait 120 job.log ${id}`);
+  waitFor('history', () => lab(dir, ['condor_history', id, '-af', 'JobStatus']).trim() === '4');
+  saveQuery(dir, 'condor_history.json', ['condor_history', id, '-json'], cmds);
+  saveQuery(dir, 'condor_history.xml', ['condor_history', id, '-xml'], cmds);
+  record(
+    'vanilla-job',
+    dir,
+    [
+      'job.sub',
+      'job.log',
+      'job.out',
+      'condor_submit.out',
+      'condor_q.running.json',
+      'condor_q.running.xml',
+      'condor_history.json',
+      'condor_history.xml',
+    ],
+    cmds,
+  );
+}
+
+function dag(name, dagText, subs, { remove = false } = {}) {
+  const dir = workDir(name);
+  for (const s of subs) writeFileSync(path.join(dir, s), SUB[s]);
+  writeFileSync(path.join(dir, `${name}.dag`), dagText);
+  const cmds = [`condor_submit_dag ${name}.dag`];
+  const out = lab(dir, ['condor_submit_dag', `${name}.dag`]);
+  writeFileSync(path.join(dir, 'condor_submit_dag.out'), out);
+  const id = /submitted to cluster (\d+)/.exec(out)[1];
+  const nodesOf = ['condor_q', '-constraint', `DAGManJobId == ${id}`];
+  waitFor('a node job running', () =>
+    lab(dir, [...nodesOf, '-af', 'JobStatus'])
+      .split('\n')
+      .includes('2'),
+  );
+  saveQuery(
+    dir,
+    'condor_q.running.json',
+    ['condor_q', '-constraint', `ClusterId == ${id} || DAGManJobId == ${id}`, '-json'],
+    cmds,
+  );
+  saveQuery(
+    dir,
+    'condor_q.running.xml',
+    ['condor_q', '-constraint', `ClusterId == ${id} || DAGManJobId == ${id}`, '-xml'],
+    cmds,
+  );
+  if (remove) {
+    lab(dir, ['condor_rm', id]);
+    cmds.push(`condor_rm ${id}`);
+  }
+  waitFor('the DAG to leave the queue', () => queued(dir, id) === 0, 600);
+  cmds.push(
+    `(waited until condor_q -constraint 'ClusterId == ${id} || DAGManJobId == ${id}' listed nothing)`,
+  );
+  waitFor('DAGMan in the history', () => lab(dir, ['condor_history', id, '-af', 'JobStatus']).trim() !== '');
+  saveQuery(
+    dir,
+    'condor_history.json',
+    ['condor_history', '-constraint', `ClusterId == ${id} || DAGManJobId == ${id}`, '-json'],
+    cmds,
+  );
+  saveQuery(
+    dir,
+    'condor_history.xml',
+    ['condor_history', '-constraint', `ClusterId == ${id} || DAGManJobId == ${id}`, '-xml'],
+    cmds,
+  );
+  const files = [
+    `${name}.dag`,
+    ...subs,
+    'condor_submit_dag.out',
+    'condor_q.running.json',
+    'condor_q.running.xml',
+    'condor_history.json',
+    'condor_history.xml',
+    `${name}.dag.dagman.out`,
+    `${name}.dag.metrics`,
+    `${name}.dag.status`,
+    `${name}.dag.jobstate.log`,
+    `${name}.dag.nodes.log`,
+    `${name}.dag.dagman.log`,
+    `${name}.dag.rescue001`,
+    'a.out',
+    'b.out',
+    'f.err',
+    'p.out.0',
+    'p.out.1',
+  ];
+  record(name, dir, files, cmds);
+}
+
+const want = process.argv.slice(2);
+const on = (n) => want.length === 0 || want.includes(n);
+if (on('vanilla-job')) vanillaJob();
+if (on('dag-mixed')) {
+  dag(
+    'dag-mixed',
+    '# two vanilla nodes, a failing node, a parallel node (machine_count 2)\nJOB A a.sub\nJOB B b.sub\nJOB F f.sub\nJOB P p.sub\nPARENT A CHILD B P\nNODE_STATUS_FILE dag-mixed.dag.status 1\nJOBSTATE_LOG dag-mixed.dag.jobstate.log\n',
+    ['a.sub', 'b.sub', 'f.sub', 'p.sub'],
+  );
+}
+if (on('dag-removed')) {
+  dag(
+    'dag-removed',
+    '# a vanilla node, then a long node removed with condor_rm on the DAGMan job\nJOB A a.sub\nJOB L long.sub\nPARENT A CHILD L\nNODE_STATUS_FILE dag-removed.dag.status 1\nJOBSTATE_LOG dag-removed.dag.jobstate.log\n',
+    ['a.sub', 'long.sub'],
+    { remove: true },
+  );
+}
