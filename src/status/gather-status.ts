@@ -6,13 +6,50 @@ import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import { parseEventLog } from '../condor/event-log.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout, RunStatus } from '../model/run.js';
-import { deriveStatus } from './derive-status.js';
+import { deriveStatus, type StatusInputs } from './derive-status.js';
 import { readIfExists } from './run-dir.js';
 
 export interface Gathered {
   status: RunStatus;
-  queue: ClassAd[];
-  history: ClassAd[];
+  inputs: StatusInputs;
+}
+
+/** The last `ERROR` line DAGMan wrote (with the warning it promotes, if any), without timestamps. */
+export function lastDagmanError(dagmanOut: string): string | undefined {
+  const strip = (l: string) => l.replace(/^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').trim();
+  const lines = dagmanOut.split('\n');
+  const i = lines.findLastIndex((l) => /\bERROR\b/.test(l));
+  if (i < 0) return undefined;
+  const err = strip(lines[i] ?? '');
+  const warning = /Warning is fatal/.test(err)
+    ? lines.slice(0, i).findLast((l) => /\bWarning:/.test(l) && !/failed to get attribute/.test(l))
+    : undefined;
+  return `DAGMan: ${warning ? `${strip(warning)} — ` : ''}${err}`;
+}
+
+/** Everything deriveStatus needs, from the query results and the run directory's files (read by `read`). */
+export function assembleInputs(
+  layout: RunLayout,
+  dagmanJobId: number,
+  queue: ClassAd[],
+  history: ClassAd[],
+  read: (path: string) => string | undefined = readIfExists,
+): StatusInputs {
+  const dagmanQueued = queue.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
+  const dagman = dagmanQueued ?? history.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
+  const base = join(layout.dir, layout.dagFile);
+  const metricsText = read(`${base}.metrics`);
+  return {
+    layout,
+    dagmanJobId,
+    dagman,
+    dagmanInQueue: dagmanQueued !== undefined && adNumber(dagmanQueued, 'JobStatus') !== 4,
+    jobs: queue.filter((ad) => adNumber(ad, 'ClusterId') !== dagmanJobId),
+    events: parseEventLog(read(`${base}.nodes.log`) ?? ''),
+    jobstate: parseJobstateLog(read(join(layout.dir, `${layout.name}.jobstate.log`)) ?? ''),
+    metrics: metricsText ? parseMetrics(metricsText) : undefined,
+    dagmanError: lastDagmanError(read(`${base}.dagman.out`) ?? ''),
+  };
 }
 
 export async function gatherStatus(
@@ -22,29 +59,8 @@ export async function gatherStatus(
   target: Target = {},
 ): Promise<Gathered> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
-  const dagmanQueued = queue.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
-  const history = dagmanQueued ? [] : await queryHistory(ctx, dagmanJobId, target);
-  const dagman = dagmanQueued ?? history.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
-  const base = join(layout.dir, layout.dagFile);
-  const metricsText = readIfExists(`${base}.metrics`);
-  const jobstateName = `${layout.name}.jobstate.log`;
-  const status = deriveStatus({
-    layout,
-    dagmanJobId,
-    dagman,
-    dagmanInQueue: dagmanQueued !== undefined && adNumber(dagmanQueued, 'JobStatus') !== 4,
-    jobs: queue.filter((ad) => adNumber(ad, 'ClusterId') !== dagmanJobId),
-    events: parseEventLog(readIfExists(`${base}.nodes.log`) ?? ''),
-    jobstate: parseJobstateLog(readIfExists(join(layout.dir, jobstateName)) ?? ''),
-    metrics: metricsText ? parseMetrics(metricsText) : undefined,
-    dagmanError: lastDagmanError(readIfExists(`${base}.dagman.out`) ?? ''),
-  });
-  return { status, queue, history };
-}
-
-/** The last `ERROR` line DAGMan wrote, without its timestamp. */
-export function lastDagmanError(dagmanOut: string): string | undefined {
-  const lines = dagmanOut.split('\n').filter((l) => /\bERROR\b/.test(l));
-  const last = lines.at(-1);
-  return last ? `DAGMan: ${last.replace(/^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').trim()}` : undefined;
+  const inQueue = queue.some((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
+  const history = inQueue ? [] : await queryHistory(ctx, dagmanJobId, target);
+  const inputs = assembleInputs(layout, dagmanJobId, queue, history);
+  return { status: deriveStatus(inputs), inputs };
 }

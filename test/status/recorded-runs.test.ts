@@ -1,0 +1,45 @@
+/** Status of runs recorded on the lab pool (fixtures/recorded/runs/<case>/COMMAND.txt says how). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAdsJson } from '../../src/condor/classads.js';
+import type { RunState } from '../../src/model/run.js';
+import { deriveStatus } from '../../src/status/derive-status.js';
+import { assembleInputs } from '../../src/status/gather-status.js';
+import { readIfExists, readLayout } from '../../src/status/run-dir.js';
+
+function recordedStatus(name: string) {
+  const dir = join('fixtures/recorded/runs', name);
+  const layout = readLayout(dir);
+  const history = parseAdsJson(readFileSync(join(dir, 'condor_history.json'), 'utf8'));
+  const queue = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'));
+  const dagman = history.find((ad) => ad.DAGManJobId === undefined || ad.DAGManJobId === null);
+  const id = Number(dagman?.ClusterId);
+  return deriveStatus(assembleInputs(layout, id, queue, history, readIfExists));
+}
+
+const cases: [string, { state: RunState; cause: RegExp; nodes: Record<string, string> }][] = [
+  [
+    'native-step-failed',
+    { state: 'failed', cause: /node compute: exit code 213/, nodes: { compute: 'failed' } },
+  ],
+  [
+    'dagman-aborted',
+    {
+      state: 'failed',
+      cause: /node log file .* is in \/tmp — ERROR: Warning is fatal error because of DAGMAN_USE_STRICT/,
+      nodes: { compute: 'unsubmitted' },
+    },
+  ],
+];
+
+describe('status of recorded runs', () => {
+  for (const [name, want] of cases) {
+    it(name, () => {
+      const s = recordedStatus(name);
+      expect(s.state).toBe(want.state);
+      expect(s.cause).toMatch(want.cause);
+      expect(Object.fromEntries(s.nodes.map((n) => [n.name, n.state]))).toEqual(want.nodes);
+    });
+  }
+});
