@@ -49,8 +49,9 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
   const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
   const vm = workflow.vm ? planVms(workflow.vm, opts, holdRemoveSeconds) : undefined;
+  const resolved = new Map<string, string>();
   const steps = workflow.compute.map((step, i) =>
-    planStep(workflow, step, i, workflow.vm, holdRemoveSeconds, issues),
+    planStep(workflow, step, i, workflow.vm, holdRemoveSeconds, issues, resolved),
   );
   if (issues.length > 0) throw new PlanError(issues);
   const plan: Plan = {
@@ -108,18 +109,27 @@ function planStep(
   vm: VmRequest | undefined,
   holdRemoveSeconds: number,
   issues: PlanIssue[],
+  resolved: Map<string, string>,
 ): PlannedStep {
   const dir = workflow.source.dir;
+  const abs = (p: string): string => {
+    let r = resolved.get(p);
+    if (r === undefined) {
+      r = isAbsolute(p) ? p : resolve(dir, p);
+      resolved.set(p, r);
+    }
+    return r;
+  };
   // Always the list form; compile maps it onto a single-mapping `compute` when the file has one.
   const at = `/compute/${i}`;
   // Ranks packed into as few VMs as possible; without VMs every rank gets its own slot.
   const ranksPerNode = vm ? Math.min(vm.cpus, step.cpus) : 1;
   const machineCount = Math.ceil(step.cpus / ranksPerNode);
   const exeTransferred = !isAbsolute(step.executable);
-  const exeAbs = exeTransferred ? resolve(dir, step.executable) : undefined;
+  const exeAbs = exeTransferred ? abs(step.executable) : undefined;
   const exeName = basename(step.executable);
   const inputs: PlannedFile[] = step.inputs.map((p) => {
-    const absPath = isAbsolute(p) ? p : resolve(dir, p);
+    const absPath = abs(p);
     return { path: p, absPath, name: basename(absPath) };
   });
   // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh).
@@ -156,7 +166,7 @@ function planStep(
   const planned: PlannedStep = {
     name: step.name,
     node: step.name,
-    submitFile: `${step.name}.sub`,
+    submitFile: 'compute.sub',
     after: [...step.after],
     mpi: step.mpi,
     ranks: step.cpus,

@@ -53,13 +53,29 @@ export function submitValue(value: string, what = 'value'): string {
  * quote is put in single quotes; `'` is written `''` and `"` is written `""`.
  */
 export function submitArguments(args: readonly string[]): string {
+  return `"${submitArgumentsInner(args)}"`;
+}
+
+/** The inside of a new-syntax `arguments = "…"` (for `arguments = "$(macro)"`). */
+export function submitArgumentsInner(args: readonly string[]): string {
   const parts = args.map((a) => {
     refuseControl(a, 'argument');
     let s = a.replaceAll('"', '""');
     if (s === '' || /[ ']/.test(s)) s = `'${s.replaceAll("'", "''")}'`;
     return escapeDollar(s);
   });
-  return `"${parts.join(' ')}"`;
+  return parts.join(' ');
+}
+
+/**
+ * The value of a DAG `VARS name="value"`: `\` and `"` escaped with a backslash. The value is then read by
+ * condor_submit as a macro, so it must already be valid submit text (made by the submit helpers).
+ * DAGMan itself expands `$(JOB)` and `$(RETRY)` in it; the submit helpers never leave a bare `$`.
+ */
+export function dagVarsValue(value: string): string {
+  refuseControl(value, 'VARS value');
+  if (!value.includes('"') && !value.includes('\\')) return value;
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
 }
 
 /** A ClassAd string literal (`"…"` with `\` and `"` escaped), not yet made safe for a submit file. */
@@ -78,6 +94,7 @@ export function submitClassAdString(value: string): string {
  * and blanks, so a name holding either cannot be listed.
  */
 export function submitFileList(files: readonly string[]): string {
+  if (files.length === 0) return '';
   for (const f of files) {
     refuseControl(f, 'file name');
     if (f === '' || /[,\s]/.test(f)) {
@@ -86,8 +103,11 @@ export function submitFileList(files: readonly string[]): string {
         f,
       );
     }
-    if (/[=;"]/.test(f)) {
-      throw new UnsafeValueError(`file name ${show(f)} holds '=', ';' or '"' (reserved in submit lists)`, f);
+    if (/[=;"\\]/.test(f)) {
+      throw new UnsafeValueError(
+        `file name ${show(f)} holds '=', ';', '"' or '\\' (reserved in submit lists)`,
+        f,
+      );
     }
   }
   return escapeDollar(files.join(','));
@@ -178,15 +198,18 @@ export function submitVmDisk(file: string, device: string, access: 'r' | 'w', fo
 }
 
 /**
- * `transfer_output_remaps`: `"from=to;from2=to2"`. `from` and `to` are checked as file-list entries; `node`
- * (if given) is a submit macro such as `$(Node)` spliced verbatim into each target where `{node}` stands.
+ * The inside of `transfer_output_remaps = "from=to;from2=to2"`. `from` and `to` are checked as file-list
+ * entries; `{node}` in a target becomes the submit macro `$(Node)` (the parallel node number).
  */
 export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: string }>): string {
-  submitFileList(entries.flatMap((e) => [e.from, e.to.replaceAll('{node}', '0')]));
-  const parts = entries.map(
-    (e) => `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`,
-  );
-  return `"${parts.join(';')}"`;
+  let out = '';
+  for (const e of entries) {
+    const to = e.to.replaceAll('{node}', '0');
+    submitFileList([e.from, to]);
+    if (out !== '') out += ';';
+    out += `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`;
+  }
+  return out;
 }
 
 /** Text inside a `#` comment: one line. */

@@ -4,7 +4,16 @@
  */
 import type { Plan, PlannedStep, PlannedVms } from '../plan/plan-types.js';
 import { planToJson } from './plan-json.js';
-import { dagFileName, dagNodeName, submitOutputRemaps, submitVmDisk, UnsafeValueError } from './quote.js';
+import {
+  dagFileName,
+  dagNodeName,
+  dagVarsValue,
+  submitArgumentsInner,
+  submitFileList,
+  submitOutputRemaps,
+  submitVmDisk,
+  UnsafeValueError,
+} from './quote.js';
 import { loadTemplates, type ScriptName, type Templates } from './templates.js';
 
 export interface RunDirFile {
@@ -44,16 +53,17 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     files.push({ path, content, mode });
   };
   const vm = plan.vm;
-  const steps = plan.steps.map((step, i) => {
-    let collect: string | null = null;
-    attempt(`/compute/${i}`, () => {
-      add(step.submitFile, templates.render('compute.sub', computeView(plan, step)));
-      if (step.machineCount > 1 && step.outputs.length > 0) {
-        collect = [step.name, ...step.outputs].map((a) => dagFileName(a)).join(' ');
-      }
-    });
-    return { node: step.node, submitFile: step.submitFile, retries: step.retries, collect };
+  const steps: StepView[] = [];
+  plan.steps.forEach((step, i) => {
+    attempt(`/compute/${i}`, () => steps.push(stepView(step)));
   });
+  const holdRemoveSeconds = plan.steps[0]?.holdRemoveSeconds ?? 300;
+  attempt('/compute', () =>
+    add(
+      'compute.sub',
+      templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
+    ),
+  );
   if (vm) {
     attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm))));
     attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
@@ -64,6 +74,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       ),
     );
   }
+  if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
     add(plan.dag.file, templates.render('dag', dagView(plan, steps)));
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
@@ -77,10 +88,60 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
 }
 
-function dagView(
-  plan: Plan,
-  steps: Array<{ node: string; submitFile: string; retries: number; collect: string | null }>,
-) {
+/** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */
+interface StepView {
+  node: string;
+  args: string;
+  machines: number;
+  cpus: number;
+  memory: number;
+  inputs: string;
+  outputs: string;
+  remaps: string;
+  walltime: number;
+  retries: number;
+  collect: string | null;
+}
+
+function stepView(step: PlannedStep): StepView {
+  const transferInput: string[] = [];
+  if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
+  for (const f of step.inputs) transferInput.push(f.absPath);
+  // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
+  // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
+  const several = step.machineCount > 1;
+  const remaps = submitOutputRemaps(
+    step.outputs.map((o) => ({
+      from: o,
+      to: several ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
+    })),
+  );
+  const launcher = [
+    step.mpi,
+    String(step.ranks),
+    String(step.ranksPerNode),
+    step.executable.command,
+    ...step.arguments,
+  ];
+  return {
+    node: dagNodeName(step.node),
+    args: dagVarsValue(submitArgumentsInner(launcher)),
+    machines: step.machineCount,
+    cpus: step.requestCpus,
+    memory: step.requestMemoryMiB,
+    inputs: dagVarsValue(submitFileList(transferInput)),
+    outputs: dagVarsValue(submitFileList(step.outputs)),
+    remaps: dagVarsValue(remaps),
+    walltime: step.walltimeSeconds ?? 0,
+    retries: step.retries,
+    collect:
+      several && step.outputs.length > 0
+        ? [step.name, ...step.outputs].map((a) => dagFileName(a)).join(' ')
+        : null,
+  };
+}
+
+function dagView(plan: Plan, steps: StepView[]) {
   // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
   const byChild = new Map<string, string[]>();
   for (const e of plan.dag.edges) {
@@ -121,46 +182,5 @@ function vmsView(plan: Plan, vm: PlannedVms) {
       lease === null
         ? holdReason
         : `ifThenElse(JobStatus == 5, ${holdReason}, "vmdag: VM lease of ${lease} s expired")`,
-  };
-}
-
-function computeView(plan: Plan, step: PlannedStep) {
-  const hold = `(JobStatus == 5 && time() - EnteredCurrentStatus > ${step.holdRemoveSeconds})`;
-  const wall = step.walltimeSeconds ?? null;
-  const holdReason = `"vmdag: step held for more than ${step.holdRemoveSeconds} s"`;
-  const transferInput: string[] = [];
-  if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
-  for (const f of step.inputs) transferInput.push(f.absPath);
-  // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
-  // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
-  const remaps =
-    step.outputs.length === 0
-      ? null
-      : submitOutputRemaps(
-          step.outputs.map((o) => ({
-            from: o,
-            to: step.machineCount > 1 ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
-          })),
-        );
-  return {
-    name: plan.name,
-    vm: plan.vm !== undefined,
-    step,
-    launcherArgs: [
-      step.mpi,
-      String(step.ranks),
-      String(step.ranksPerNode),
-      step.executable.command,
-      ...step.arguments,
-    ],
-    transferInput,
-    remaps,
-    walltime: wall,
-    periodicRemove:
-      wall === null ? hold : `${hold} || (JobStatus == 2 && time() - EnteredCurrentStatus > ${wall})`,
-    periodicRemoveReason:
-      wall === null
-        ? holdReason
-        : `ifThenElse(JobStatus == 5, ${holdReason}, "vmdag: walltime of ${wall} s exceeded")`,
   };
 }

@@ -42,16 +42,21 @@ describe('renderRunDir', () => {
     expect(f.get('compute.sub')?.content).not.toContain('VmWorkflowId');
   });
 
-  it('submit lines carry the plan: machine_count, request_cpus, launcher arguments', () => {
+  it("each node's VARS carry the plan: machines, cpus, launcher arguments", () => {
     const wf = makeWorkflow({
       vm: makeVm({ count: 3, cpus: 2 }),
-      compute: [makeStep({ cpus: 5, arguments: ['a b', '$X'] })],
+      compute: [makeStep({ cpus: 5, arguments: ['a b', '$X', 'q"'] })],
     });
-    const sub = files(wf).get('compute.sub')?.content ?? '';
-    expect(sub).toContain('machine_count = 3\n');
-    expect(sub).toContain('request_cpus = 2\n');
-    expect(sub).toContain(`arguments = "openmpi 5 2 ./xhpl 'a b' $(DOLLAR)X"\n`);
-    expect(sub).toContain('+TransferOutput = ""\n');
+    const f = files(wf);
+    const dag = f.get('wf.dag')?.content ?? '';
+    expect(dag).toContain('JOB compute compute.sub\n');
+    expect(dag).toContain(
+      `VARS compute vmdag_args="openmpi 5 2 ./xhpl 'a b' $(DOLLAR)X q\\"\\"" vmdag_machines="3" vmdag_cpus="2" vmdag_memory="256" vmdag_inputs="/wf/bin/xhpl" vmdag_outputs="" vmdag_remaps="" vmdag_walltime="0"\n`,
+    );
+    const sub = f.get('compute.sub')?.content ?? '';
+    expect(sub).toContain('machine_count = $(vmdag_machines)\n');
+    expect(sub).toContain('arguments = "$(vmdag_args)"\n');
+    expect(sub).toContain('+TransferOutput = "$(vmdag_outputs)"\n');
   });
 
   it('one node: outputs straight into outputs/, no POST script', () => {
@@ -60,16 +65,28 @@ describe('renderRunDir', () => {
       compute: [makeStep({ cpus: 4, outputs: ['r.txt'] })],
     });
     const f = files(wf);
-    expect(f.get('compute.sub')?.content).toContain('transfer_output_remaps = "r.txt=outputs/r.txt"\n');
+    expect(f.get('wf.dag')?.content).toContain('vmdag_remaps="r.txt=outputs/r.txt"');
     expect(f.get('wf.dag')?.content).not.toContain('SCRIPT POST');
     expect(f.has('vmdag-collect.sh')).toBe(false);
   });
 
-  it('retries → RETRY; walltime → periodic_remove', () => {
+  it('retries → RETRY; walltime → vmdag_walltime, used by periodic_remove', () => {
     const wf = makeWorkflow({ compute: [makeStep({ retries: 2, walltimeSeconds: 90 })] });
     const f = files(wf);
     expect(f.get('wf.dag')?.content).toContain('RETRY compute 2\n');
-    expect(f.get('compute.sub')?.content).toContain('(JobStatus == 2 && time() - EnteredCurrentStatus > 90)');
+    expect(f.get('wf.dag')?.content).toContain('vmdag_walltime="90"');
+    expect(f.get('compute.sub')?.content).toContain(
+      '($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime))',
+    );
+  });
+
+  it("several nodes with outputs: per-node remaps and a POST script keeping node 0's", () => {
+    const wf = makeWorkflow({ compute: [makeStep({ name: 'hpl', cpus: 2, outputs: ['o.txt'] })] });
+    const f = files(wf);
+    const dag = f.get('wf.dag')?.content ?? '';
+    expect(dag).toContain('vmdag_remaps="o.txt=outputs/.hpl.$(Node).o.txt"');
+    expect(dag).toContain('SCRIPT POST hpl vmdag-collect.sh $RETURN hpl o.txt\n');
+    expect(f.get('vmdag-collect.sh')?.mode).toBe(0o755);
   });
 
   it('a value that cannot be written is an issue at its step, and nothing is rendered', () => {
