@@ -4,7 +4,6 @@
  * `{ok, outDir, dag, files}` / `{ok: false, diagnostics}`.
  */
 import { relative } from 'node:path';
-import { compile } from '../compile.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
@@ -20,6 +19,8 @@ export async function runCompile(
     return ExitCode.usage;
   }
   const file = args[0] as string;
+  // Loaded on use: the pipeline (YAML, schema validators, Handlebars) costs every other command nothing.
+  const { compile } = await import('../compile.js');
   const r = await compile(file, {
     cwd: io.cwd,
     env: io.env,
@@ -35,7 +36,8 @@ export async function runCompile(
     out.out(`${JSON.stringify({ ok: true, outDir: r.outDir, dag: r.dag, files: r.files }, null, 2)}\n`);
   } else {
     out.err(formatDiagnosticsText(r.diagnostics));
-    const shown = relative(io.cwd, r.outDir) || '.';
+    const rel = relative(io.cwd, r.outDir);
+    const shown = rel === '' ? '.' : rel.startsWith('..') ? r.outDir : rel;
     out.err(`${file}: wrote ${shown}/ (${r.files?.length ?? 0} files; DAG ${r.plan?.dag.file})\n`);
     out.out(`${r.outDir}\n`);
   }
