@@ -71,9 +71,13 @@ function record(name, dir, files, commands) {
   process.stderr.write(`recorded ${dest}\n`);
 }
 
+/** An argv as a shell would need it typed. */
+const shell = (argv) =>
+  argv.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+
 function saveQuery(dir, file, argv, cmds) {
   writeFileSync(path.join(dir, file), lab(dir, argv));
-  cmds.push(`${argv.join(' ')} > ${file}`);
+  cmds.push(`${shell(argv)} > ${file}`);
 }
 
 const SUB = {
@@ -84,7 +88,7 @@ const SUB = {
   'f.sub':
     'universe = vanilla\nexecutable = /bin/sh\narguments = "-c \'echo failing on purpose >&2; exit 3\'"\noutput = f.out\nerror = f.err\nrequest_memory = 64\nqueue\n',
   'p.sub':
-    'universe = parallel\nexecutable = /bin/sh\narguments = "-c \'echo node $$(_CONDOR_PROCNO) of $$(_CONDOR_NPROCS); echo node $_CONDOR_PROCNO of $_CONDOR_NPROCS\'"\nmachine_count = 2\noutput = p.out.$(Node)\nerror = p.err.$(Node)\nrequest_memory = 64\nqueue\n',
+    'universe = parallel\nexecutable = /bin/sh\narguments = "-c \'echo node $_CONDOR_PROCNO of $_CONDOR_NPROCS\'"\nmachine_count = 2\noutput = p.out.$(Node)\nerror = p.err.$(Node)\nrequest_memory = 64\nqueue\n',
   'long.sub':
     'universe = vanilla\nexecutable = /bin/sleep\narguments = 600\noutput = long.out\nerror = long.err\nrequest_memory = 64\nqueue\n',
 };
