@@ -1,4 +1,5 @@
 /** The lab: a real personal HTCondor pool on this machine, in a chroot inside a network namespace. */
+export { startLabDaemon } from './daemons.js';
 export { labDown } from './down.js';
 export { type HtcondorVariant, type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
 export { type LabState, labIsRunning, readLabState, stateFilePath } from './state.js';

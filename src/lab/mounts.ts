@@ -64,13 +64,16 @@ export async function mountRun(root: string): Promise<void> {
 /** The host folders that exist, as real paths, parents before children. */
 export function existingSharedPaths(paths: readonly string[]): string[] {
   const out: string[] = [];
-  for (const p of paths) {
+  const byDepth = [...paths].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  for (const p of byDepth) {
     if (!existsSync(p) || !statSync(p).isDirectory()) continue;
     const real = realpathSync(p);
-    if (real === '/' || out.includes(real)) continue;
+    // A folder inside one already shared is visible through it (binds here are not recursive, so only
+    // a separate file system mounted below it would be missed).
+    if (real === '/' || out.some((o) => real === o || real.startsWith(`${o}/`))) continue;
     out.push(real);
   }
-  return out.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  return out;
 }
 
 /** Bind each shared host folder at the same path inside the root. */

@@ -72,6 +72,6 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
     prefixLength: 24,
     hostname: 'vmdag-lab',
     user: { name: 'vmdag', uid: 42213, gid: 42213 },
-    sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', dir],
+    sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', '/var/lib/vmdag', dir],
   };
 }

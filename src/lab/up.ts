@@ -2,18 +2,18 @@
  * `lab up`: build (cached) and start the pool inside the lab's network namespace and chroot, then wait until
  * the collector lists the schedd and every slot with its dedicated scheduler.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { runCondor } from '../condor/exec.js';
 import { buildLab, staleBuilds } from './build.js';
+import { spawnInLab } from './daemons.js';
 import { labDown } from './down.js';
 import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
 import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
 import { labConfig, labHosts } from './recipe.js';
-import { type LabState, labIsRunning, pidInRoot, readLabState, writeLabState } from './state.js';
+import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed } from './sys.js';
 import { wrapperScript } from './wrapper.js';
 
@@ -38,21 +38,9 @@ async function htcondorVersion(root: string): Promise<string> {
   return /\$CondorVersion:\s*(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
 }
 
-/** Start condor_master in the foreground (-f) as a detached child: its pid is the daemon's pid. */
-async function startMaster(s: LabSettings, root: string): Promise<number> {
-  const logFd = openSync(path.join(s.currentDir, 'condor_master.out'), 'a');
-  const child = spawn('ip', ['netns', 'exec', s.netns, 'chroot', root, '/usr/sbin/condor_master', '-f'], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
-  });
-  closeSync(logFd);
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new LabError('could not start condor_master');
-  for (let i = 0; i < 50 && !pidInRoot(pid, root); i++) await sleep(100);
-  if (!pidInRoot(pid, root))
-    throw new LabError(`condor_master did not start (see ${s.currentDir}/condor_master.out)`);
+/** Start condor_master in the foreground (-f): its pid is the daemon's pid. */
+async function startMaster(s: LabSettings, state: LabState): Promise<number> {
+  const pid = await spawnInLab(state, s.currentDir, 'condor_master', ['/usr/sbin/condor_master', '-f']);
   writeFileSync(path.join(s.currentDir, 'condor_master.pid'), `${pid}\n`);
   return pid;
 }
@@ -143,7 +131,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
       pools: [],
     };
     writeLabState(s.dir, st);
-    st.daemons.push({ name: 'condor_master', pid: await startMaster(s, root) });
+    st.daemons.push({ name: 'condor_master', pid: await startMaster(s, st) });
     writeLabState(s.dir, st);
     return st;
   });

@@ -6,8 +6,10 @@
  *
  * Who runs the command: the owner of the working directory when that is not root (an entry for that uid is
  * added to the lab's /etc/passwd on first use, so DAGMan and the jobs write files as that user); otherwise
- * the lab's own user, which is then given access to the folder by POSIX ACLs (rwX plus a default entry, and
- * search permission on parent folders that lack it) instead of changing any owner.
+ * the lab's own user. When that user cannot write a run directory (one under /tmp or /var/tmp, or holding a
+ * `*.dag`, plan.json or run.json), it is given access by POSIX ACLs (rwX plus a default entry, and search
+ * permission on parent folders that lack it) instead of changing any owner; other folders are left as
+ * they are (read-only commands such as condor_q work anywhere).
  */
 import type { LabSettings } from './options.js';
 
@@ -63,7 +65,11 @@ if [ "$dir" != / ] && [ "$owner" != 0 ]; then
 else
   uid=$LABUID
   gid=$LABGID
-  if [ "$dir" != / ] && ! chroot --userspec="$uid:$gid" --groups="$gid" "$ROOT" test -w "$dir" -a -x "$dir"; then
+  # Grant access only to run directories: under a temporary folder, or holding a DAG or vmdag's plan.
+  grant=no
+  case "$dir/" in /tmp/*|/var/tmp/*) grant=yes ;; esac
+  for f in "$dir"/*.dag "$dir"/plan.json "$dir"/run.json; do [ -e "$f" ] && grant=yes; done
+  if [ "$grant" = yes ] && ! chroot --userspec="$uid:$gid" --groups="$gid" "$ROOT" test -w "$dir" -a -x "$dir"; then
     chroot "$ROOT" setfacl -R -m "u:$LABUSER:rwX,d:u:$LABUSER:rwX" "$dir" || {
       echo "lab-exec: cannot give $LABUSER access to $dir (ACLs unsupported?); use a folder it can write" >&2; exit 3; }
     up=$(dirname "$dir")
