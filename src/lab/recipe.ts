@@ -106,6 +106,10 @@ UNUSED_CLAIM_TIMEOUT = 30
 # because /tmp is often node-local; the lab's /tmp is the host's own, so the check is off here only.
 DAGMAN_AVOID_SLASH_TMP = False
 
+# A daemon that dies is restarted after 2 s instead of 10 s (seen: the 23.9.6 schedd segfaulted in
+# DedicatedScheduler::computeSchedule right after a DAG with a parallel node was removed).
+MASTER_BACKOFF_CONSTANT = 1
+
 # Everybody may query; tools inside the lab show every user's jobs.
 CONDOR_Q_ONLY_MY_JOBS = False
 CONDOR_Q_DASH_BATCH_IS_DEFAULT = False
