@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
@@ -19,6 +19,15 @@ describe.skipIf(!ctx && !labRequired)('lab exec (real lab)', () => {
     expect(line).toBe('from the host');
     expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('written\n');
     expect(statSync(dir).uid).toBe(0); // nothing was chowned: access comes from an ACL
+  });
+
+  it('runs as the owner of a working directory that is not root’s', async () => {
+    if (!ctx) throw new Error('the lab is not running: vmdag lab up');
+    const dir = runDir({});
+    chownSync(dir, 4321, 4321);
+    const r = await runCondor(ctx, 'sh', ['-c', 'id -u; id -g; touch made-here'], { cwd: dir });
+    expect(r.stdout).toBe('4321\n4321\n');
+    expect(statSync(path.join(dir, 'made-here')).uid).toBe(4321);
   });
 
   it('passes stdin through and returns the command’s exit code', async () => {
