@@ -66,6 +66,8 @@ export const RUN_ATTRS = [
   'Iwd',
   'Owner',
   'RemoveReason',
+  // The schedd's clock at query time (condor_q only): how far a running run's report reaches.
+  'ServerTime',
 ];
 
 function runConstraint(id: number): string {

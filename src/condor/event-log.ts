@@ -52,8 +52,16 @@ function eventTime(date: string, time: string, utc: boolean, refYear: number): n
   return utc ? Date.UTC(y, mo - 1, d, h, mi, s, ms) : new Date(y, mo - 1, d, h, mi, s, ms).getTime();
 }
 
-/** Parse a whole event log. Partial trailing events (no `...` yet) are left out: the log is still growing. */
-export function parseEventLog(text: string, refYear = new Date().getFullYear()): JobEvent[] {
+/**
+ * Parse a whole event log. Partial trailing events (no `...` yet) are left out: the log is still growing.
+ * `zoneless` says how times without `Z` are read: as this machine's local time (default), or as if they
+ * were UTC (the wall-clock reading, for callers that work out the submit host's zone themselves).
+ */
+export function parseEventLog(
+  text: string,
+  refYear = new Date().getFullYear(),
+  zoneless: 'local' | 'utc' = 'local',
+): JobEvent[] {
   const events: JobEvent[] = [];
   let cur: JobEvent | undefined;
   for (const line of text.split('\n')) {
@@ -65,7 +73,7 @@ export function parseEventLog(text: string, refYear = new Date().getFullYear()):
           cluster: Number(m[2]),
           proc: Number(m[3]),
           subproc: Number(m[4]),
-          time: eventTime(m[5] ?? '', m[6] ?? '', m[7] === 'Z', refYear),
+          time: eventTime(m[5] ?? '', m[6] ?? '', m[7] === 'Z' || zoneless === 'utc', refYear),
           text: (m[8] ?? '').trim(),
           body: [],
         };

@@ -1,0 +1,46 @@
+/** Effects for report: one condor_q, one condor_history, and DAGMan's files in the run directory. */
+import { join } from 'node:path';
+import { adNumber, type ClassAd } from '../condor/classads.js';
+import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
+import type { CondorContext } from '../condor/exec.js';
+import type { RunLayout } from '../model/run.js';
+import { readIfExists } from '../status/run-dir.js';
+import { computeLatency, type LatencyInputs } from './latency.js';
+import type { LatencyReport } from './types.js';
+
+/** Queue ads first; a history ad only for jobs no longer queued. */
+export function mergeAds(queue: ClassAd[], history: ClassAd[]): ClassAd[] {
+  const id = (ad: ClassAd) => `${adNumber(ad, 'ClusterId')}.${adNumber(ad, 'ProcId') ?? 0}`;
+  const queued = new Set(queue.map(id));
+  return [...queue, ...history.filter((ad) => !queued.has(id(ad)))];
+}
+
+/** Everything computeLatency needs, from the ads and the run directory's files (read by `read`). */
+export function reportInputs(
+  layout: RunLayout,
+  dagmanJobId: number,
+  ads: ClassAd[],
+  read: (path: string) => string | undefined = readIfExists,
+): LatencyInputs {
+  const base = join(layout.dir, layout.dagFile);
+  return {
+    layout,
+    dagmanJobId,
+    dagmanLog: read(`${base}.dagman.log`),
+    nodesLog: read(`${base}.nodes.log`),
+    jobstateLog: read(join(layout.dir, `${layout.name}.jobstate.log`)),
+    metrics: read(`${base}.metrics`),
+    ads,
+  };
+}
+
+export async function gatherReport(
+  ctx: CondorContext,
+  layout: RunLayout,
+  dagmanJobId: number,
+  target: Target = {},
+): Promise<LatencyReport> {
+  const queue = await queryQueue(ctx, dagmanJobId, target);
+  const history = await queryHistory(ctx, dagmanJobId, target);
+  return computeLatency(reportInputs(layout, dagmanJobId, mergeAds(queue, history)));
+}

@@ -1,0 +1,69 @@
+/** The latency report of a run (design.md §3): HTCondor's timestamps, the phases between them, one lane per job. */
+
+/** The timestamps of design.md §3, in the order a run passes them. */
+export const TIMESTAMP_NAMES = [
+  'submitted',
+  'vmsQueued',
+  'vmsRunning',
+  'vmsReady',
+  'computeStarted',
+  'computeEnded',
+  'vmsStopped',
+  'finished',
+] as const;
+export type TimestampName = (typeof TIMESTAMP_NAMES)[number];
+
+/** The phases: the four of design.md §3, `wrapUp` (last stop → DAGMan's end) so they add up, and `total`. */
+export const PHASE_NAMES = ['scheduling', 'vmBoot', 'compute', 'teardown', 'wrapUp', 'total'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** A stretch of time between two timestamps; `total` is not drawn as an interval of its own. */
+export interface PhaseInterval {
+  phase: Exclude<PhaseName, 'total'>;
+  from: TimestampName;
+  to: TimestampName;
+}
+
+export type SegmentState = 'queued' | 'running' | 'held';
+export type Outcome = 'done' | 'failed' | 'removed';
+
+/** One state of one job between two of its events (milliseconds since the epoch; end null while it lasts). */
+export interface Segment {
+  state: SegmentState;
+  start: number;
+  end: number | null;
+}
+
+export type LaneKind = 'vm' | 'gate' | 'compute' | 'stop';
+
+/** One VM (a proc of the SERVICE node's cluster) or one DAG node (every attempt of it, in order). */
+export interface Lane {
+  kind: LaneKind;
+  name: string;
+  /** The job of the latest attempt. */
+  jobId: string | null;
+  host: string | null;
+  attempts: number;
+  segments: Segment[];
+  end: { time: number; outcome: Outcome } | null;
+}
+
+export interface LatencyReport {
+  dagmanJobId: number;
+  name: string;
+  mode: 'vm' | 'native';
+  /** finished once DAGMan's own end is recorded. */
+  state: 'running' | 'finished';
+  /** Milliseconds since the epoch, null when not (yet) recorded. */
+  timestamps: Record<TimestampName, number | null>;
+  /** Which record each timestamp was read from. */
+  sources: Record<TimestampName, string | null>;
+  /** Seconds; null when none of the phase's intervals is complete. */
+  phases: Record<PhaseName, number | null>;
+  intervals: PhaseInterval[];
+  /** The latest time HTCondor recorded anything of this run: `total` runs up to it while the run runs. */
+  asOf: number | null;
+  /** The submit host's UTC offset the event logs were read with, and how it was found. */
+  zone: { offsetMinutes: number; from: string };
+  lanes: Lane[];
+}
