@@ -1,6 +1,9 @@
 import { compileCommand } from './compile.js';
 import { labCommand } from './lab.js';
+import { planCommand } from './plan.js';
 import { rmCommand } from './rm.js';
+import { siteConfigCommand } from './site-config.js';
+import { sitesCommand } from './sites.js';
 import type { CommandSpec } from './spec.js';
 import { statusCommand } from './status.js';
 import { submitCommand } from './submit.js';
@@ -10,8 +13,11 @@ import { validateCommand } from './validate.js';
 export const commands: CommandSpec[] = [
   validateCommand,
   compileCommand,
+  planCommand,
+  sitesCommand,
   submitCommand,
   statusCommand,
   rmCommand,
   labCommand,
+  siteConfigCommand,
 ];

@@ -1,0 +1,90 @@
+/**
+ * `vmdag site-config`: the execute-node HTCondor configuration for the VM universe and the
+ * LIBVIRT_XML_SCRIPT that turns a VM job's ad into libvirt domain XML (docs/site-admin.md).
+ * Without -o it prints both files; with -o DIR it writes them under DIR at their node paths.
+ */
+import { installSiteKit } from '../site/install-site-kit.js';
+import { resolveSiteOptions, SiteOptionError, type SiteOptions } from '../site/options.js';
+import { renderSiteConfig } from '../site/render-site-config.js';
+import type { CommandSpec } from './spec.js';
+import { ExitCode, type Output } from './types.js';
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function int(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : Number.NaN;
+}
+
+async function run(_args: string[], opts: Record<string, unknown>, out: Output): Promise<number> {
+  const siteOpts: SiteOptions = {
+    emulation: str(opts.emulation),
+    kernel: str(opts.kernel),
+    initrd: str(opts.initrd),
+    bridge: str(opts.bridge),
+    scheddName: str(opts.scheddName),
+    pool: str(opts.pool),
+    vmMemory: int(opts.vmMemory),
+    vmMaxNumber: int(opts.vmMaxNumber),
+    maxLeaseSeconds: int(opts.maxLease),
+    guestToken: str(opts.guestToken),
+    tokenIdentity: str(opts.tokenIdentity),
+    scriptPath: str(opts.scriptPath),
+    consoleDir: str(opts.consoleDir),
+  };
+  let files: ReturnType<typeof renderSiteConfig>;
+  try {
+    files = renderSiteConfig(resolveSiteOptions(siteOpts));
+  } catch (e) {
+    if (e instanceof SiteOptionError) {
+      out.err(`vmdag site-config: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+  const dir = str(opts.output);
+  const written = dir ? await installSiteKit(files, dir) : [];
+  if (opts.json) {
+    out.out(
+      `${JSON.stringify({ ok: true, outDir: dir ?? null, files: files.map((f, i) => ({ path: f.path, mode: f.mode.toString(8), writtenTo: written[i] ?? null, ...(dir ? {} : { content: f.content }) })) }, null, 2)}\n`,
+    );
+  } else if (dir) {
+    for (const w of written) out.err(`wrote ${w}\n`);
+  } else {
+    for (const f of files) out.out(`### ${f.path} (mode ${f.mode.toString(8)})\n${f.content}\n`);
+  }
+  return ExitCode.ok;
+}
+
+export const siteConfigCommand: CommandSpec = {
+  name: 'site-config',
+  summary: 'execute-node config and libvirt domain script for a cluster (VM universe, dedicated scheduler)',
+  configure(cmd) {
+    cmd
+      .option('--emulation <mode>', 'auto (probe each node) | kvm | tcg (software emulation)', 'auto')
+      .option('--kernel <path>', 'vmdag guest kernel on the execute nodes (direct kernel boot)')
+      .option('--initrd <path>', 'vmdag guest initramfs on the execute nodes')
+      .option('--bridge <iface>', 'bridge the guest NICs join (VM_NETWORKING_BRIDGE_INTERFACE)', 'br0')
+      .option(
+        '--schedd-name <name>',
+        'schedd Name whose dedicated scheduler claims the guests (condor_status -schedd -af Name)',
+      )
+      .option('--pool <host[:port]>', 'collector address the guests join (reachable from the bridge)')
+      .option('--vm-memory <MiB>', 'VM_MEMORY: memory for all VMs of a node', '2048')
+      .option('--vm-max-number <n>', 'VM_MAX_NUMBER (default: NUM_CPUS)')
+      .option('--max-lease <seconds>', "cap and default of a guest's lease", '86400')
+      .option(
+        '--guest-token <mint|FILE|none>',
+        'pool token for guests: minted per VM (default), a file, or none',
+        'mint',
+      )
+      .option('--token-identity <user@domain>', 'identity of minted tokens (default condor@UID_DOMAIN)')
+      .option('--script-path <path>', 'where the domain script is installed')
+      .option('--console-dir <path>', "guests' serial console logs ('' for none)")
+      .option('-o, --output <dir>', 'write the files under DIR at their node paths instead of printing them');
+  },
+  run,
+};
