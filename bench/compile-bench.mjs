@@ -57,7 +57,10 @@ try {
     const argv = [BIN, 'compile', 'workflow.yaml', '-o', out];
     const t0 = process.hrtime.bigint();
     const p = gnuTime
-      ? spawnSync(gnuTime, ['-f', 'vmdag-bench-rss %M', process.execPath, ...argv], { cwd: dir, encoding: 'utf8' })
+      ? spawnSync(gnuTime, ['-f', 'vmdag-bench-rss %M', process.execPath, ...argv], {
+          cwd: dir,
+          encoding: 'utf8',
+        })
       : spawnSync(process.execPath, argv, { cwd: dir, encoding: 'utf8' });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     if (p.status !== 0) {
@@ -68,9 +71,29 @@ try {
     const rssMiB = m ? Number(m[1]) / 1024 : Number.NaN;
     const files = readdirSync(out).length;
     results.push({ wall, rssMiB });
-    console.log(`run ${r + 1}: ${wall.toFixed(3)} s wall, ${rssMiB.toFixed(1)} MiB peak RSS, ${files} entries`);
+    console.log(
+      `run ${r + 1}: ${wall.toFixed(3)} s wall, ${rssMiB.toFixed(1)} MiB peak RSS, ${files} entries`,
+    );
     rmSync(out, { recursive: true, force: true });
   }
+  // Where the time goes: the stages in-process (each a fresh process), median of 3.
+  const stages = [];
+  for (let r = 0; r < 3; r++) {
+    const out = join(dir, `stages-${r}`);
+    const p = spawnSync(process.execPath, [join(ROOT, 'bench', 'stage-times.mjs'), 'workflow.yaml', out], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (p.status !== 0) throw new Error(`stage-times failed: ${p.stderr}`);
+    stages.push(JSON.parse(p.stdout));
+    rmSync(out, { recursive: true, force: true });
+  }
+  const med = (k) => stages.map((s) => s[k]).sort((a, b) => a - b)[1];
+  console.log(
+    `stages (ms, median of 3): import ${med('importMs').toFixed(0)}, parse ${med('parseMs').toFixed(0)}, ` +
+      `validate ${med('validateMs').toFixed(0)}, plan ${med('planMs').toFixed(0)}, render ${med('renderMs').toFixed(0)}, ` +
+      `emit ${med('emitMs').toFixed(0)}; RSS at the end ${med('rssMiB').toFixed(0)} MiB`,
+  );
   const walls = results.map((x) => x.wall).sort((a, b) => a - b);
   const median = walls[Math.floor(walls.length / 2)];
   const peak = Math.max(...results.map((x) => x.rssMiB));

@@ -56,15 +56,23 @@ export function submitArguments(args: readonly string[]): string {
   return `"${submitArgumentsInner(args)}"`;
 }
 
+/** Arguments written as they are: no blank, quote, `$`, control character, and not empty. */
+const PLAIN_ARGUMENT = /^[A-Za-z0-9_.,/:=+@%^-]+$/;
+
 /** The inside of a new-syntax `arguments = "…"` (for `arguments = "$(macro)"`). */
 export function submitArgumentsInner(args: readonly string[]): string {
-  const parts = args.map((a) => {
-    refuseControl(a, 'argument');
-    let s = a.replaceAll('"', '""');
-    if (s === '' || /[ ']/.test(s)) s = `'${s.replaceAll("'", "''")}'`;
-    return escapeDollar(s);
-  });
-  return parts.join(' ');
+  let out = '';
+  for (const a of args) {
+    let s = a;
+    if (!PLAIN_ARGUMENT.test(a)) {
+      refuseControl(a, 'argument');
+      s = a.replaceAll('"', '""');
+      if (s === '' || /[ ']/.test(s)) s = `'${s.replaceAll("'", "''")}'`;
+      s = escapeDollar(s);
+    }
+    out = out === '' ? s : `${out} ${s}`;
+  }
+  return out;
 }
 
 /**
@@ -89,6 +97,9 @@ export function submitClassAdString(value: string): string {
   return escapeDollar(classAdStringLiteral(value));
 }
 
+/** File names needing no check: letters, digits and `_ . / + @ % -`. */
+const PLAIN_FILE = /^[A-Za-z0-9_./+@%-]+$/;
+
 /**
  * A comma-separated file list (`transfer_input_files`, `transfer_output_files`): HTCondor splits on commas
  * and blanks, so a name holding either cannot be listed.
@@ -96,6 +107,7 @@ export function submitClassAdString(value: string): string {
 export function submitFileList(files: readonly string[]): string {
   if (files.length === 0) return '';
   for (const f of files) {
+    if (PLAIN_FILE.test(f)) continue;
     refuseControl(f, 'file name');
     if (f === '' || /[,\s]/.test(f)) {
       throw new UnsafeValueError(

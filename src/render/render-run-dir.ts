@@ -143,16 +143,16 @@ function stepView(step: PlannedStep): StepView {
 
 function dagView(plan: Plan, steps: StepView[]) {
   // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
+  // Node names were checked when their nodes were rendered; GATE is vmdag's own.
+  const known = new Set<string>(steps.map((s) => s.node));
+  const name = (n: string): string => (known.has(n) ? n : dagNodeName(n));
   const byChild = new Map<string, string[]>();
   for (const e of plan.dag.edges) {
     const list = byChild.get(e.child);
-    if (list) list.push(dagNodeName(e.parent));
-    else byChild.set(e.child, [dagNodeName(e.parent)]);
+    if (list) list.push(name(e.parent));
+    else byChild.set(e.child, [name(e.parent)]);
   }
-  const edges = [...byChild].map(([child, parents]) => ({
-    parents: parents.join(' '),
-    child: dagNodeName(child),
-  }));
+  const edges = [...byChild].map(([child, parents]) => ({ parents: parents.join(' '), child: name(child) }));
   return {
     name: plan.name,
     description: plan.description ?? null,
