@@ -3,16 +3,44 @@
  * condor_history once the DAGMan job has left the queue), remove it.
  */
 import { type ClassAd, parseAdsJson } from './classads.js';
-import { CondorCommandError, type CondorContext, runCondor } from './exec.js';
+import { CondorCommandError, type CondorContext, isTransient, runCondor } from './exec.js';
 
 /** Where a run's DAG was sent: nothing for the local schedd, else the pool and schedd names. */
 export interface Target {
   pool?: string;
   schedd?: string;
+  /** The schedd's sinful string: condor_q/condor_rm reach it with `-addr` (works whatever its Name). */
+  address?: string;
+  /** Files naming the schedd for condor_submit_dag and DAGMan (`-schedd-address-file`, `-schedd-daemon-ad-file`). */
+  addressFile?: string;
+  adFile?: string;
 }
 
 function targetArgs(t: Target, nameFlag = '-name'): string[] {
-  return [...(t.pool ? ['-pool', t.pool] : []), ...(t.schedd ? [nameFlag, t.schedd] : [])];
+  const who = t.address && nameFlag === '-name' ? ['-addr', t.address] : t.schedd ? [nameFlag, t.schedd] : [];
+  return [...(t.pool ? ['-pool', t.pool] : []), ...who];
+}
+
+/**
+ * The schedd of another pool as its collector knows it: the ad (`-long`, the format of SCHEDD_DAEMON_AD_FILE)
+ * and its address (ScheddIpAddr), for submitting there with condor_submit_dag.
+ */
+export async function locateSchedd(
+  ctx: CondorContext,
+  target: { pool: string; schedd: string },
+): Promise<{ address: string; ad: string }> {
+  const name = target.schedd.replace(/["\\]/g, '');
+  const r = await runCondor(ctx, 'condor_status', [
+    '-pool',
+    target.pool,
+    '-schedd',
+    '-long',
+    '-constraint',
+    `Name == "${name}"`,
+  ]);
+  const m = /^ScheddIpAddr\s*=\s*"([^"]+)"/m.exec(r.stdout);
+  if (!m?.[1]) throw new CondorCommandError({ ...r, exitCode: 1, stderr: `no schedd ${target.schedd} in ${target.pool}` });
+  return { address: m[1], ad: r.stdout };
 }
 
 const SUBMITTED = /(\d+) job\(s\) submitted to cluster (\d+)\./;
@@ -26,13 +54,26 @@ export async function submitDag(
   const args = [
     ...(opts.force ? ['-f'] : []),
     ...(opts.batchName ? ['-batch-name', opts.batchName] : []),
-    ...(opts.target?.schedd ? ['-remote', opts.target.schedd] : []),
+    // Not -remote: it spools (condor_submit -remote) and resolves the Name as a host name. The address and
+    // ad files name the schedd for condor_submit and, through its environment, for DAGMan's node submits.
+    ...(opts.target?.addressFile ? ['-schedd-address-file', opts.target.addressFile] : []),
+    ...(opts.target?.adFile ? ['-schedd-daemon-ad-file', opts.target.adFile] : []),
     dagFile,
   ];
   const env = opts.target?.pool
     ? { ...ctx, env: { ...ctx.env, _CONDOR_COLLECTOR_HOST: opts.target.pool } }
     : ctx;
-  const r = await runCondor(env, 'condor_submit_dag', args, { cwd: dir });
+  let r = await runCondor(env, 'condor_submit_dag', args, { cwd: dir, allowFailure: true });
+  // A schedd that is briefly unreachable (restarting) rejected nothing: try again, with -f since
+  // condor_submit_dag already wrote its .condor.sub and would refuse to overwrite it.
+  for (let i = 0; i < 8 && isTransient(r); i++) {
+    await new Promise((res) => setTimeout(res, 1000 * (i + 1)));
+    r = await runCondor(env, 'condor_submit_dag', ['-f', ...args.filter((a) => a !== '-f')], {
+      cwd: dir,
+      allowFailure: true,
+    });
+  }
+  if (r.exitCode !== 0) throw new CondorCommandError(r);
   const m = SUBMITTED.exec(r.stdout);
   if (!m) throw new CondorCommandError({ ...r, exitCode: r.exitCode || 1 });
   return { dagmanJobId: Number(m[2]), stdout: r.stdout };
@@ -70,34 +111,40 @@ export const RUN_ATTRS = [
   'ServerTime',
 ];
 
+/** How long a query rides out a schedd that is restarting. */
+const QUERY_RETRY_MS = 30_000;
+
 function runConstraint(id: number): string {
   return `ClusterId == ${id} || DAGManJobId == ${id}`;
 }
 
 /** Every queued job of the run (the DAGMan job and its nodes), in one query. */
 export async function queryQueue(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  const r = await runCondor(ctx, 'condor_q', [
-    ...targetArgs(target),
-    '-allusers',
-    '-json',
-    '-constraint',
-    runConstraint(id),
-    '-attributes',
-    RUN_ATTRS.join(','),
-  ]);
+  const r = await runCondor(
+    ctx,
+    'condor_q',
+    [
+      ...targetArgs(target),
+      '-allusers',
+      '-json',
+      '-constraint',
+      runConstraint(id),
+      '-attributes',
+      RUN_ATTRS.join(','),
+    ],
+    { retryTransientMs: QUERY_RETRY_MS },
+  );
   return parseAdsJson(r.stdout);
 }
 
 /** Every finished job of the run, in one query. */
 export async function queryHistory(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  const r = await runCondor(ctx, 'condor_history', [
-    ...targetArgs(target),
-    '-json',
-    '-constraint',
-    runConstraint(id),
-    '-attributes',
-    RUN_ATTRS.join(','),
-  ]);
+  const r = await runCondor(
+    ctx,
+    'condor_history',
+    [...targetArgs(target), '-json', '-constraint', runConstraint(id), '-attributes', RUN_ATTRS.join(',')],
+    { retryTransientMs: QUERY_RETRY_MS },
+  );
   return parseAdsJson(r.stdout);
 }
 
@@ -112,7 +159,7 @@ export async function removeRun(
     ctx,
     'condor_rm',
     [...targetArgs(opts.target ?? {}), ...(opts.force ? ['-forcex'] : []), ...what],
-    { allowFailure: true },
+    { allowFailure: true, retryTransientMs: QUERY_RETRY_MS },
   );
   // condor_rm exits non-zero when nothing matched; that is fine here, the caller verifies the queue.
   if (r.exitCode !== 0 && !/Couldn't find|no jobs|nothing to remove|not found/i.test(r.stdout + r.stderr)) {

@@ -48,6 +48,19 @@ export interface RunOptions {
   timeout?: number;
   /** Return the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
+  /**
+   * Milliseconds during which a failure that says the daemon could not be reached (a schedd restarting,
+   * say) is retried with backoff; 0 = no retry. Only for commands that are safe to repeat.
+   */
+  retryTransientMs?: number;
+}
+
+/** What HTCondor's tools print when a daemon is briefly unreachable (restarting, overloaded). */
+export const TRANSIENT =
+  /Failed to connect to (local )?queue manager|Failed to fetch ads|SECMAN:20(07|11)|Connection refused|Can't find address of (local )?schedd|Failed to end classad message/i;
+
+export function isTransient(r: Pick<CondorResult, 'exitCode' | 'stdout' | 'stderr'>): boolean {
+  return r.exitCode !== 0 && TRANSIENT.test(`${r.stderr}\n${r.stdout}`);
 }
 
 export async function runCondor(
@@ -55,6 +68,26 @@ export async function runCondor(
   command: string,
   args: readonly string[],
   opts: RunOptions = {},
+): Promise<CondorResult> {
+  const deadline = Date.now() + (opts.retryTransientMs ?? 0);
+  let wait = 500;
+  for (;;) {
+    const r = await runOnce(ctx, command, args, { ...opts, allowFailure: true });
+    if (isTransient(r) && Date.now() + wait < deadline) {
+      await new Promise((res) => setTimeout(res, wait));
+      wait = Math.min(wait * 2, 4000);
+      continue;
+    }
+    if (r.exitCode !== 0 && !opts.allowFailure) throw new CondorCommandError(r);
+    return r;
+  }
+}
+
+async function runOnce(
+  ctx: CondorContext,
+  command: string,
+  args: readonly string[],
+  opts: RunOptions,
 ): Promise<CondorResult> {
   const argv = [...ctx.prefix, command, ...args];
   const [file, ...rest] = argv;
