@@ -24,6 +24,8 @@ export interface CompileOptions {
   cwd?: string;
   /** Environment for `VMDAG_SITES`; default the process's. */
   env?: Record<string, string | undefined>;
+  /** The site chosen by `vmdag plan`/`submit` (src/sites); default the pinned site, else the local pool. */
+  site?: PlannedSite;
 }
 
 export interface CompileResult {
@@ -113,7 +115,7 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
   }
   let plan: Plan;
   try {
-    plan = planWorkflow(workflow, { site: siteOf(workflow, sites.catalog), imageBytes });
+    plan = planWorkflow(workflow, { site: opts.site ?? siteOf(workflow, sites.catalog), imageBytes });
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     return { ok: false, diagnostics: [...diagnostics, ...e.issues.map((i) => locateIssue(doc, i))] };

@@ -1,0 +1,137 @@
+/**
+ * The site decision for one workflow file, shared by `vmdag plan` and `vmdag submit`: read the catalog and
+ * the workflow, ask every site's collector (in parallel), gather the image facts (sha256 of a local image,
+ * presence of a cluster image), verify the workflow's `sha256`, and choose.
+ */
+import { existsSync } from 'node:fs';
+import { loadSites, loadWorkflow } from '../commands/validate.js';
+import type { CondorContext } from '../condor/exec.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { SiteCatalog, Workflow } from '../model/workflow.js';
+import type { PlannedSite } from '../plan/plan-types.js';
+import { chooseSite, type ImageAtSite, type SiteChoice, type SiteRequest } from './choose-site.js';
+import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
+import { LOCAL_SITE, type QueryOptions, querySites, type SiteQuery } from './query-site.js';
+import type { SiteResources } from './site-resources.js';
+
+export interface SiteDecisionInput {
+  file: string;
+  sites?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  ctx: CondorContext;
+  query?: QueryOptions;
+}
+
+export interface ImageReport {
+  path: string;
+  location: 'local' | 'cluster';
+  transferred: boolean;
+  bytes?: number;
+  sha256?: string;
+  /** The workflow's `sha256` checked against the file: true/false, or undefined when not checked. */
+  sha256Verified?: boolean;
+  note?: string;
+}
+
+export interface SiteDecision {
+  workflow?: Workflow;
+  diagnostics: Diagnostic[];
+  catalog?: SiteCatalog;
+  resources?: SiteResources[];
+  choice?: SiteChoice;
+  image?: ImageReport;
+  /** Set when the image does not match the workflow's `sha256`. */
+  sha256Error?: string;
+  /** The chosen site for compile. */
+  site?: PlannedSite;
+}
+
+/** The catalog's sites, or the local pool as the one site. */
+export function siteQueriesOf(catalog: SiteCatalog | undefined): SiteQuery[] {
+  return catalog ? catalog.sites : [LOCAL_SITE];
+}
+
+/** What the workflow asks of a site, with the plan's packing rule (ranks packed into as few VMs as possible). */
+export function siteRequestOf(w: Workflow): SiteRequest {
+  const vm = w.vm;
+  const req: SiteRequest = {
+    mode: vm ? 'vm' : 'native',
+    steps: w.compute.map((s) => {
+      const ranksPerNode = vm ? Math.min(vm.cpus, s.cpus) : 1;
+      return {
+        name: s.name,
+        machineCount: Math.ceil(s.cpus / ranksPerNode),
+        ranksPerNode,
+        memoryMiB: s.memoryMiB,
+      };
+    }),
+  };
+  if (vm)
+    req.vm = {
+      hypervisor: vm.hypervisor,
+      count: vm.count,
+      cpus: vm.cpus,
+      memoryMiB: vm.memoryMiB,
+      location: vm.image.location,
+    };
+  if (w.site !== undefined) req.pin = w.site;
+  return req;
+}
+
+async function imageReport(w: Workflow): Promise<{ report?: ImageReport; error?: string }> {
+  const img = w.vm?.image;
+  if (!img) return {};
+  const report: ImageReport = {
+    path: img.absPath,
+    location: img.location,
+    transferred: img.location === 'local',
+  };
+  let facts: ImageFacts | undefined;
+  if (img.location === 'local' || existsSync(img.absPath)) facts = await imageFacts(img.absPath);
+  else report.note = 'the cluster image is not visible from here: size and sha256 unknown';
+  if (facts) {
+    report.bytes = facts.bytes;
+    report.sha256 = facts.sha256;
+  }
+  if (img.sha256 !== undefined && facts) {
+    report.sha256Verified = img.sha256.toLowerCase() === facts.sha256;
+    if (!report.sha256Verified)
+      return {
+        report,
+        error: `${img.path}: sha256 mismatch: the workflow says ${img.sha256}, the file is ${facts.sha256}`,
+      };
+  }
+  return { report };
+}
+
+export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision> {
+  const io = { cwd: input.cwd, env: input.env };
+  const sites = loadSites(input.sites, io);
+  const loaded = loadWorkflow(input.file, sites, io);
+  const diagnostics = [...sites.diagnostics, ...loaded.diagnostics];
+  const workflow = loaded.workflow;
+  if (!workflow || diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const queries = siteQueriesOf(sites.catalog);
+  const [resources, image] = await Promise.all([
+    querySites(input.ctx, queries, input.query),
+    imageReport(workflow),
+  ]);
+  const images: Record<string, ImageAtSite> = {};
+  if (workflow.vm?.image.location === 'cluster') {
+    for (const q of queries) images[q.name] = clusterImageAt(q, workflow.vm.image.absPath);
+  }
+  const choice = chooseSite(siteRequestOf(workflow), resources, images);
+  const d: SiteDecision = { workflow, diagnostics, resources, choice };
+  if (sites.catalog) d.catalog = sites.catalog;
+  if (image.report) d.image = image.report;
+  if (image.error) d.sha256Error = image.error;
+  if (choice.ok) {
+    const r = resources.find((x) => x.name === choice.site);
+    const site: PlannedSite = { name: choice.site };
+    if (r?.pool !== undefined) site.pool = r.pool;
+    if (r?.reachable && r.schedd !== undefined && r.pool !== undefined) site.schedd = r.schedd;
+    d.site = site;
+  }
+  return d;
+}
