@@ -4,6 +4,7 @@ import { adString } from '../condor/classads.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../condor/exec.js';
 import type { RunLayout, RunRecord } from '../model/run.js';
+import { readScheddAddress } from '../sites/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { ExitCode, type Output } from './types.js';
 
@@ -21,7 +22,12 @@ export async function resolveRun(ctx: CondorContext, arg: string): Promise<Resol
     const layout = readLayout(arg);
     const record = readRunRecord(arg);
     if (!record) throw new UsageError(`${arg}: this run directory was never submitted (no run.json)`);
-    return { layout, record, target: { pool: record.pool, schedd: record.schedd } };
+    const address = record.pool ? readScheddAddress(arg) : undefined;
+    return {
+      layout,
+      record,
+      target: { pool: record.pool, schedd: record.schedd, ...(address ? { address } : {}) },
+    };
   }
   if (!/^\d+(\.0)?$/.test(arg)) throw new UsageError(`${arg}: neither a run directory nor a DAGMan job id`);
   const id = Number.parseInt(arg, 10);

@@ -6,11 +6,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
 import { resolveCondorContext } from '../condor/context.js';
-import { submitDag } from '../condor/dag-run.js';
+import { locateSchedd, submitDag } from '../condor/dag-run.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import type { RunRecord } from '../model/run.js';
+import { decideSite } from '../sites/plan-site.js';
+import { writeScheddFiles } from '../sites/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
+import { planJson } from './plan.js';
 import { reportError, UsageError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
@@ -36,9 +39,24 @@ export const submitCommand: CommandSpec = {
       if (existsSync(target) && statSync(target).isDirectory()) {
         dir = resolve(target);
       } else {
+        // Choose the site from the live resources (src/sites), verify the image's sha256, then compile for it.
+        const decided = await decideSite({
+          file: target,
+          cwd: process.cwd(),
+          env: process.env,
+          ctx: await resolveCondorContext(),
+          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+        });
+        if (decided.choice && (!decided.choice.ok || decided.sha256Error)) {
+          const error = decided.sha256Error ?? (decided.choice.ok ? '' : decided.choice.error);
+          if (json) out.out(`${JSON.stringify(planJson(decided))}\n`);
+          else out.err(`vmdag: ${error}\n`);
+          return ExitCode.invalid;
+        }
         const r = await compile(target, {
           ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
           ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+          ...(decided.site ? { site: decided.site } : {}),
         });
         if (!r.ok || r.outDir === undefined) {
           if (json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics))}\n`);
@@ -59,9 +77,18 @@ export const submitCommand: CommandSpec = {
         ...(planSite.pool ? { pool: planSite.pool } : {}),
         ...(planSite.schedd ? { schedd: planSite.schedd } : {}),
       };
+      // Another pool's schedd: name it to condor_submit_dag and DAGMan by address and ad files.
+      const submitTarget =
+        t.pool && t.schedd
+          ? writeScheddFiles(
+              dir,
+              { pool: t.pool, schedd: t.schedd },
+              await locateSchedd(ctx, { pool: t.pool, schedd: t.schedd }),
+            )
+          : t;
       const { dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
         batchName: layout.name,
-        target: t,
+        target: submitTarget,
       });
       const record: RunRecord = {
         dagmanJobId,

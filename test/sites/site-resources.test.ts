@@ -10,7 +10,11 @@ const rec = (f: string) => parseAdsJson(readFileSync(join(import.meta.dirname, '
 describe('summarizeSite (recorded lab output)', () => {
   const s = summarizeSite(
     { name: 'lab', pool: '10.213.7.1:9618' },
-    { slots: rec('lab-slots.json'), schedds: rec('lab-schedds.json'), collector: rec('lab-collector.json') },
+    {
+      slots: rec('lab-slots.stdout'),
+      schedds: rec('lab-schedds.stdout'),
+      collector: rec('lab-collector.stdout'),
+    },
   );
   it('one machine, four static dedicated slots, no VM support', () => {
     expect(s.machines).toHaveLength(1);
@@ -41,5 +45,33 @@ describe('summarizeSite (recorded lab output)', () => {
     expect(condorVersionNumber('$CondorVersion: 23.9.6 2026-07-12 PackageID: 23.9.6+dfsg-2.1+b10 $')).toBe(
       '23.9.6',
     );
+  });
+});
+
+describe('summarizeSite (recorded lab output with VM support)', () => {
+  const s = summarizeSite(
+    { name: 'lab', pool: '10.213.7.1:9618' },
+    {
+      slots: rec('lab-vm-slots.stdout'),
+      schedds: rec('lab-schedds.stdout'),
+      collector: rec('lab-collector.stdout'),
+    },
+  );
+  it('reads HasVM, VM_Type, VM_Memory, VM_AvailNum, VM_Networking', () => {
+    expect(s.machines[0]).toMatchObject({
+      hasVm: true,
+      vmType: 'kvm',
+      vmMemoryMiB: 4096,
+      vmAvailNum: 10000,
+      vmNetworking: true,
+      vmNetworkingTypes: ['bridge'],
+    });
+    expect(s.totals).toMatchObject({
+      vmMachines: 1,
+      hypervisors: ['kvm'],
+      vmMemoryMiB: 4096,
+      freeSlots: 2,
+      freeCpus: 2,
+    });
   });
 });

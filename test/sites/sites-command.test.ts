@@ -1,0 +1,130 @@
+/**
+ * `vmdag sites` and `vmdag plan` against the REAL lab pool: a catalog lists it by its collector address,
+ * plus a site whose collector cannot answer (127.0.0.1:1 refuses at once on loopback).
+ */
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runPlan } from '../../src/commands/plan.js';
+import { runSites } from '../../src/commands/sites.js';
+import type { Output } from '../../src/commands/types.js';
+import { labStatus } from '../../src/lab/status.js';
+import { labContext, labRequired } from '../lab/lab-context.js';
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out(t: string) {
+      o.stdout += t;
+    },
+    err(t: string) {
+      o.stderr += t;
+    },
+  };
+  return o;
+}
+
+const ctx = await labContext();
+const run = ctx || labRequired ? describe : describe.skip;
+
+run('sites and plan on the lab pool', () => {
+  let dir = '';
+  let env: Record<string, string | undefined> = {};
+  beforeAll(async () => {
+    const status = await labStatus();
+    const collector = status.pools[0]?.collector;
+    expect(collector, 'lab status --json pools[0].collector').toBeTruthy();
+    dir = mkdtempSync(join(tmpdir(), 'vmdag-sites-'));
+    writeFileSync(
+      join(dir, 'sites.yaml'),
+      `version: 1\nsites:\n  - name: lab\n    pool: "${collector}"\n  - name: gone\n    pool: "127.0.0.1:1"\n`,
+    );
+    cpSync(join(import.meta.dirname, '../../fixtures/one-vm'), join(dir, 'wf'), { recursive: true });
+    env = { ...process.env, VMDAG_SITES: join(dir, 'sites.yaml') };
+  });
+
+  it('sites --json: the lab with its figures, the dead gateway unreachable (not empty, not fatal)', async () => {
+    const o = capture();
+    const code = await runSites({ json: true }, o, { cwd: dir, env });
+    expect(code, o.stderr).toBe(0);
+    const doc = JSON.parse(o.stdout);
+    expect(doc.ok).toBe(true);
+    const [lab, gone] = doc.sites;
+    expect(lab).toMatchObject({ name: 'lab', reachable: true, schedd: expect.any(String) });
+    expect(lab.totals.cpus).toBeGreaterThan(0);
+    expect(lab.condorVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(gone.reachable).toBe(false);
+    expect(gone.error).toMatch(/127\.0\.0\.1:1/);
+    expect(gone.machines).toBeUndefined();
+  });
+
+  it('plan --json: the lab chosen for a workflow that fits, the image transferred with its sha256', async () => {
+    const o = capture();
+    const code = await runPlan(['wf/workflow.yaml'], { json: true }, o, { cwd: dir, env });
+    const doc = JSON.parse(o.stdout);
+    // The lab's VM support decides: with HasVM the lab fits, without it the refusal names what is missing.
+    const vmCapable = doc.sites.find((v: { site: string }) => v.site === 'lab').reasons.join(' ');
+    if (doc.ok) {
+      expect(code).toBe(0);
+      expect(doc.site.name).toBe('lab');
+      expect(doc.vms.perHost.length).toBe(1);
+      expect(doc.why.join('\n')).toMatch(/not gone: unreachable/);
+    } else {
+      expect(code).toBe(1);
+      expect(vmCapable).toMatch(/no VM-capable machine|no machine runs kvm/);
+    }
+    expect(doc.image).toMatchObject({
+      transferred: true,
+      location: 'local',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it('plan: more VMs than the pool holds is refused, saying what is missing where', async () => {
+    const o = capture();
+    const wf = join(dir, 'wf', 'big.yaml');
+    writeFileSync(
+      wf,
+      'version: 1\nname: big\nvm:\n  hypervisor: kvm\n  image: {path: images/guest.qcow2, location: local}\n  count: 64\n  cpus: 1\n  memory: 512MiB\ncompute: {cpus: 64, memory: 256MiB, executable: bin/hello}\n',
+    );
+    const code = await runPlan([wf], {}, o, { cwd: dir, env });
+    expect(code).toBe(1);
+    expect(o.stderr).toMatch(/refused: no site fits this workflow/);
+    expect(o.stderr).toMatch(
+      /lab: (needs 64 VMs of 1 core and 512 MiB \(kvm\); its kvm machines hold \d+|no VM-capable)/,
+    );
+    expect(o.stderr).toMatch(/gone: unreachable/);
+  });
+
+  it('plan: a wrong sha256 is a clear error, exit 1', async () => {
+    const o = capture();
+    const wf = join(dir, 'wf', 'badsum.yaml');
+    writeFileSync(
+      wf,
+      `version: 1\nname: badsum\nvm:\n  hypervisor: kvm\n  image: {path: images/guest.qcow2, location: local, sha256: "${'0'.repeat(64)}"}\n  count: 1\n  cpus: 1\n  memory: 512MiB\ncompute: {cpus: 1, memory: 256MiB, executable: bin/hello}\n`,
+    );
+    const code = await runPlan([wf], { json: true }, o, { cwd: dir, env });
+    expect(code).toBe(1);
+    const doc = JSON.parse(o.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.error).toMatch(/sha256 mismatch: the workflow says 0{64}, the file is [0-9a-f]{64}/);
+    expect(doc.image.sha256Verified).toBe(false);
+  });
+
+  it('plan: native workflow without a catalog uses the local pool', async () => {
+    const o = capture();
+    const local = { ...process.env, VMDAG_SITES: undefined };
+    const bare = mkdtempSync(join(tmpdir(), 'vmdag-sites-local-'));
+    cpSync(join(import.meta.dirname, '../../fixtures/native'), join(bare, 'native'), { recursive: true });
+    const code = await runPlan(['native/workflow.yaml'], { json: true }, o, { cwd: bare, env: local });
+    const doc = JSON.parse(o.stdout);
+    expect(doc.sites.map((v: { site: string }) => v.site)).toEqual(['local']);
+    // 4 ranks on 1-core dedicated slots: the lab has 4 of them (6026 MiB each) — fits, now or later.
+    expect(code, JSON.stringify(doc)).toBe(0);
+    expect(doc.site.name).toBe('local');
+    expect(doc.nodesPerHost.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(4);
+  });
+});
