@@ -52,8 +52,6 @@ export interface PlannedVms {
   requestDiskKiB: number;
   /** Seconds the gate waits for every guest to join before failing the DAG. */
   gateTimeoutSeconds: number;
-  /** Seconds a held VM job may stay held before it is removed. */
-  holdRemoveSeconds: number;
   /** Seconds the FINAL node waits for every VM job to leave the queue. */
   stopTimeoutSeconds: number;
 }
@@ -79,10 +77,8 @@ export interface PlannedExecutable {
 }
 
 export interface PlannedStep {
+  /** Also the step's DAG node name (its submit description: compute.sub, shared by every step). */
   name: string;
-  /** DAG node name (the step name). */
-  node: string;
-  submitFile: string;
   after: string[];
   mpi: MpiKind;
   /** Total MPI ranks (= the step's cpus). */
@@ -100,8 +96,6 @@ export interface PlannedStep {
   outputs: string[];
   retries: number;
   walltimeSeconds?: number;
-  /** Seconds a held compute job may stay held before it is removed (so the DAG does not stall). */
-  holdRemoveSeconds: number;
 }
 
 export interface DagNode {
@@ -134,5 +128,7 @@ export interface Plan {
   mode: 'vm' | 'native';
   vm?: PlannedVms;
   steps: PlannedStep[];
+  /** Seconds a held job (VM or step) may stay held before it is removed, so that the DAG does not stall. */
+  holdRemoveSeconds: number;
   dag: PlannedDag;
 }

@@ -48,11 +48,9 @@ const OVERLAY_KIB = 1024 * 1024;
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
   const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
-  const vm = workflow.vm ? planVms(workflow.vm, opts, holdRemoveSeconds) : undefined;
+  const vm = workflow.vm ? planVms(workflow.vm, opts) : undefined;
   const resolved = new Map<string, string>();
-  const steps = workflow.compute.map((step, i) =>
-    planStep(workflow, step, i, workflow.vm, holdRemoveSeconds, issues, resolved),
-  );
+  const steps = workflow.compute.map((step, i) => planStep(workflow, step, i, workflow.vm, issues, resolved));
   if (issues.length > 0) throw new PlanError(issues);
   const plan: Plan = {
     version: 1,
@@ -61,6 +59,7 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
     site: opts.site ?? { name: 'local' },
     mode: vm ? 'vm' : 'native',
     steps,
+    holdRemoveSeconds,
     dag: planDag(workflow.name, steps, vm !== undefined),
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
@@ -68,7 +67,7 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   return plan;
 }
 
-function planVms(req: VmRequest, opts: PlanOptions, holdRemoveSeconds: number): PlannedVms {
+function planVms(req: VmRequest, opts: PlanOptions): PlannedVms {
   const transferred = req.image.location === 'local';
   const imageKiB = transferred ? Math.ceil((opts.imageBytes ?? 0) / 1024) : 0;
   const vms: PlannedVms = {
@@ -94,7 +93,6 @@ function planVms(req: VmRequest, opts: PlanOptions, holdRemoveSeconds: number): 
     })),
     requestDiskKiB: imageKiB + OVERLAY_KIB,
     gateTimeoutSeconds: opts.gateTimeoutSeconds ?? 600 + 30 * req.count,
-    holdRemoveSeconds,
     stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 300,
   };
   if (req.image.sha256 !== undefined) vms.image.sha256 = req.image.sha256;
@@ -107,7 +105,6 @@ function planStep(
   step: ComputeStep,
   i: number,
   vm: VmRequest | undefined,
-  holdRemoveSeconds: number,
   issues: PlanIssue[],
   resolved: Map<string, string>,
 ): PlannedStep {
@@ -165,8 +162,6 @@ function planStep(
   });
   const planned: PlannedStep = {
     name: step.name,
-    node: step.name,
-    submitFile: 'compute.sub',
     after: [...step.after],
     mpi: step.mpi,
     ranks: step.cpus,
@@ -183,7 +178,6 @@ function planStep(
     inputs,
     outputs: [...step.outputs],
     retries: step.retries,
-    holdRemoveSeconds,
   };
   if (exeAbs !== undefined) planned.executable.absPath = exeAbs;
   if (step.walltimeSeconds !== undefined) planned.walltimeSeconds = step.walltimeSeconds;
@@ -203,11 +197,11 @@ function planDag(name: string, steps: PlannedStep[], withVms: boolean) {
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
   }
   for (const s of steps) {
-    nodes.push({ name: s.node, kind: 'compute', submitFile: s.submitFile });
+    nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
-      if (withVms) edges.push({ parent: GATE_NODE, child: s.node });
+      if (withVms) edges.push({ parent: GATE_NODE, child: s.name });
     } else {
-      for (const a of s.after) edges.push({ parent: a, child: s.node });
+      for (const a of s.after) edges.push({ parent: a, child: s.name });
     }
   }
   if (withVms) nodes.push({ name: STOP_NODE, kind: 'final', submitFile: 'stop.sub' });

@@ -57,7 +57,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   plan.steps.forEach((step, i) => {
     attempt(`/compute/${i}`, () => steps.push(stepView(step)));
   });
-  const holdRemoveSeconds = plan.steps[0]?.holdRemoveSeconds ?? 300;
+  const holdRemoveSeconds = plan.holdRemoveSeconds;
   attempt('/compute', () =>
     add(
       'compute.sub',
@@ -65,7 +65,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     ),
   );
   if (vm) {
-    attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm))));
+    attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds))));
     attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
     attempt('/vm', () =>
       add(
@@ -124,7 +124,7 @@ function stepView(step: PlannedStep): StepView {
     ...step.arguments,
   ];
   return {
-    node: dagNodeName(step.node),
+    node: dagNodeName(step.name),
     args: dagVarsValue(submitArgumentsInner(launcher)),
     machines: step.machineCount,
     cpus: step.requestCpus,
@@ -163,10 +163,10 @@ function dagView(plan: Plan, steps: StepView[]) {
   };
 }
 
-function vmsView(plan: Plan, vm: PlannedVms) {
-  const hold = `(JobStatus == 5 && time() - EnteredCurrentStatus > ${vm.holdRemoveSeconds})`;
+function vmsView(plan: Plan, vm: PlannedVms, holdSeconds: number) {
+  const hold = `(JobStatus == 5 && time() - EnteredCurrentStatus > ${holdSeconds})`;
   const lease = vm.leaseSeconds ?? null;
-  const holdReason = `"vmdag: VM held for more than ${vm.holdRemoveSeconds} s"`;
+  const holdReason = `"vmdag: VM held for more than ${holdSeconds} s"`;
   return {
     name: plan.name,
     vm,

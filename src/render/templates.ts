@@ -40,6 +40,17 @@ export interface Templates {
 
 let cached: Templates | undefined;
 
+/** The only helpers templates may call: declared so Handlebars calls them directly (and rejects others). */
+const KNOWN = {
+  submitArgs: true,
+  submitValue: true,
+  classAdString: true,
+  fileList: true,
+  nodeName: true,
+  dagFile: true,
+  comment: true,
+} as const;
+
 function makeEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('submitArgs', (args: string[]) => submitArguments(args));
@@ -59,7 +70,16 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
   const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
   for (const name of TEMPLATE_NAMES) {
     const text = readFileSync(`${dir}${name}.hbs`, 'utf8');
-    compiled.set(name, hb.compile(text, { strict: true, noEscape: true }));
+    compiled.set(
+      name,
+      hb.compile(text, {
+        strict: true,
+        noEscape: true,
+        data: false,
+        knownHelpers: KNOWN,
+        knownHelpersOnly: true,
+      }),
+    );
   }
   const scripts = new Map<ScriptName, string>();
   for (const name of SCRIPT_NAMES) scripts.set(name, readFileSync(`${dir}scripts/${name}`, 'utf8'));

@@ -115,6 +115,18 @@ describe('renderRunDir', () => {
     if (!r.ok) expect(r.issues[0]?.pointer).toBe('/vm');
   });
 
+  it('plan.json: one line per step, and item-like text inside a value stays intact', () => {
+    const tricky = '},{"name":"x"}';
+    const wf = makeWorkflow({
+      compute: [makeStep({ name: 'a', arguments: [tricky] }), makeStep({ name: 'b', after: ['a'] })],
+    });
+    const text = files(wf).get('plan.json')?.content ?? '';
+    const plan = JSON.parse(text);
+    expect(plan.steps.map((s: { name: string }) => s.name)).toEqual(['a', 'b']);
+    expect(plan.steps[0].arguments).toEqual([tricky]);
+    expect(text.split('\n').filter((l) => l.startsWith('    {"name":'))).toHaveLength(2);
+  });
+
   it('plan.json writes paths inside the workflow folder relative to it', () => {
     const wf = makeWorkflow({ compute: [makeStep({ inputs: ['d/x.dat', '/elsewhere/y.dat'] })] });
     const plan = JSON.parse(files(wf).get('plan.json')?.content ?? '{}');
