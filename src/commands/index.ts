@@ -1,6 +1,7 @@
 import { compileCommand } from './compile.js';
 import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
+import { reportCommand } from './report.js';
 import { rmCommand } from './rm.js';
 import { siteConfigCommand } from './site-config.js';
 import { sitesCommand } from './sites.js';
@@ -17,6 +18,7 @@ export const commands: CommandSpec[] = [
   sitesCommand,
   submitCommand,
   statusCommand,
+  reportCommand,
   rmCommand,
   labCommand,
   siteConfigCommand,

@@ -217,9 +217,15 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
   ].filter((x) => x > 0);
   const asOf = timestamps.finished ?? (everything.length ? Math.max(...everything) : null);
   const phases = Object.fromEntries(PHASE_NAMES.map((p) => [p, null])) as Record<PhaseName, number | null>;
+  // While the run runs, the first interval that has begun but not ended counts up to HTCondor's latest record.
+  let current: LatencyReport['current'] = null;
   for (const iv of intervals) {
     const a = timestamps[iv.from];
-    const b = timestamps[iv.to];
+    let b = timestamps[iv.to];
+    if (a !== null && b === null && current === null && timestamps.finished === null && asOf !== null) {
+      current = iv.phase;
+      b = Math.max(asOf, a);
+    }
     if (a === null || b === null) continue;
     phases[iv.phase] = round((phases[iv.phase] ?? 0) + (b - a) / 1000);
   }
@@ -235,6 +241,7 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
     sources,
     phases,
     intervals,
+    current,
     asOf,
     zone,
     lanes: buildLanes(layout, tracks, nodeOf, vmCluster),
@@ -251,6 +258,7 @@ export function latencyJson(r: LatencyReport): object {
     name: r.name,
     mode: r.mode,
     state: r.state,
+    current: r.current,
     timestamps: Object.fromEntries(TIMESTAMP_NAMES.map((n) => [n, t(r.timestamps[n])])),
     phases: r.phases,
     sources: r.sources,

@@ -61,6 +61,8 @@ export interface LatencyReport {
   /** Seconds; null when none of the phase's intervals is complete. */
   phases: Record<PhaseName, number | null>;
   intervals: PhaseInterval[];
+  /** While the run runs: the phase under way, counted up to `asOf`. */
+  current: Exclude<PhaseName, 'total'> | null;
   /** The latest time HTCondor recorded anything of this run: `total` runs up to it while the run runs. */
   asOf: number | null;
   /** The submit host's UTC offset the event logs were read with, and how it was found. */
