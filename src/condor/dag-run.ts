@@ -22,6 +22,15 @@ function targetArgs(t: Target, nameFlag = '-name'): string[] {
 }
 
 /**
+ * condor_history has no `-addr`, and `-name` takes a Name without `@` for a host name (a bare `vmdag-lab`
+ * fails with "unknown host"): such a schedd's history is read locally (same machine, as in the lab).
+ */
+function historyTargetArgs(t: Target): string[] {
+  if (!t.schedd || !/[@.]/.test(t.schedd)) return [];
+  return [...(t.pool ? ['-pool', t.pool] : []), '-name', t.schedd];
+}
+
+/**
  * The schedd of another pool as its collector knows it: the ad (`-long`, the format of SCHEDD_DAEMON_AD_FILE)
  * and its address (ScheddIpAddr), for submitting there with condor_submit_dag.
  */
@@ -39,7 +48,12 @@ export async function locateSchedd(
     `Name == "${name}"`,
   ]);
   const m = /^ScheddIpAddr\s*=\s*"([^"]+)"/m.exec(r.stdout);
-  if (!m?.[1]) throw new CondorCommandError({ ...r, exitCode: 1, stderr: `no schedd ${target.schedd} in ${target.pool}` });
+  if (!m?.[1])
+    throw new CondorCommandError({
+      ...r,
+      exitCode: 1,
+      stderr: `no schedd ${target.schedd} in ${target.pool}`,
+    });
   return { address: m[1], ad: r.stdout };
 }
 
@@ -142,7 +156,14 @@ export async function queryHistory(ctx: CondorContext, id: number, target: Targe
   const r = await runCondor(
     ctx,
     'condor_history',
-    [...targetArgs(target), '-json', '-constraint', runConstraint(id), '-attributes', RUN_ATTRS.join(',')],
+    [
+      ...historyTargetArgs(target),
+      '-json',
+      '-constraint',
+      runConstraint(id),
+      '-attributes',
+      RUN_ATTRS.join(','),
+    ],
     { retryTransientMs: QUERY_RETRY_MS },
   );
   return parseAdsJson(r.stdout);
