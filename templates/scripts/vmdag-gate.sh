@@ -13,7 +13,7 @@ case "$id$count$timeout" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&
 start=$(date +%s)
 joined=0
 while :; do
-  joined=$(condor_status -const "VmWorkflowId =?= \"$id\"" -af Machine 2>/dev/null | sort -u | grep -c .)
+  joined=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Machine 2>/dev/null | sort -u | grep -c .)
   if [ "$joined" -ge "$count" ]; then
     echo "vmdag-gate: $joined of $count VMs of DAG $id joined after $(( $(date +%s) - start )) s"
     exit 0
