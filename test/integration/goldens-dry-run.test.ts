@@ -1,0 +1,102 @@
+/**
+ * Every golden case, compiled afresh, is given to the real condor_submit -dry-run on the lab, node by node,
+ * with the macros DAGMan would pass (its VARS, JOB, DAGManJobId): HTCondor must accept each submit file and
+ * the job ads must say what the plan says.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCondor } from '../../src/condor/exec.js';
+import { labContext, labRequired } from '../lab/lab-context.js';
+import { vmdag, workflowDir } from './cli-run.js';
+
+const ctx = await labContext();
+const cases = readdirSync('fixtures', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && readdirSync(path.join('fixtures', d.name)).includes('workflow.yaml'))
+  .map((d) => d.name);
+
+interface DagNode {
+  decl: string;
+  name: string;
+  sub: string;
+  vars: [string, string][];
+}
+
+/** Node declarations and VARS of a .dag file (VARS values: "…" with \" and \\ escapes). */
+function dagNodes(text: string): DagNode[] {
+  const nodes = new Map<string, DagNode>();
+  for (const line of text.split('\n')) {
+    const d = /^(JOB|SERVICE|FINAL|PROVISIONER)\s+(\S+)\s+(\S+)/.exec(line);
+    if (d) nodes.set(d[2] ?? '', { decl: d[1] ?? '', name: d[2] ?? '', sub: d[3] ?? '', vars: [] });
+    const v = /^VARS\s+(\S+)\s+(.*)$/.exec(line);
+    if (v) {
+      const node = nodes.get(v[1] ?? '');
+      for (const m of (v[2] ?? '').matchAll(/(\S+?)="((?:[^"\\]|\\.)*)"/g))
+        node?.vars.push([m[1] ?? '', (m[2] ?? '').replace(/\\(.)/g, '$1')]);
+    }
+  }
+  return [...nodes.values()];
+}
+
+/** condor_submit -dry-run prints `Attr=value` lines per proc; keep the first proc's. */
+function adOf(dryRun: string): Record<string, string> {
+  const ad: Record<string, string> = {};
+  for (const line of dryRun.split('\n')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m && !((m[1] ?? '') in ad)) ad[m[1] ?? ''] = m[2] ?? '';
+  }
+  return ad;
+}
+
+const UNIVERSE: Record<string, string> = { VMS: '13', GATE: '12', STOP: '12' };
+
+describe.skipIf(!ctx && !labRequired)(
+  'golden run directories through the real condor_submit -dry-run',
+  () => {
+    for (const name of cases) {
+      it(name, { timeout: 120_000 }, async () => {
+        if (!ctx) throw new Error('the lab is not running');
+        const out = path.join(workflowDir({}), 'run');
+        const c = await vmdag([
+          'compile',
+          path.resolve('fixtures', name, 'workflow.yaml'),
+          '-o',
+          out,
+          '--json',
+        ]);
+        expect(c.code, c.stderr + c.stdout).toBe(0);
+        const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8')) as {
+          mode: string;
+          vm?: { count: number; memoryMiB: number; hypervisor: string };
+          steps: { name: string; machineCount: number; requestCpus: number; requestMemoryMiB: number }[];
+          dag: { file: string };
+        };
+        const nodes = dagNodes(readFileSync(path.join(out, plan.dag.file), 'utf8'));
+        expect(nodes.length).toBeGreaterThan(0);
+        for (const node of nodes) {
+          const macros = [`JOB=${node.name}`, 'DAGManJobId=4242', ...node.vars.map(([k, v]) => `${k}=${v}`)];
+          const r = await runCondor(ctx, 'condor_submit', ['-dry-run', '-', node.sub, ...macros], {
+            cwd: out,
+            allowFailure: true,
+          });
+          expect(r.exitCode, `${name}/${node.name}: ${r.stderr}`).toBe(0);
+          const ad = adOf(r.stdout);
+          const step = plan.steps.find((s) => s.name === node.name);
+          expect(ad.JobUniverse, `${name}/${node.name} universe`).toBe(UNIVERSE[node.name] ?? '11');
+          if (node.name === 'VMS' && plan.vm) {
+            expect(ad.JobVMMemory).toBe(String(plan.vm.memoryMiB));
+            expect(ad.JobVMType).toBe(`"${plan.vm.hypervisor}"`);
+            expect(ad.VmWorkflowId).toBe('"4242"');
+            expect((r.stdout.match(/^ProcId=/gm) ?? []).length).toBe(plan.vm.count);
+          }
+          if (step) {
+            expect(ad.MaxHosts).toBe(String(step.machineCount));
+            expect(ad.RequestCpus).toBe(String(step.requestCpus));
+            expect(ad.RequestMemory).toBe(String(step.requestMemoryMiB));
+            if (plan.mode === 'vm') expect(ad.Requirements).toMatch(/VmWorkflowId/);
+          }
+        }
+      });
+    }
+  },
+);
