@@ -55,18 +55,54 @@ function fail(file: string, code: string, message: string): CompileResult {
   };
 }
 
-/** Plan and render speak of `/compute/N`; a file with one `compute` mapping has it at `/compute`. */
-function locateIssue(
-  doc: ParsedDocument,
-  issue: { code: string; message: string; pointer: string },
-): Diagnostic {
+type Issue = { code: string; message: string; pointer: string };
+
+/**
+ * Plan and render speak of `/compute/N`; a file with one `compute` mapping has it at `/compute`. The locator
+ * keeps the source map, not the parsed value, so the document can be collected once validated.
+ */
+function issueLocator(doc: ParsedDocument): (issue: Issue) => Diagnostic {
   const root = doc.value as { compute?: unknown } | null;
-  let pointer = issue.pointer;
-  if (root && !Array.isArray(root.compute) && pointer.startsWith('/compute/0')) {
-    pointer = `/compute${pointer.slice('/compute/0'.length)}`;
+  const single = root !== null && typeof root === 'object' && !Array.isArray(root.compute);
+  const { file, locate } = doc;
+  return (issue) => {
+    let pointer = issue.pointer;
+    if (single && pointer.startsWith('/compute/0')) pointer = `/compute${pointer.slice('/compute/0'.length)}`;
+    const at = locate(pointer);
+    return { severity: 'error', code: issue.code, message: issue.message, file, ...at, pointer };
+  };
+}
+
+/** Sites, parse and validate: the workflow, every diagnostic so far, and how to locate later issues. */
+function frontEnd(
+  text: string,
+  file: string,
+  absFile: string,
+  opts: CompileOptions,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): {
+  workflow?: Workflow;
+  diagnostics: Diagnostic[];
+  locate: (i: Issue) => Diagnostic;
+  catalog?: SiteCatalog;
+} {
+  const sites = loadSites(opts.sites, io);
+  const doc = parseYaml(text, file);
+  const env = {
+    dir: dirname(absFile),
+    fileExists: isFile,
+    ...(sites.catalog ? { sites: sites.catalog } : {}),
+  };
+  const validated = validateWorkflow(doc, env);
+  const diagnostics = [...sites.diagnostics, ...validated.diagnostics];
+  if (sites.found && !sites.catalog) {
+    const i = diagnostics.findIndex((d) => d.code === 'rule.unknown-site');
+    if (i >= 0) diagnostics.splice(i, 1);
   }
-  const at = doc.locate(pointer);
-  return { severity: 'error', code: issue.code, message: issue.message, file: doc.file, ...at, pointer };
+  const out: ReturnType<typeof frontEnd> = { diagnostics, locate: issueLocator(doc) };
+  if (sites.catalog) out.catalog = sites.catalog;
+  if (validated.workflow && !hasErrors(diagnostics)) out.workflow = validated.workflow;
+  return out;
 }
 
 function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSite {
@@ -89,21 +125,9 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message;
     return fail(file, 'file.unreadable', `cannot read ${file}: ${why}`);
   }
-  const sites = loadSites(opts.sites, io);
-  const doc = parseYaml(text, file);
-  const env = {
-    dir: dirname(absFile),
-    fileExists: isFile,
-    ...(sites.catalog ? { sites: sites.catalog } : {}),
-  };
-  const validated = validateWorkflow(doc, env);
-  const diagnostics = [...sites.diagnostics, ...validated.diagnostics];
-  if (sites.found && !sites.catalog) {
-    const i = diagnostics.findIndex((d) => d.code === 'rule.unknown-site');
-    if (i >= 0) diagnostics.splice(i, 1);
-  }
-  const workflow = validated.workflow;
-  if (!workflow || hasErrors(diagnostics)) return { ok: false, diagnostics };
+  const front = frontEnd(text, file, absFile, opts, io);
+  const { workflow, diagnostics, locate } = front;
+  if (!workflow) return { ok: false, diagnostics };
 
   let imageBytes = 0;
   if (workflow.vm?.image.location === 'local') {
@@ -115,14 +139,14 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
   }
   let plan: Plan;
   try {
-    plan = planWorkflow(workflow, { site: opts.site ?? siteOf(workflow, sites.catalog), imageBytes });
+    plan = planWorkflow(workflow, { site: opts.site ?? siteOf(workflow, front.catalog), imageBytes });
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
-    return { ok: false, diagnostics: [...diagnostics, ...e.issues.map((i) => locateIssue(doc, i))] };
+    return { ok: false, diagnostics: [...diagnostics, ...e.issues.map(locate)] };
   }
   const rendered = renderRunDir(plan);
   if (!rendered.ok) {
-    return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map((i) => locateIssue(doc, i))] };
+    return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map(locate)] };
   }
   const outDir = resolve(cwd, opts.outDir ?? `${plan.name}.run`);
   try {

@@ -87,7 +87,7 @@ if [ "$node" != 0 ]; then
   put "$work/.vmdag-host" "vmdag-host.$node" || { say "chirp put failed"; finish 1; }
   while :; do
     if fetch "vmdag-cmd.$node" "$work/.vmdag-cmd"; then break; fi
-    if fetch vmdag-end "$work/.vmdag-end"; then say "node 0 ended before sending a command"; finish 0; fi
+    if fetch vmdag-end "$work/.vmdag-end"; then say "node 0's MPI run ended without starting a daemon here"; finish 0; fi
     sleep 1
   done
   sh "$work/.vmdag-cmd" &
