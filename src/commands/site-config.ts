@@ -34,6 +34,9 @@ async function run(_args: string[], opts: Record<string, unknown>, out: Output):
     tokenIdentity: str(opts.tokenIdentity),
     scriptPath: str(opts.scriptPath),
     consoleDir: str(opts.consoleDir),
+    stateDir: str(opts.stateDir),
+    qemu: str(opts.qemu),
+    qemuImg: str(opts.qemuImg),
   };
   let files: ReturnType<typeof renderSiteConfig>;
   try {
@@ -84,6 +87,9 @@ export const siteConfigCommand: CommandSpec = {
       .option('--token-identity <user@domain>', 'identity of minted tokens (default condor@UID_DOMAIN)')
       .option('--script-path <path>', 'where the domain script is installed')
       .option('--console-dir <path>', "guests' serial console logs ('' for none)")
+      .option('--state-dir <path>', "the script's token seeds and probe answer (default /var/lib/vmdag-site)")
+      .option('--qemu <path>', 'qemu-system-x86_64 on the nodes (default /usr/bin/qemu-system-x86_64)')
+      .option('--qemu-img <path>', 'qemu-img on the nodes (default /usr/bin/qemu-img)')
       .option('-o, --output <dir>', 'write the files under DIR at their node paths instead of printing them');
   },
   run,

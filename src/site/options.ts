@@ -34,6 +34,11 @@ export interface SiteOptions {
   scriptPath?: string;
   /** Guests' serial console logs (root-only); default /var/log/vmdag-guests; '' = none. */
   consoleDir?: string;
+  /** The script's own state (token seeds, the emulation probe's answer); default /var/lib/vmdag-site. */
+  stateDir?: string;
+  /** qemu-img and qemu-system-x86_64 on the execute node; defaults /usr/bin/…. */
+  qemuImg?: string;
+  qemu?: string;
 }
 
 export interface SiteSettings {
@@ -114,6 +119,7 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
   if (tokenIdentity !== '' && !IDENTITY.test(tokenIdentity)) {
     throw new SiteOptionError(`--token-identity must be user@domain, not '${tokenIdentity}'`);
   }
+  const stateDir = absPath('--state-dir', o.stateDir, '/var/lib/vmdag-site').replace(/\/+$/, '') || '/';
   const scriptPath = absPath('--script-path', o.scriptPath, '/usr/libexec/vmdag/vmdag-libvirt-xml');
   return {
     emulation,
@@ -131,10 +137,10 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     scriptPath,
     configPath: '/etc/condor/config.d/50-vmdag-site.conf',
     consoleDir: absPath('--console-dir', o.consoleDir, '/var/log/vmdag-guests'),
-    seedDir: '/var/lib/vmdag-site/seeds',
-    probeCache: '/var/lib/vmdag-site/emulation-probe',
-    qemu: '/usr/bin/qemu-system-x86_64',
-    qemuImg: '/usr/bin/qemu-img',
+    seedDir: `${stateDir}/seeds`,
+    probeCache: `${stateDir}/emulation-probe`,
+    qemu: absPath('--qemu', o.qemu, '/usr/bin/qemu-system-x86_64'),
+    qemuImg: absPath('--qemu-img', o.qemuImg, '/usr/bin/qemu-img'),
     condorTokenCreate: '/usr/bin/condor_token_create',
     condorConfigVal: '/usr/bin/condor_config_val',
   };
