@@ -189,6 +189,20 @@ condor_master -f >/dev/null 2>&1 &
 MASTER_PID=$!
 echo "$MASTER_PID" >/run/vmdag/master.pid
 say "condor_master started (pid $MASTER_PID)"
+# Tell the console when the startd is up (boot timing, and the first thing to look for when a guest never
+# joins the pool).
+(
+  i=0
+  while [ $i -lt 600 ]; do
+    if grep -q 'Changing state: Owner -> Unclaimed' /var/log/condor/StartLog 2>/dev/null; then
+      say "startd ready"
+      exit 0
+    fi
+    sleep 0.5
+    i=$((i + 1))
+  done
+  say "startd not ready after 300 s"
+) &
 
 # PID 1 must never exit: reap children; if HTCondor dies, the guest is of no use and powers off.
 while :; do
