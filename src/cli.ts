@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
+import type { CommandSpec } from './commands/spec.js';
 import { ExitCode, type Output } from './commands/types.js';
 
 function processOutput(): Output {
@@ -19,6 +20,17 @@ function processOutput(): Output {
   };
 }
 
+/**
+ * The commands to declare for this argv: the one being run (or asked about with `help NAME`) alone, so that
+ * only its module is loaded; every command when the help lists them, or when the name is unknown (commander
+ * then suggests the nearest).
+ */
+async function specsFor(argv: string[]): Promise<CommandSpec[]> {
+  const first = argv[0] === 'help' ? argv[1] : argv[0];
+  const one = commands.find((c) => c.name === first);
+  return Promise.all((one ? [one] : commands).map((c) => c.load()));
+}
+
 export async function main(argv: string[], out: Output = processOutput()): Promise<number> {
   const program = new Command('vmdag')
     .description(
@@ -29,7 +41,7 @@ export async function main(argv: string[], out: Output = processOutput()): Promi
     .configureOutput({ writeOut: (s) => out.out(s), writeErr: (s) => out.err(s) })
     .showHelpAfterError('(add --help for usage)');
   let code: number = ExitCode.ok;
-  for (const spec of commands) {
+  for (const spec of await specsFor(argv)) {
     const cmd = program.command(spec.name).description(spec.summary);
     spec.configure(cmd);
     if (!cmd.options.some((o) => o.long === '--json'))
