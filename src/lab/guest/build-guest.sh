@@ -14,6 +14,7 @@
 #   RECIPE    folder with the recipe files (guest-init.sh, initramfs-init.sh, udhcpc.script)
 #   MODULES   kernel modules the initramfs loads, in order of need (dependencies are added)
 #   DEB_CACHE optional folder debootstrap keeps downloaded packages in (faster rebuilds)
+#   CUSTOMIZE optional shell script run inside the root (chroot, /proc mounted) before slimming and packing
 # Prints "step NAME SECONDS" after every step.
 set -eu
 ROOT="$WORK/root"
@@ -101,6 +102,21 @@ ln -sf /run/vmdag/tokens.d "$ROOT/etc/condor/tokens.d"
 ln -sf /run/vmdag/passwords.d "$ROOT/etc/condor/passwords.d"
 echo "$KVER" >"$ROOT/etc/vmdag-kernel"
 step configure
+
+# 4b. The user's own changes (docs/guest-image.md), inside the root with /proc and name resolution.
+if [ -n "${CUSTOMIZE:-}" ]; then
+  cp "$CUSTOMIZE" "$ROOT/tmp/vmdag-customize.sh"
+  rm -f "$ROOT/etc/resolv.conf"; cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+  mount -t proc proc "$ROOT/proc"
+  trap 'umount "$ROOT/proc" 2>/dev/null || true' EXIT
+  in_root HOME=/root sh -e /tmp/vmdag-customize.sh >"$WORK/customize.log" 2>&1 ||
+    { echo "customize script failed:" >&2; tail -n 30 "$WORK/customize.log" >&2; exit 1; }
+  umount "$ROOT/proc"
+  trap - EXIT
+  rm -f "$ROOT/tmp/vmdag-customize.sh" "$ROOT/etc/resolv.conf"
+  ln -sf /run/vmdag/resolv.conf "$ROOT/etc/resolv.conf"
+  step customize
+fi
 
 # 5. Slim: docs, man pages, apt lists and caches, the kernel staging area; optionally the GPU stack.
 rm -rf "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* "$ROOT"/usr/share/locale/* \

@@ -4,7 +4,7 @@
  * ext4 image) in a scratch folder and renames the result into place. Called by `vmdag lab up`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { type GuestRecipe, guestRecipe, guestRecipeHash, type RecipeChoices, recipeDir } from './recipe.js';
@@ -69,7 +69,10 @@ async function readCached(dir: string): Promise<GuestImage | undefined> {
 export async function ensureGuestImage(opts: GuestImageOptions = {}): Promise<GuestImage> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
-  const recipe = guestRecipe(opts);
+  const extra = opts.extraPackages ?? (env.VMDAG_GUEST_PACKAGES ?? '').split(/[\s,]+/).filter(Boolean);
+  const customize = opts.customize ?? (env.VMDAG_GUEST_CUSTOMIZE || undefined);
+  const choices = { ...opts, extraPackages: extra, customize: customize && path.resolve(customize) };
+  const recipe = guestRecipe(choices);
   const hash = guestRecipeHash(recipe);
   const cache = guestCacheDir(opts);
   const final = path.join(cache, `${recipe.suite}-${hash}`);
@@ -107,6 +110,7 @@ export async function ensureGuestImage(opts: GuestImageOptions = {}): Promise<Gu
         MODULES: recipe.modules.join(' '),
         RECIPE: recipeDir(),
         DEB_CACHE: path.join(cache, 'debs'),
+        CUSTOMIZE: choices.customize ?? '',
       },
       extendEnv: false,
       reject: false,
@@ -174,4 +178,17 @@ async function removeScratch(dir: string): Promise<void> {
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Builds in the cache other than `keep` (e.g. superseded recipes); the lab removes them when no VM runs. */
+export async function staleGuestImages(
+  keep: readonly string[],
+  opts: GuestImageOptions = {},
+): Promise<string[]> {
+  const cache = guestCacheDir(opts);
+  const names = await readdir(cache).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^[a-z]+-[0-9a-f]{12}$/.test(n))
+    .map((n) => path.join(cache, n))
+    .filter((d) => !keep.includes(d));
 }

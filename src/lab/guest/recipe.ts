@@ -58,6 +58,8 @@ export const RECIPE_FILES = [
 
 export interface GuestRecipe {
   version: number;
+  /** sha256 of the customize script (run in the root before packing), or '' for none. */
+  customize: string;
   suite: string;
   packages: string[];
   slim: boolean;
@@ -79,9 +81,14 @@ export function recipeDir(): string {
 
 export interface RecipeChoices {
   suite?: string;
+  /** Include MPICH (default true). */
   mpich?: boolean;
+  /** Drop the ROCm stack (default true). */
   slim?: boolean;
+  /** More Debian packages for the guest (env VMDAG_GUEST_PACKAGES, blank- or comma-separated). */
   extraPackages?: readonly string[];
+  /** A shell script run inside the guest root before it is packed (env VMDAG_GUEST_CUSTOMIZE). */
+  customize?: string;
 }
 
 export function guestRecipe(c: RecipeChoices = {}, dir = recipeDir()): GuestRecipe {
@@ -99,8 +106,10 @@ export function guestRecipe(c: RecipeChoices = {}, dir = recipeDir()): GuestReci
   for (const p of packages) {
     if (!/^[a-z0-9][a-z0-9+.-]*$/.test(p)) throw new Error(`not a Debian package name: '${p}'`);
   }
+  const customize = c.customize ? createHash('sha256').update(readFileSync(c.customize)).digest('hex') : '';
   return {
     version: GUEST_RECIPE_VERSION,
+    customize,
     suite: c.suite ?? 'trixie',
     packages,
     slim: c.slim !== false,
