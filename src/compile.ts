@@ -3,9 +3,9 @@
  * emit; reading the workflow and probing the file system happen here, at the edge, so the stages stay pure.
  * Nothing is written when any stage reports an error.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadSites } from './commands/validate.js';
+import { loadSites, readText } from './commands/validate.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
@@ -117,14 +117,9 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
   const cwd = opts.cwd ?? process.cwd();
   const io = { cwd, env: opts.env ?? process.env };
   const absFile = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(absFile, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message;
-    return fail(file, 'file.unreadable', `cannot read ${file}: ${why}`);
-  }
+  const read = readText(file, absFile);
+  if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
+  const text = read.text as string;
   const front = frontEnd(text, file, absFile, opts, io);
   const { workflow, diagnostics, locate } = front;
   if (!workflow) return { ok: false, diagnostics };

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
+import { decodeText } from '../parse/decode-text.js';
 import { parseYaml } from '../parse/parse-yaml.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { validateSites } from '../validate/validate-sites.js';
@@ -32,9 +33,10 @@ function unreadable(file: string, code: string, message: string): Diagnostic {
   return { severity: 'error', code, message, file, line: 1, column: 1, pointer: '' };
 }
 
-function readText(file: string, absPath: string): { text?: string; diagnostic?: Diagnostic } {
+/** Read an input file as UTF-8 text; unreadable or not UTF-8 → a diagnostic. */
+export function readText(file: string, absPath: string): { text?: string; diagnostic?: Diagnostic } {
   try {
-    return { text: readFileSync(absPath, 'utf8') };
+    return decodeText(readFileSync(absPath), file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a folder' : err.message;

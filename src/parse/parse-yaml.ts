@@ -30,7 +30,10 @@ export interface ParsedDocument {
   locate(pointer: string, mode?: 'value' | 'key'): Position;
 }
 
-export function parseYaml(text: string, file: string): ParsedDocument {
+export function parseYaml(source: string, file: string): ParsedDocument {
+  // A lone CR ends a line in YAML (js-yaml counts it) but not for the `yaml` package's LineCounter: make it
+  // LF so both agree on lines. Same length, so every offset stays where it was.
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
   let map: YamlSourceMap | undefined;
   const sourceMap = (): YamlSourceMap => {
     map ??= yamlSourceMap(text, file);

@@ -35,6 +35,13 @@ function isEmptyScalar(node: unknown): boolean {
   return isScalar(node) && node.value === null && (node.source === '' || node.source === undefined);
 }
 
+/** The `yaml` package's messages that speak of its API or the engine, said in the user's terms. */
+const YAML_MESSAGES: Partial<Record<string, string>> = {
+  MULTIPLE_DOCS:
+    'the file holds more than one YAML document (a second "---", or text after "..."); a workflow or site catalog is one document',
+  RESOURCE_EXHAUSTION: 'the document nests too deeply to be read (a workflow needs only a few levels)',
+};
+
 export function yamlSourceMap(text: string, file: string): YamlSourceMap {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
@@ -75,16 +82,22 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
   }
 
   const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
   for (const [severity, list] of [
     ['error', doc.errors],
     ['warning', doc.warnings],
   ] as const) {
     for (const e of list) {
       const p = pos(e.pos[0]);
+      const code = `yaml.${e.code.toLowerCase().replace(/_/g, '-')}`;
+      // An unclosed bracket 10,000 deep reports the same error at the same place 10,000 times: once is enough.
+      const key = `${p.line}:${p.column}:${code}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       diagnostics.push({
         severity,
-        code: `yaml.${e.code.toLowerCase().replace(/_/g, '-')}`,
-        message: e.message.split('\n')[0] ?? e.message,
+        code,
+        message: YAML_MESSAGES[e.code] ?? e.message.split('\n')[0] ?? e.message,
         file,
         line: p.line,
         column: p.column,
