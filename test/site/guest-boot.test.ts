@@ -76,7 +76,9 @@ async function waitFor(b: Boot, text: string, ms: number): Promise<number> {
     if (guestConsole(b).includes(text)) return (Date.now() - b.started) / 1000;
     await sleep(250);
   }
-  throw new Error(`'${text}' not on the guest console within ${ms / 1000} s:\n${guestConsole(b).slice(-2000)}`);
+  throw new Error(
+    `'${text}' not on the guest console within ${ms / 1000} s:\n${guestConsole(b).slice(-2000)}`,
+  );
 }
 
 async function powerButton(b: Boot): Promise<void> {

@@ -217,3 +217,52 @@ describe.skipIf(!qemuImg)('differential disks (qemu-img)', () => {
     expect(createHash('sha256').update(readFileSync(base)).digest('hex')).toBe(before);
   });
 });
+
+/** The lab's qemu (its chroot sees /tmp and /var/lib/vmdag at the same paths), and the cached guest kernel. */
+function probeKit(): { qemu: string; kernel: string; initrd: string } | undefined {
+  try {
+    const st = JSON.parse(readFileSync('/var/lib/vmdag/lab/current/state.json', 'utf8')) as { root?: string };
+    const root = st.root;
+    if (!root || !existsSync(path.join(root, 'usr/bin/qemu-system-x86_64'))) return undefined;
+    const guests = '/var/lib/vmdag/guest';
+    const build = existsSync(guests)
+      ? execFileSync('ls', ['-t', guests], { encoding: 'utf8' })
+          .split('\n')
+          .find((d) => /^trixie-[0-9a-f]{12}$/.test(d))
+      : undefined;
+    if (!build) return undefined;
+    const kernel = path.join(guests, build, 'vmlinuz');
+    if (!existsSync(path.join(root, kernel))) return undefined;
+    const qemu = path.join(tmp, 'qemu-system-x86_64');
+    writeFileSync(qemu, `#!/bin/sh\nexec chroot ${root} /usr/bin/qemu-system-x86_64 "$@"\n`, { mode: 0o755 });
+    return { qemu, kernel, initrd: path.join(guests, build, 'initrd.img') };
+  } catch {
+    return undefined;
+  }
+}
+const probe = probeKit();
+
+describe.skipIf(!probe)('--emulation auto (probe boot under KVM)', () => {
+  it('chooses by booting the guest kernel once under KVM, then answers from its cache', {
+    timeout: 60_000,
+  }, () => {
+    const state = mkdtempSync(path.join(tmp, 'probe-'));
+    const s = scriptFor({ emulation: 'auto', ...probe, stateDir: state });
+    const t0 = Date.now();
+    const first = run(s, ad());
+    const probeSeconds = (Date.now() - t0) / 1000;
+    expect(first.status, first.stderr).toBe(0);
+    const answer = readFileSync(path.join(state, 'emulation-probe'), 'utf8').trim();
+    expect(['kvm', 'tcg']).toContain(answer);
+    expect(domain(first.stdout)['@type']).toBe(answer === 'kvm' ? 'kvm' : 'qemu');
+    expect(first.stderr).toMatch(/emulation probe: (kvm works|kvm unusable, using tcg)/);
+    const t1 = Date.now();
+    const second = run(s, ad());
+    expect(domain(second.stdout)['@type']).toBe(answer === 'kvm' ? 'kvm' : 'qemu');
+    expect(second.stderr).not.toMatch(/emulation probe/);
+    process.stderr.write(
+      `emulation probe: ${answer} in ${probeSeconds} s; cached answer in ${(Date.now() - t1) / 1000} s\n`,
+    );
+    expect(probeSeconds).toBeLessThan(25);
+  });
+});
