@@ -109,6 +109,7 @@ DAGMAN_AVOID_SLASH_TMP = False
 # A daemon that dies is restarted after 2 s instead of 10 s (seen: the 23.9.6 schedd segfaulted in
 # DedicatedScheduler::computeSchedule right after a DAG with a parallel node was removed).
 MASTER_BACKOFF_CONSTANT = 1
+MASTER_BACKOFF_CEILING = 5
 # Claims of a schedd that died are otherwise kept by the startd for ALIVE_INTERVAL (300 s) ×
 # MAX_CLAIM_ALIVES_MISSED (6) = 30 min (seen: after the crash above every slot stayed "Claimed Idle" and
 # the new schedd's parallel jobs stayed idle). Here they go after about 30 s.
