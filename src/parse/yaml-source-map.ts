@@ -2,8 +2,19 @@
  * Positions of a YAML document, from the `yaml` package's parseDocument + LineCounter: YAML problems as
  * diagnostics, JSON pointer → line:column, and line:column → JSON pointer.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.js';
+
+/**
+ * The `yaml` package, loaded on first use (synchronously, its CommonJS build): a valid workflow needs no
+ * positions, and loading the package costs ~25 ms and ~5 MiB at every start.
+ */
+let lib: typeof import('yaml') | undefined;
+function yamlLib(): typeof import('yaml') {
+  lib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return lib;
+}
 
 export interface YamlSourceMap {
   diagnostics: Diagnostic[];
@@ -27,12 +38,12 @@ export function joinPointer(segments: readonly (string | number)[]): string {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLib().isScalar(key)) return String(key.value);
   return undefined;
 }
 
 function isEmptyScalar(node: unknown): boolean {
-  return isScalar(node) && node.value === null && (node.source === '' || node.source === undefined);
+  return yamlLib().isScalar(node) && node.value === null && (node.source === '' || node.source === undefined);
 }
 
 /** The `yaml` package's messages that speak of its API or the engine, said in the user's terms. */
@@ -43,6 +54,7 @@ const YAML_MESSAGES: Partial<Record<string, string>> = {
 };
 
 export function yamlSourceMap(text: string, file: string): YamlSourceMap {
+  const { isAlias, isMap, isPair, isSeq, LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const pos = (offset: number) => {
