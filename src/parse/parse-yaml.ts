@@ -28,6 +28,11 @@ export interface ParsedDocument {
   /** YAML problems: syntax errors, duplicate keys, … (codes `yaml.*`). */
   diagnostics: Diagnostic[];
   /**
+   * Every key and string of the value is printable ASCII (the fast reader took it): no control character
+   * to look for.
+   */
+  printable?: boolean;
+  /**
    * Where the node at a JSON pointer starts (1-based). mode `value` (default): the value; `key`: the key
    * naming it (for unknown or missing keys). Falls back to the nearest ancestor that exists.
    */
@@ -45,7 +50,7 @@ export function parseYaml(source: string, file: string): ParsedDocument {
   };
   const locate = (pointer: string, mode: 'value' | 'key' = 'value') => sourceMap().locate(pointer, mode);
   const fast = fastYaml(text);
-  if (fast) return { file, value: fast.value, diagnostics: [], locate };
+  if (fast) return { file, value: fast.value, diagnostics: [], locate, printable: true };
   try {
     const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
     return { file, value: value ?? null, diagnostics: [], locate };

@@ -1,42 +1,64 @@
 /** rule.cycle: the `after` lists must not form a cycle (iterative DFS, so 10,000-step chains are fine). */
 import type { RuleContext } from './rule-context.js';
-import { stringItems } from './rule-context.js';
 
 export function checkCycles(ctx: RuleContext): void {
   if (!ctx.listForm) return;
+  const steps = ctx.steps;
   const index = new Map<string, number>();
-  ctx.steps.forEach((s, i) => {
+  steps.forEach((s, i) => {
     const n = s.value.name;
     if (typeof n === 'string' && !index.has(n)) index.set(n, i);
   });
-  const edges = ctx.steps.map((s) =>
-    stringItems(s.value.after, `${s.pointer}/after`)
-      .map((a) => ({ to: index.get(a.value), pointer: a.pointer }))
-      .filter((e): e is { to: number; pointer: string } => e.to !== undefined),
-  );
-  const state = new Uint8Array(ctx.steps.length); // 0 new, 1 on the stack, 2 done
-  const name = (i: number) => String(ctx.steps[i]?.value.name);
-  for (let start = 0; start < ctx.steps.length; start++) {
+  // Edges in flat arrays (compressed rows): step i's edges are first[i] … first[i+1]-1, each a target step
+  // and the position of the name in its `after` list (for the pointer, built only when reported).
+  const first = new Int32Array(steps.length + 1);
+  const to: number[] = [];
+  const at: number[] = [];
+  steps.forEach((s, i) => {
+    first[i] = to.length;
+    const after = s.value.after;
+    if (Array.isArray(after))
+      for (let k = 0; k < after.length; k++) {
+        const a: unknown = after[k];
+        const j = typeof a === 'string' ? index.get(a) : undefined;
+        if (j !== undefined) {
+          to.push(j);
+          at.push(k);
+        }
+      }
+  });
+  first[steps.length] = to.length;
+  const state = new Uint8Array(steps.length); // 0 new, 1 on the stack, 2 done
+  const name = (i: number) => String(steps[i]?.value.name);
+  // The DFS stack: step and its next edge, in two parallel lists.
+  const nodes: number[] = [];
+  const next: number[] = [];
+  for (let start = 0; start < steps.length; start++) {
     if (state[start] !== 0) continue;
-    const stack: { node: number; next: number }[] = [{ node: start, next: 0 }];
+    nodes.push(start);
+    next.push(first[start] as number);
     state[start] = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1] as { node: number; next: number };
-      const out = edges[top.node] ?? [];
-      if (top.next >= out.length) {
-        state[top.node] = 2;
-        stack.pop();
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const node = nodes[top] as number;
+      const e = next[top] as number;
+      if (e >= (first[node + 1] as number)) {
+        state[node] = 2;
+        nodes.pop();
+        next.pop();
         continue;
       }
-      const edge = out[top.next++] as { to: number; pointer: string };
-      if (state[edge.to] === 0) {
-        state[edge.to] = 1;
-        stack.push({ node: edge.to, next: 0 });
-      } else if (state[edge.to] === 1) {
-        const from = stack.findIndex((f) => f.node === edge.to);
-        const cycle = [...stack.slice(from).map((f) => name(f.node)), name(edge.to)];
+      next[top] = e + 1;
+      const target = to[e] as number;
+      if (state[target] === 0) {
+        state[target] = 1;
+        nodes.push(target);
+        next.push(first[target] as number);
+      } else if (state[target] === 1) {
+        const from = nodes.indexOf(target);
+        const cycle = [...nodes.slice(from).map(name), name(target)];
         ctx.report.error(
-          edge.pointer,
+          `${steps[node]?.pointer}/after/${at[e]}`,
           'rule.cycle',
           `the \`after\` lists form a cycle: ${cycle.reverse().join(' → ')} (each must finish before the next)`,
         );

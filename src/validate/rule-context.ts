@@ -1,6 +1,5 @@
 /** What the semantic rules see: the raw document (shape not guaranteed), its steps, the environment. */
 import type { SiteCatalog } from '../model/workflow.js';
-import { joinPointer } from '../parse/yaml-source-map.js';
 import type { Reporter } from './reporter.js';
 
 export type Obj = Record<string, unknown>;
@@ -48,7 +47,7 @@ export function buildContext(value: unknown, env: ValidateEnv, report: Reporter)
   const steps: StepView[] = [];
   if (Array.isArray(compute)) {
     compute.forEach((s, i) => {
-      if (isObj(s)) steps.push({ pointer: joinPointer(['compute', i]), value: s });
+      if (isObj(s)) steps.push({ pointer: `/compute/${i}`, value: s });
     });
   } else if (isObj(compute)) {
     steps.push({ pointer: '/compute', value: compute });
@@ -56,12 +55,14 @@ export function buildContext(value: unknown, env: ValidateEnv, report: Reporter)
   return { root, vm, steps, listForm, env, report };
 }
 
-/** A string-valued list, each item with its pointer (non-strings skipped: the schema reports them). */
-export function stringItems(list: unknown, pointer: string): { pointer: string; value: string }[] {
-  if (!Array.isArray(list)) return [];
-  const out: { pointer: string; value: string }[] = [];
-  list.forEach((v, i) => {
-    if (typeof v === 'string') out.push({ pointer: `${pointer}/${i}`, value: v });
-  });
-  return out;
+/**
+ * Each string of a list with its index (non-strings skipped: the schema reports them). Allocates nothing:
+ * a rule builds an item's pointer (`${pointer}/${index}`) only when it reports it.
+ */
+export function eachString(list: unknown, fn: (value: string, index: number) => void): void {
+  if (!Array.isArray(list)) return;
+  for (let i = 0; i < list.length; i++) {
+    const v: unknown = list[i];
+    if (typeof v === 'string') fn(v, i);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
-import { isObj, type Rule, type RuleContext, stringItems } from './rule-context.js';
+import { eachString, isObj, type Rule, type RuleContext } from './rule-context.js';
 import { parseMemoryMiB } from './units.js';
 
 const DEFAULT_MEMORY_MIB = 512;
@@ -21,20 +21,38 @@ function escapes(p: string): boolean {
   return n === '..' || n.startsWith('../');
 }
 
-/** Files on the submit host that the workflow names: relative executables, inputs, a local image. */
-function localFiles(ctx: RuleContext): { pointer: string; path: string; what: string }[] {
-  const out: { pointer: string; path: string; what: string }[] = [];
+/** A path's verdict computed once per distinct path (10,000 steps name the same few files). */
+function memo<T>(fn: (p: string) => T): (p: string) => T {
+  const seen = new Map<string, T>();
+  return (p) => {
+    let r = seen.get(p);
+    if (r === undefined && !seen.has(p)) {
+      r = fn(p);
+      seen.set(p, r);
+    }
+    return r as T;
+  };
+}
+
+/**
+ * Files on the submit host that the workflow names: relative executables, inputs, a local image. Calls fn
+ * with each one's path and how to build its pointer (built only for a report).
+ */
+function eachLocalFile(
+  ctx: RuleContext,
+  fn: (path: string, what: string, pointer: () => string) => void,
+): void {
   const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
   if (image && typeof image.path === 'string' && image.path !== '' && image.location === 'local')
-    out.push({ pointer: '/vm/image/path', path: image.path, what: 'image' });
+    fn(image.path, 'image', () => '/vm/image/path');
   for (const step of ctx.steps) {
     const exe = step.value.executable;
     if (typeof exe === 'string' && exe !== '' && !posix.isAbsolute(exe))
-      out.push({ pointer: `${step.pointer}/executable`, path: exe, what: 'executable' });
-    for (const input of stringItems(step.value.inputs, `${step.pointer}/inputs`))
-      if (input.value !== '') out.push({ pointer: input.pointer, path: input.value, what: 'input' });
+      fn(exe, 'executable', () => `${step.pointer}/executable`);
+    eachString(step.value.inputs, (input, k) => {
+      if (input !== '') fn(input, 'input', () => `${step.pointer}/inputs/${k}`);
+    });
   }
-  return out;
 }
 
 function stepName(ctx: RuleContext, i: number): string | undefined {
@@ -67,8 +85,14 @@ export const rules: Rule[] = [
     check(ctx) {
       const vmMiB = parseMemoryMiB(ctx.vm?.memory);
       if (vmMiB === undefined) return;
+      const mib = new Map<unknown, number | undefined>();
       for (const step of ctx.steps) {
-        const want = parseMemoryMiB(step.value.memory);
+        const m = step.value.memory;
+        let want = mib.get(m);
+        if (want === undefined && !mib.has(m)) {
+          want = parseMemoryMiB(m);
+          mib.set(m, want);
+        }
         if (want !== undefined && want > vmMiB)
           ctx.report.error(
             `${step.pointer}/memory`,
@@ -134,13 +158,14 @@ export const rules: Rule[] = [
       if (!ctx.listForm) return;
       const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
       for (const step of ctx.steps)
-        for (const a of stringItems(step.value.after, `${step.pointer}/after`))
-          if (NAME.test(a.value) && !names.has(a.value))
+        eachString(step.value.after, (a, k) => {
+          if (NAME.test(a) && !names.has(a))
             ctx.report.error(
-              a.pointer,
+              `${step.pointer}/after/${k}`,
               'rule.unknown-after',
-              `\`after\` names "${a.value}", which is no step`,
+              `\`after\` names "${a}", which is no step`,
             );
+        });
     },
   },
   {
@@ -152,34 +177,35 @@ export const rules: Rule[] = [
     code: 'rule.path-escapes',
     summary: "relative paths stay inside the workflow's folder (no '..' out of it)",
     check(ctx) {
-      for (const f of localFiles(ctx))
-        if (!posix.isAbsolute(f.path) && escapes(f.path))
+      const escaping = memo((p) => !posix.isAbsolute(p) && escapes(p));
+      eachLocalFile(ctx, (path, what, pointer) => {
+        if (escaping(path))
           ctx.report.error(
-            f.pointer,
+            pointer(),
             'rule.path-escapes',
-            `${f.what} path "${f.path}" leaves the workflow's folder`,
+            `${what} path "${path}" leaves the workflow's folder`,
           );
+      });
     },
   },
   {
     code: 'rule.file-missing',
     summary: 'local files (relative executable, inputs, local image) exist at compile time',
     check(ctx) {
-      for (const f of localFiles(ctx)) {
-        const abs = posix.isAbsolute(f.path)
-          ? f.path
-          : escapes(f.path)
-            ? undefined
-            : resolve(ctx.env.dir, f.path);
-        if (abs !== undefined && !ctx.env.fileExists(abs))
+      const missing = memo((p) => {
+        const abs = posix.isAbsolute(p) ? p : escapes(p) ? undefined : resolve(ctx.env.dir, p);
+        return abs !== undefined && !ctx.env.fileExists(abs);
+      });
+      eachLocalFile(ctx, (path, what, pointer) => {
+        if (missing(path))
           ctx.report.error(
-            f.pointer,
+            pointer(),
             'rule.file-missing',
-            posix.isAbsolute(f.path)
-              ? `${f.what} "${f.path}" does not exist`
-              : `${f.what} "${f.path}" does not exist in the workflow's folder`,
+            posix.isAbsolute(path)
+              ? `${what} "${path}" does not exist`
+              : `${what} "${path}" does not exist in the workflow's folder`,
           );
-      }
+      });
     },
   },
   {
@@ -187,16 +213,19 @@ export const rules: Rule[] = [
     summary: "outputs are relative plain paths: no leading '/', no '.' or '..' segments, no empty segments",
     check(ctx) {
       for (const step of ctx.steps)
-        for (const o of stringItems(step.value.outputs, `${step.pointer}/outputs`)) {
-          if (o.value === '') continue;
-          const segs = o.value.split('/');
-          if (posix.isAbsolute(o.value) || segs.some((s) => s === '' || s === '.' || s === '..'))
+        eachString(step.value.outputs, (o, k) => {
+          if (o === '') return;
+          // A plain file name (the usual case) has one segment: only '.' and '..' are wrong.
+          const bad = o.includes('/')
+            ? posix.isAbsolute(o) || o.split('/').some((s) => s === '' || s === '.' || s === '..')
+            : o === '.' || o === '..';
+          if (bad)
             ctx.report.error(
-              o.pointer,
+              `${step.pointer}/outputs/${k}`,
               'rule.output-path',
-              `output "${o.value}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
+              `output "${o}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
             );
-        }
+        });
     },
   },
   {
@@ -254,22 +283,22 @@ export const rules: Rule[] = [
     summary:
       "file paths contain no ',' (HTCondor's file lists are comma-separated) and no leading/trailing spaces",
     check(ctx) {
-      const paths: { pointer: string; value: string }[] = [];
+      const check = (value: string, pointer: string | (() => string)) => {
+        if (value.includes(',') || value.startsWith(' ') || value.endsWith(' '))
+          ctx.report.error(
+            typeof pointer === 'string' ? pointer : pointer(),
+            'unsafe.path-char',
+            `path "${value}" cannot be written into a submit file: no ',' and no leading or trailing spaces`,
+          );
+      };
       const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
-      if (typeof image?.path === 'string') paths.push({ pointer: '/vm/image/path', value: image.path });
+      if (typeof image?.path === 'string') check(image.path, '/vm/image/path');
       for (const step of ctx.steps) {
         if (typeof step.value.executable === 'string')
-          paths.push({ pointer: `${step.pointer}/executable`, value: step.value.executable });
-        paths.push(...stringItems(step.value.inputs, `${step.pointer}/inputs`));
-        paths.push(...stringItems(step.value.outputs, `${step.pointer}/outputs`));
+          check(step.value.executable, () => `${step.pointer}/executable`);
+        eachString(step.value.inputs, (v, k) => check(v, () => `${step.pointer}/inputs/${k}`));
+        eachString(step.value.outputs, (v, k) => check(v, () => `${step.pointer}/outputs/${k}`));
       }
-      for (const p of paths)
-        if (p.value.includes(',') || p.value.startsWith(' ') || p.value.endsWith(' '))
-          ctx.report.error(
-            p.pointer,
-            'unsafe.path-char',
-            `path "${p.value}" cannot be written into a submit file: no ',' and no leading or trailing spaces`,
-          );
     },
   },
 ];

@@ -28,7 +28,7 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
   if (doc.value === undefined) return { diagnostics: sortDiagnostics(diagnostics) };
   const report = new Reporter(doc);
 
-  const unsafe = findUnsafeStrings(doc.value);
+  const unsafe = doc.printable ? [] : findUnsafeStrings(doc.value);
   for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
   if (!validateWorkflowSchema(doc.value))
     reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
@@ -46,13 +46,31 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
 function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
   const vm = isObj(root.vm) ? normaliseVm(root.vm, env) : undefined;
   const list = Array.isArray(root.compute) ? (root.compute as Obj[]) : [root.compute as Obj];
+  // Sizes and durations converted once per distinct value (10,000 steps share a few).
+  const mib = new Map<unknown, number>();
+  const seconds = new Map<unknown, number>();
+  const memoryMiB = (v: unknown): number => {
+    let r = mib.get(v);
+    if (r === undefined) {
+      r = parseMemoryMiB(v) as number;
+      mib.set(v, r);
+    }
+    return r;
+  };
+  const durationSeconds = (v: unknown): number => {
+    let r = seconds.get(v);
+    if (r === undefined) {
+      r = parseDurationSeconds(v) as number;
+      seconds.set(v, r);
+    }
+    return r;
+  };
   const compute = list.map((s): ComputeStep => {
     const step: ComputeStep = {
       name: (s.name as string | undefined) ?? 'compute',
       after: (s.after as string[] | undefined) ?? [],
       cpus: s.cpus as number,
-      memoryMiB:
-        s.memory === undefined ? (vm?.memoryMiB ?? DEFAULT_MEMORY_MIB) : (parseMemoryMiB(s.memory) as number),
+      memoryMiB: s.memory === undefined ? (vm?.memoryMiB ?? DEFAULT_MEMORY_MIB) : memoryMiB(s.memory),
       executable: s.executable as string,
       arguments: (s.arguments as string[] | undefined) ?? [],
       mpi: (s.mpi as ComputeStep['mpi'] | undefined) ?? 'openmpi',
@@ -60,7 +78,7 @@ function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
       outputs: (s.outputs as string[] | undefined) ?? [],
       retries: (s.retries as number | undefined) ?? 0,
     };
-    if (s.walltime !== undefined) step.walltimeSeconds = parseDurationSeconds(s.walltime) as number;
+    if (s.walltime !== undefined) step.walltimeSeconds = durationSeconds(s.walltime);
     return step;
   });
   const wf: Workflow = {
