@@ -1,11 +1,14 @@
 /**
  * The one Handlebars environment of vmdag: strict (a missing field throws), no HTML escaping, the quoting
- * helpers of quote.ts registered by name. Templates are read from the package's `templates/` folder once
- * and compiled once per process.
+ * helpers of quote.ts registered by name. The templates (templates/*.hbs) are precompiled at build time by
+ * scripts/build-templates.mjs into generated/templates.ts, so only `handlebars/runtime` is loaded here
+ * (not the compiler); test/render/generated-templates.test.ts keeps the two in step.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type HandlebarsNs from 'handlebars';
+import runtime from 'handlebars/runtime.js';
+import { templateSpecs } from './generated/templates.js';
 import {
   commentText,
   dagFileName,
@@ -15,6 +18,8 @@ import {
   submitFileList,
   submitValue,
 } from './quote.js';
+
+const Handlebars = runtime as unknown as typeof HandlebarsNs;
 
 /** The package's templates folder (from src/render or dist/render alike). */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -40,16 +45,19 @@ export interface Templates {
 
 let cached: Templates | undefined;
 
-/** The only helpers templates may call: declared so Handlebars calls them directly (and rejects others). */
-const KNOWN = {
-  submitArgs: true,
-  submitValue: true,
-  classAdString: true,
-  fileList: true,
-  nodeName: true,
-  dagFile: true,
-  comment: true,
-} as const;
+/**
+ * The only helpers templates may call: the build declares them to the compiler (knownHelpersOnly), so
+ * Handlebars calls them directly and rejects any other. Must match scripts/build-templates.mjs.
+ */
+export const KNOWN_HELPERS = [
+  'submitArgs',
+  'submitValue',
+  'classAdString',
+  'fileList',
+  'nodeName',
+  'dagFile',
+  'comment',
+] as const;
 
 function makeEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
@@ -63,27 +71,16 @@ function makeEnvironment(): typeof Handlebars {
   return hb;
 }
 
-/** Load and compile every template once (per process, or per folder for tests). */
-export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
-  if (cached && dir === TEMPLATES_DIR) return cached;
+/** The templates, ready once per process; helper scripts read from the package's templates/scripts. */
+export function loadTemplates(): Templates {
+  if (cached) return cached;
   const hb = makeEnvironment();
+  const specs = templateSpecs as unknown as Record<TemplateName, TemplateSpecification>;
   const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
-  for (const name of TEMPLATE_NAMES) {
-    const text = readFileSync(`${dir}${name}.hbs`, 'utf8');
-    compiled.set(
-      name,
-      hb.compile(text, {
-        strict: true,
-        noEscape: true,
-        data: false,
-        knownHelpers: KNOWN,
-        knownHelpersOnly: true,
-      }),
-    );
-  }
+  for (const name of TEMPLATE_NAMES) compiled.set(name, hb.template(specs[name]));
   const scripts = new Map<ScriptName, string>();
-  for (const name of SCRIPT_NAMES) scripts.set(name, readFileSync(`${dir}scripts/${name}`, 'utf8'));
-  const templates: Templates = {
+  for (const name of SCRIPT_NAMES) scripts.set(name, readFileSync(`${TEMPLATES_DIR}scripts/${name}`, 'utf8'));
+  cached = {
     render(name, view) {
       const t = compiled.get(name);
       if (!t) throw new Error(`no template ${name}`);
@@ -95,6 +92,5 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
       return s;
     },
   };
-  if (dir === TEMPLATES_DIR) cached = templates;
-  return templates;
+  return cached;
 }
