@@ -35,6 +35,7 @@ async function run(_args: string[], opts: Record<string, unknown>, out: Output):
     scriptPath: str(opts.scriptPath),
     consoleDir: str(opts.consoleDir),
     stateDir: str(opts.stateDir),
+    scratchMiB: int(opts.guestScratch),
     qemu: str(opts.qemu),
     qemuImg: str(opts.qemuImg),
   };
@@ -87,6 +88,11 @@ export const siteConfigCommand: CommandSpec = {
       .option('--token-identity <user@domain>', 'identity of minted tokens (default condor@UID_DOMAIN)')
       .option('--script-path <path>', 'where the domain script is installed')
       .option('--console-dir <path>', "guests' serial console logs ('' for none)")
+      .option(
+        '--guest-scratch <MiB>',
+        "sparse scratch disk per guest for HTCondor's execute dir (0: none)",
+        '8192',
+      )
       .option('--state-dir <path>', "the script's token seeds and probe answer (default /var/lib/vmdag-site)")
       .option('--qemu <path>', 'qemu-system-x86_64 on the nodes (default /usr/bin/qemu-system-x86_64)')
       .option('--qemu-img <path>', 'qemu-img on the nodes (default /usr/bin/qemu-img)')

@@ -34,6 +34,8 @@ export interface SiteOptions {
   scriptPath?: string;
   /** Guests' serial console logs (root-only); default /var/log/vmdag-guests; '' = none. */
   consoleDir?: string;
+  /** Size of the sparse scratch disk each guest gets for HTCondor's execute dir, MiB; default 8192; 0 = none. */
+  scratchMiB?: number;
   /** The script's own state (token seeds, the emulation probe's answer); default /var/lib/vmdag-site. */
   stateDir?: string;
   /** qemu-img and qemu-system-x86_64 on the execute node; defaults /usr/bin/…. */
@@ -52,6 +54,7 @@ export interface SiteSettings {
   vmMaxNumber: number | null;
   maxLeaseSeconds: number;
   maxVacate: number;
+  scratchMiB: number;
   guestToken: string;
   tokenIdentity: string;
   scriptPath: string;
@@ -132,6 +135,7 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     vmMaxNumber: o.vmMaxNumber === undefined ? null : positiveInt('--vm-max-number', o.vmMaxNumber, 1),
     maxLeaseSeconds: positiveInt('--max-lease', o.maxLeaseSeconds, 86_400, 60),
     maxVacate: 10,
+    scratchMiB: o.scratchMiB === 0 ? 0 : positiveInt('--guest-scratch', o.scratchMiB, 8192, 64),
     guestToken,
     tokenIdentity,
     scriptPath,

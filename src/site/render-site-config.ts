@@ -39,6 +39,7 @@ function scriptSettings(s: SiteSettings): Record<string, unknown> {
     scheduler: s.scheduler,
     pool: s.pool,
     maxLeaseSeconds: s.maxLeaseSeconds,
+    scratchMiB: s.scratchMiB,
     guestToken: s.guestToken,
     tokenIdentity: s.tokenIdentity,
     consoleDir: s.consoleDir,

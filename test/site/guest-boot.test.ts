@@ -5,7 +5,7 @@
  * guest; its DHCP is qemu's own). Needs root and the running lab (`vmdag lab up`), whose chroot has qemu.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,10 @@ function boot(g: GuestImage, cmdline: string): Boot {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmdag-guest-boot-'));
   const serial = path.join(dir, 'serial.log');
   const monitor = path.join(dir, 'monitor.sock');
+  // the scratch disk the site kit gives each guest: a sparse file, formatted by the guest
+  const scratch = path.join(dir, 'scratch.img');
+  writeFileSync(scratch, '');
+  truncateSync(scratch, 2 ** 30);
   const argv = [
     ...[
       '-machine',
@@ -50,6 +54,12 @@ function boot(g: GuestImage, cmdline: string): Boot {
     ],
     ...['-kernel', g.kernel, '-initrd', g.initrd, '-append', `console=ttyS0 quiet panic=-1 ${cmdline}`],
     ...['-drive', `file=${g.image},if=virtio,format=raw,readonly=on`],
+    ...[
+      '-drive',
+      `file=${scratch},if=none,id=scr,format=raw`,
+      '-device',
+      'virtio-blk-pci,drive=scr,serial=vmdag-scratch',
+    ],
     ...[
       '-netdev',
       'user,id=n0,restrict=on',
@@ -120,6 +130,7 @@ describe.skipIf(!isRoot || !root)('guest image boots (software emulation)', () =
     const ready = await waitFor(b, 'vmdag-init: startd ready', 120_000);
     expect(guestConsole(b)).toMatch(/vmdag-init: network up: eth0 10\.0\.2\.15\/24 as vmdag-10-0-2-15/);
     expect(guestConsole(b)).toContain('HTCondor configured: pool 10.0.2.2 workflow wf-7 owner alice');
+    expect(guestConsole(b)).toMatch(/vmdag-init: scratch disk \/dev\/vd[a-z] on \/var\/lib\/condor/);
     const pressed = Date.now();
     await powerButton(b);
     expect(await b.exited).toBe(0);

@@ -45,8 +45,10 @@ function scriptFor(opts: SiteOptions): string {
   return file;
 }
 
-/** The recorded ad with attributes replaced or added (`undefined` removes one). */
-function ad(changes: Record<string, string | undefined> = {}): string {
+/** The recorded ad with attributes replaced or added (`undefined` removes one); VM_WORKING_DIR is a fresh
+ * folder unless given (the recorded one is the lab's). */
+function ad(given: Record<string, string | undefined> = {}): string {
+  const changes = { VM_WORKING_DIR: JSON.stringify(mkdtempSync(path.join(tmp, 'work-'))), ...given };
   const lines = RECORDED.split('\n').filter((l) => {
     const name = /^(\w+) = /.exec(l)?.[1]?.toLowerCase();
     return !name || !Object.keys(changes).some((k) => k.toLowerCase() === name);
@@ -72,7 +74,8 @@ function list(v: any): any[] {
 
 describe('vmdag-libvirt-xml on the recorded VM job ad', () => {
   it('tcg: type qemu, no host CPU, virtio read-only disk, bridge NIC, direct boot with the identity', () => {
-    const r = run(scriptFor({ emulation: 'tcg' }), ad());
+    const work = mkdtempSync(path.join(tmp, 'scratch-'));
+    const r = run(scriptFor({ emulation: 'tcg' }), ad({ VM_WORKING_DIR: JSON.stringify(work) }));
     expect(r.status, r.stderr).toBe(0);
     const d = domain(r.stdout);
     expect(d['@type']).toBe('qemu');
@@ -91,8 +94,14 @@ describe('vmdag-libvirt-xml on the recorded VM job ad', () => {
         'vmdag.sched=vmdag-lab',
       ]),
     );
-    const [disk, ...more] = list(d.devices.disk);
+    const [disk, scratch, ...more] = list(d.devices.disk);
     expect(more).toEqual([]);
+    // the guest's execute dir: a sparse file in the job's scratch dir, writable
+    expect(scratch.serial).toBe('vmdag-scratch');
+    expect(scratch.source['@file']).toBe(path.join(work, 'vmdag-scratch.img'));
+    expect(scratch).not.toHaveProperty('readonly');
+    expect(statSync(scratch.source['@file']).size).toBe(8192 * 2 ** 20);
+    expect(statSync(scratch.source['@file']).blocks).toBe(0);
     expect(disk.source['@file']).toBe('/var/lib/vmdag/guest/trixie-f71a3c6e6f70/guest.img');
     expect(disk.target).toMatchObject({ '@dev': 'vda', '@bus': 'virtio' });
     expect(disk.driver['@type']).toBe('raw');

@@ -26,7 +26,18 @@ mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=1777 tmpfs /var/tmp
-mount -t tmpfs -o mode=755 tmpfs /var/lib/condor
+# HTCondor's execute dir: the scratch disk the site kit attaches (serial vmdag-scratch, a sparse file in the
+# VM job's scratch dir on the host), formatted at every boot; tmpfs when there is none.
+SCRATCH=''
+for s in /sys/block/vd*; do
+  [ "$(cat "$s/serial" 2>/dev/null)" = vmdag-scratch ] && SCRATCH=/dev/${s##*/}
+done
+if [ -n "$SCRATCH" ] && mkfs.ext4 -q -F -m 0 -O ^has_journal -E lazy_itable_init=1,nodiscard "$SCRATCH" &&
+  mount -t ext4 "$SCRATCH" /var/lib/condor; then
+  say "scratch disk $SCRATCH on /var/lib/condor"
+else
+  mount -t tmpfs -o mode=755 tmpfs /var/lib/condor
+fi
 mount -t tmpfs -o mode=755 tmpfs /var/log
 mount -t tmpfs -o mode=755 tmpfs /var/spool/condor
 mkdir -p /run/vmdag/tokens.d /run/vmdag/passwords.d /run/lock/condor /run/condor /var/log/condor \
@@ -98,8 +109,16 @@ done
 [ -n "$IFACE" ] || power_off "no network interface"
 ip link set "$IFACE" up
 if [ "$IPSPEC" = dhcp ]; then
-  busybox udhcpc -i "$IFACE" -s /usr/lib/vmdag-udhcpc -q -f -n -t 30 -T 1 >/dev/null 2>&1 ||
-    power_off "no DHCP lease on $IFACE"
+  # Several rounds: under emulation with several guests starting at once one round has been seen to give up.
+  n=0
+  until busybox udhcpc -i "$IFACE" -s /usr/lib/vmdag-udhcpc -q -f -n -t 10 -T 1 -A 1 >>/run/vmdag/udhcpc.log 2>&1; do
+    n=$((n + 1))
+    if [ $n -ge 6 ]; then
+      cat /run/vmdag/udhcpc.log >/dev/console
+      power_off "no DHCP lease on $IFACE"
+    fi
+    say "no DHCP lease yet on $IFACE (round $n)"
+  done
 else
   ip addr add "$IPSPEC" dev "$IFACE"
   echo "$IPSPEC" >/run/vmdag/address

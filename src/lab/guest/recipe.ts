@@ -16,7 +16,14 @@ export const GUEST_RECIPE_VERSION = 1;
  * DHCP client. busybox-static is the same busybox linked statically, so the initramfs needs no libc.
  * python3-cffi-backend: without it configuring condor fails on a virtual dependency.
  */
-export const GUEST_PACKAGES = ['condor', 'openmpi-bin', 'busybox-static', 'python3-cffi-backend'] as const;
+export const GUEST_PACKAGES = [
+  'condor',
+  'openmpi-bin',
+  'busybox-static',
+  'python3-cffi-backend',
+  // mkfs.ext4 for the per-VM scratch disk the site kit attaches
+  'e2fsprogs',
+] as const;
 export const MPICH_PACKAGES = ['mpich'] as const;
 
 /**
