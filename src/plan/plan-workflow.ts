@@ -49,8 +49,8 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
   const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
   const vm = workflow.vm ? planVms(workflow.vm, opts) : undefined;
-  const resolved = new Map<string, string>();
-  const steps = workflow.compute.map((step, i) => planStep(workflow, step, i, workflow.vm, issues, resolved));
+  const files = fileCache(workflow.source.dir);
+  const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
   if (issues.length > 0) throw new PlanError(issues);
   const plan: Plan = {
     version: 1,
@@ -100,40 +100,56 @@ function planVms(req: VmRequest, opts: PlanOptions): PlannedVms {
   return vms;
 }
 
+/**
+ * Each distinct path resolved once, and one PlannedFile per distinct input shared by every step naming it
+ * (plan values are never mutated): 10,000 steps reading the same input hold one object, not 10,000.
+ */
+function fileCache(dir: string): { file(p: string): PlannedFile } {
+  const cache = new Map<string, PlannedFile>();
+  return {
+    file(p) {
+      let f = cache.get(p);
+      if (f === undefined) {
+        const absPath = isAbsolute(p) ? p : resolve(dir, p);
+        f = { path: p, absPath, name: basename(absPath) };
+        cache.set(p, f);
+      }
+      return f;
+    },
+  };
+}
+
 function planStep(
-  workflow: Workflow,
   step: ComputeStep,
   i: number,
   vm: VmRequest | undefined,
   issues: PlanIssue[],
-  resolved: Map<string, string>,
+  files: { file(p: string): PlannedFile },
 ): PlannedStep {
-  const dir = workflow.source.dir;
-  const abs = (p: string): string => {
-    let r = resolved.get(p);
-    if (r === undefined) {
-      r = isAbsolute(p) ? p : resolve(dir, p);
-      resolved.set(p, r);
-    }
-    return r;
-  };
   // Always the list form; compile maps it onto a single-mapping `compute` when the file has one.
   const at = `/compute/${i}`;
   // Ranks packed into as few VMs as possible; without VMs every rank gets its own slot.
   const ranksPerNode = vm ? Math.min(vm.cpus, step.cpus) : 1;
   const machineCount = Math.ceil(step.cpus / ranksPerNode);
   const exeTransferred = !isAbsolute(step.executable);
-  const exeAbs = exeTransferred ? abs(step.executable) : undefined;
+  const exeAbs = exeTransferred ? files.file(step.executable).absPath : undefined;
   const exeName = basename(step.executable);
-  const inputs: PlannedFile[] = step.inputs.map((p) => {
-    const absPath = abs(p);
-    return { path: p, absPath, name: basename(absPath) };
-  });
-  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh).
-  const seen = new Map<string, string>([['vmdag-mpi.sh', 'vmdag’s launcher']]);
-  if (exeTransferred) seen.set(exeName, `/executable`);
-  inputs.forEach((f, k) => {
-    const other = seen.get(f.name);
+  const inputs: PlannedFile[] = step.inputs.map((p) => files.file(p));
+  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh). A clash
+  // names the latest earlier occupant: an earlier input, else the executable, else the launcher. Linear
+  // scans: a step has a few files, and a Map per step costs 10,000 Maps on a 10,000-step workflow.
+  const occupant = (name: string, k: number): string | undefined => {
+    for (let j = k - 1; j >= 0; j--) {
+      const f = inputs[j] as PlannedFile;
+      if (f.name === name) return `input '${f.path}'`;
+    }
+    if (exeTransferred && exeName === name) return '/executable';
+    if (name === 'vmdag-mpi.sh') return 'vmdag’s launcher';
+    return undefined;
+  };
+  for (let k = 0; k < inputs.length; k++) {
+    const f = inputs[k] as PlannedFile;
+    const other = occupant(f.name, k);
     if (other !== undefined) {
       issues.push({
         code: 'plan.sandbox-name-clash',
@@ -141,28 +157,27 @@ function planStep(
         pointer: `${at}/inputs/${k}`,
       });
     }
-    seen.set(f.name, `input '${f.path}'`);
-  });
-  const outSeen = new Set<string>();
-  step.outputs.forEach((o, k) => {
+  }
+  const outputs = step.outputs;
+  for (let k = 0; k < outputs.length; k++) {
+    const o = outputs[k] as string;
     if (o.includes('/') || o === '.' || o === '..') {
       issues.push({
         code: 'plan.output-not-a-name',
         message: `output '${o}' must be a file name in the job's working directory (no '/')`,
         pointer: `${at}/outputs/${k}`,
       });
-    } else if (outSeen.has(o)) {
+    } else if (outputs.indexOf(o) < k) {
       issues.push({
         code: 'plan.output-duplicate',
         message: `output '${o}' is listed twice`,
         pointer: `${at}/outputs/${k}`,
       });
     }
-    outSeen.add(o);
-  });
+  }
   const planned: PlannedStep = {
     name: step.name,
-    after: [...step.after],
+    after: step.after,
     mpi: step.mpi,
     ranks: step.cpus,
     machineCount,
@@ -174,9 +189,9 @@ function planStep(
       transferred: exeTransferred,
       command: exeTransferred ? `./${exeName}` : step.executable,
     },
-    arguments: [...step.arguments],
+    arguments: step.arguments,
     inputs,
-    outputs: [...step.outputs],
+    outputs: step.outputs,
     retries: step.retries,
   };
   if (exeAbs !== undefined) planned.executable.absPath = exeAbs;
