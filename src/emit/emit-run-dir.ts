@@ -4,7 +4,6 @@
  * intact until the new folder is complete, then the two are swapped and the old one removed. On any error
  * the temporary folder is removed and DIR is as before.
  */
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -61,7 +60,9 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
     const why = refuseReplace(dir);
     if (why) throw new EmitError(why, dir);
   }
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Unique enough beside DIR (mkdirSync fails rather than reuse a folder); not a secret, so no node:crypto
+  // (~4 ms to load).
+  const tag = `${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
   try {
     mkdirSync(parent, { recursive: true });

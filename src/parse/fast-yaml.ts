@@ -101,8 +101,12 @@ export function fastYaml(text: string): { value: unknown } | undefined {
     return key;
   }
 
+  /**
+   * A key seen twice declines (js-yaml reports it). Values are never undefined (an empty one is null), so a
+   * defined entry is a duplicate, or an inherited name (`constructor`, `toString`): js-yaml reads those.
+   */
   function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-    if (Object.hasOwn(obj, key)) throw new Decline();
+    if (obj[key] !== undefined) throw new Decline();
     obj[key] = value;
   }
 

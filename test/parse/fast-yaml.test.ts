@@ -164,6 +164,7 @@ describe('fastYaml against js-yaml', () => {
     ['a quoted key', '"a": 1\n'],
     ['a boolean key', 'True: 1\n'],
     ['__proto__', '__proto__: 1\n'],
+    ['an inherited name as key', 'constructor: 1\n'],
     ['a mapping in a value', 'a: b: c\n'],
     ['a trailing colon', 'a: b:\n'],
     ['an escape other than \\\\ and \\"', 'a: "x\\ty"\n'],
