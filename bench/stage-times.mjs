@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Child of compile-bench.mjs: run the compile pipeline's stages in-process on one workflow, each timed
-// cold (fresh process), and print one JSON line {importMs, parseMs, validateMs, planMs, renderMs, emitMs,
-// rssMiB}. Usage: node bench/stage-times.mjs WORKFLOW OUTDIR
+// cold (fresh process), and print one JSON line {importMs, readMs, parseMs, validateMs, planMs, renderMs,
+// emitMs, maxRssMiB}. Usage: node bench/stage-times.mjs WORKFLOW OUTDIR
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
@@ -27,10 +27,11 @@ const isFile = (p) => {
     return false;
   }
 };
-const doc = timed('parseMs', () => parseYaml(readFileSync(abs, 'utf8'), file));
+const text = timed('readMs', () => readFileSync(abs, 'utf8'));
+const doc = timed('parseMs', () => parseYaml(text, file));
 const v = timed('validateMs', () => validateWorkflow(doc, { dir: dirname(abs), fileExists: isFile }));
 const plan = timed('planMs', () => planWorkflow(v.workflow, {}));
 const r = timed('renderMs', () => renderRunDir(plan));
 timed('emitMs', () => emitRunDir(outDir, r.run));
-out.rssMiB = process.memoryUsage().rss / 1048576;
+out.maxRssMiB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(out));
