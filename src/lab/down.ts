@@ -35,7 +35,8 @@ export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
   let acted = false;
   if (state) {
     const alive = state.daemons.filter((d) => pidInRoot(d.pid, state.root));
-    for (const d of [...alive].reverse()) signal(d.pid, 'SIGTERM');
+    // condor_master: SIGQUIT is HTCondor's fast shutdown (jobs are killed, not vacated gracefully).
+    for (const d of [...alive].reverse()) signal(d.pid, d.name === 'condor_master' ? 'SIGQUIT' : 'SIGTERM');
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && alive.some((d) => pidInRoot(d.pid, state.root))) await sleep(200);
     for (const d of alive) {

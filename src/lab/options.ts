@@ -34,6 +34,8 @@ export interface LabSettings {
   prefixLength: number;
   /** The name HTCondor uses for this machine inside the lab (NETWORK_HOSTNAME). */
   hostname: string;
+  /** Static one-core slots of the lab's startd (NUM_CPUS). */
+  slots: number;
   /** The lab's unprivileged submitting user inside the chroot. */
   user: { name: string; uid: number; gid: number };
   /** Host folders bound into the chroot at the same path, so run directories look the same inside. */
@@ -71,6 +73,7 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
     address: '10.213.7.1',
     prefixLength: 24,
     hostname: 'vmdag-lab',
+    slots: 8,
     user: { name: 'vmdag', uid: 42213, gid: 42213 },
     sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', '/var/lib/vmdag', dir],
   };

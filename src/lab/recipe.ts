@@ -83,14 +83,15 @@ BIND_ALL_INTERFACES = False
 MOUNT_PRIVATE_DEV_SHM = false
 MOUNT_UNDER_SCRATCH =
 
-# Slots: four static one-core slots, even on a two-core machine. A parallel job of machine_count 2 runs
-# beside a vanilla node and DAGMan's own work; static slots keep the dedicated scheduler from holding on
-# to a partitionable slot's leftovers (seen with one pslot: a second parallel job stayed idle). Without
-# the explicit slot type, HTCondor 23 makes NUM_SLOTS partitionable slots.
-NUM_CPUS = 4
+# Slots: ${s.slots} static one-core slots, more than the machine's cores. A parallel job of machine_count 2
+# runs beside vanilla nodes while several people's tests share the pool; the jobs are small, and static
+# slots keep the dedicated scheduler from holding on to a partitionable slot's leftovers (seen with one
+# pslot: a second parallel job stayed idle). Without the explicit slot type, HTCondor 23 makes NUM_SLOTS
+# partitionable slots. (Four slots were too few: with five people testing at once runs waited minutes.)
+NUM_CPUS = ${s.slots}
 SLOT_TYPE_1 = cpus=1
 SLOT_TYPE_1_PARTITIONABLE = False
-NUM_SLOTS_TYPE_1 = 4
+NUM_SLOTS_TYPE_1 = ${s.slots}
 
 # Parallel universe: this machine's slots belong to the lab schedd's dedicated scheduler (its exact Name
 # is FULL_HOSTNAME = ${s.hostname} when the schedd runs as root). Claims unused for 30 s go back at once

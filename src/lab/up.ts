@@ -65,7 +65,7 @@ async function waitForPool(s: LabSettings, state: LabState, timeoutMs = 120_000)
     const nslots = slots.stdout.trim().split('\n').filter(Boolean).length;
     last =
       `schedd '${name}', ${nslots} dedicated slots; ${schedd.stderr.trim()} ${slots.stderr.trim()}`.trim();
-    if (name && nslots >= 4 && slots.stdout.includes(`DedicatedScheduler@${name}`)) return name;
+    if (name && nslots >= s.slots && slots.stdout.includes(`DedicatedScheduler@${name}`)) return name;
     await sleep(500);
   }
   throw new LabError(
