@@ -61,9 +61,10 @@ function tickStep(spanS: number): number {
   return NICE.find((s) => spanS / s <= 12) ?? Math.ceil(spanS / 12 / 3600) * 3600;
 }
 
-function axisLabel(s: number): string {
-  if (s < 120 || s % 60 !== 0) return `${s}s`;
-  return s % 3600 === 0 ? `${s / 3600}h` : `${s / 60}m`;
+/** Tick labels in the unit of the step: seconds below a minute, then minutes, then hours. */
+function axisLabel(s: number, step: number): string {
+  if (step < 60) return `${s}s`;
+  return step < 3600 ? `${s / 60}m` : `${s / 3600}h`;
 }
 
 export function timelineView(r: LatencyReport): TimelineView {
@@ -197,7 +198,7 @@ export function timelineView(r: LatencyReport): TimelineView {
   for (let s = 0; s * 1000 <= span + 1; s += step) {
     const px = x(t0 + s * 1000);
     lines.push({ x1: px, y1: axisY, x2: px, y2: axisY + 5, cls: 'axis' });
-    texts.push({ x: px, y: axisY + 18, text: axisLabel(s), cls: 'tick', anchor: 'middle' });
+    texts.push({ x: px, y: axisY + 18, text: axisLabel(s, step), cls: 'tick', anchor: 'middle' });
   }
   texts.push({ x: LEFT - 10, y: axisY + 18, text: 'since submit', cls: 'tick', anchor: 'end' });
   return { width: WIDTH, height: axisY + 28, bands, rules, rects, texts, lines, markers };
