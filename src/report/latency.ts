@@ -97,7 +97,8 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
     if (!t || t.cluster === dagmanJobId) continue;
     const known = tracks.get(`${t.cluster}.${t.proc}`);
     if (!known) tracks.set(`${t.cluster}.${t.proc}`, t);
-    else known.host ??= t.host; // parallel jobs execute on host "MPI_job": the ad names the real one
+    // The ad names the slot (parallel jobs execute on host "MPI_job"; others on an address).
+    else known.host = t.host ?? known.host;
   }
   const nodeOf = clusterNodes(tracks.values(), jobstate);
   const kindOf = new Map(layout.nodes.map((n) => [n.name, n.kind]));

@@ -200,7 +200,7 @@ export function timelineView(r: LatencyReport): TimelineView {
     lines.push({ x1: px, y1: axisY, x2: px, y2: axisY + 5, cls: 'axis' });
     texts.push({ x: px, y: axisY + 18, text: axisLabel(s, step), cls: 'tick', anchor: 'middle' });
   }
-  texts.push({ x: LEFT - 10, y: axisY + 18, text: 'since submit', cls: 'tick', anchor: 'end' });
+  texts.push({ x: LEFT - 18, y: axisY + 18, text: 'since submit', cls: 'tick', anchor: 'end' });
   return { width: WIDTH, height: axisY + 28, bands, rules, rects, texts, lines, markers };
 }
 

@@ -36,6 +36,11 @@ function close(t: ProcTrack, time: number): void {
   if (last && last.end === null) last.end = time;
 }
 
+/** `<10.0.0.7:9618?addrs=…&alias=ep1&…>` → `ep1` (else the address). */
+export function shortHost(sinful: string): string {
+  return /[?&]alias=([^&>]+)/.exec(sinful)?.[1] ?? /^<([^:>?]+)/.exec(sinful)?.[1] ?? sinful;
+}
+
 /** Every job's track from event logs (times already corrected to epoch milliseconds). */
 export function tracksFromEvents(events: readonly JobEvent[]): Map<string, ProcTrack> {
   const tracks = new Map<string, ProcTrack>();
@@ -55,12 +60,14 @@ export function tracksFromEvents(events: readonly JobEvent[]): Map<string, ProcT
       case EventCode.execute: {
         open(t, 'running', e.time);
         const host = executeHost(e);
-        if (host && host !== 'MPI_job') t.host = host;
+        if (host && host !== 'MPI_job') t.host = shortHost(host);
         break;
       }
-      case EventCode.nodeExecute:
-        t.host ??= executeHost(e);
+      case EventCode.nodeExecute: {
+        const host = executeHost(e);
+        t.host ??= host && shortHost(host);
         break;
+      }
       case EventCode.evicted:
       case EventCode.released:
         open(t, 'queued', e.time);

@@ -49,7 +49,13 @@ function page(r: LatencyReport) {
 }
 
 describe('HTML report of recorded runs', () => {
-  for (const name of ['native-diamond', 'native-diamond-running', 'native-step-failed', 'dagman-aborted']) {
+  for (const name of [
+    'native-diamond',
+    'native-diamond-running',
+    'native-step-failed',
+    'dagman-aborted',
+    'vm-standins-running',
+  ]) {
     const r = computeLatency(recordedInputs(name));
     it(`${name}: a self-contained page with one timeline`, () => {
       const { html, dom } = page(r);

@@ -190,3 +190,40 @@ describe('--json', () => {
     expect(j.lanes[0]?.segments[0]?.start).toBe('2026-11-25T15:04:10Z');
   });
 });
+
+describe('VM path: a VM-layout run with vanilla stand-ins for the VM jobs, recorded mid-run on the lab', () => {
+  // fixtures/recorded/runs/vm-standins-running/COMMAND.txt: vmdag's DAG (SERVICE VMS of 3 procs, GATE, work,
+  // FINAL STOP) with the VM jobs replaced by `sleep` procs; two were running, the third still queued.
+  const inp = recordedInputs('vm-standins-running');
+  const r = computeLatency(inp);
+  it('has one lane per VM proc, then the gate, the compute node and STOP', () => {
+    expect(r.mode).toBe('vm');
+    expect(r.lanes.map((l) => [l.kind, l.name, l.jobId])).toEqual([
+      ['vm', 'VM 0', '24.0'],
+      ['vm', 'VM 1', '24.1'],
+      ['vm', 'VM 2', '24.2'],
+      ['gate', 'GATE', '25.0'],
+      ['compute', 'work', null],
+      ['stop', 'STOP', null],
+    ]);
+    expect(r.lanes.map((l) => l.segments.at(-1)?.state ?? null)).toEqual([
+      'running',
+      'running',
+      'queued',
+      'running',
+      null,
+      null,
+    ]);
+  });
+  it('vmsQueued is the SERVICE cluster’s submit; vmsRunning waits for every VM; the phase under way is scheduling', () => {
+    const vmSubmits = rawHeaders(inp.nodesLog).filter((e) => e.cluster === 24 && e.code === 0);
+    expect(vmSubmits).toHaveLength(3);
+    near(r.timestamps.vmsQueued, Math.min(...vmSubmits.map((e) => e.time)));
+    expect(r.timestamps.vmsRunning).toBeNull();
+    expect(r.timestamps.vmsReady).toBeNull();
+    expect(r.state).toBe('running');
+    expect(r.current).toBe('scheduling');
+    expect(r.phases.scheduling).toBe(r.phases.total);
+    expect(r.phases.vmBoot).toBeNull();
+  });
+});
