@@ -75,7 +75,11 @@ describe('HTML report of recorded runs', () => {
       const labels = find(dom, 'text')
         .filter((x) => /lane-label/.test(String(x.attrs['@class'])))
         .map((x) => text(x.children));
-      expect(labels).toEqual(['phases', ...r.lanes.map((l) => l.name)]);
+      // gate and stop lanes say their kind: "GATE (gate)"
+      expect(labels).toEqual([
+        'phases',
+        ...r.lanes.map((l) => (l.kind === 'gate' || l.kind === 'stop' ? `${l.name} (${l.kind})` : l.name)),
+      ]);
       const markers = find(dom, 'use').filter((x) => /^marker /.test(String(x.attrs['@class'])));
       expect(markers).toHaveLength(r.lanes.filter((l) => l.end).length);
     });
