@@ -33,7 +33,10 @@ function open(t: ProcTrack, state: Segment['state'], time: number): void {
 
 function close(t: ProcTrack, time: number): void {
   const last = t.segments.at(-1);
-  if (last && last.end === null) last.end = time;
+  if (!last || last.end !== null) return;
+  // A removal writes "evicted" then "aborted" in the same second: no queued stretch in between.
+  if (last.start === time && t.segments.length > 1) t.segments.pop();
+  else last.end = time;
 }
 
 /** `<10.0.0.7:9618?addrs=…&alias=ep1&…>` → `ep1` (else the address). */

@@ -55,6 +55,7 @@ describe('HTML report of recorded runs', () => {
     'native-step-failed',
     'dagman-aborted',
     'vm-standins-running',
+    'vm-standins-removed',
   ]) {
     const r = computeLatency(recordedInputs(name));
     it(`${name}: a self-contained page with one timeline`, () => {

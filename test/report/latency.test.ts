@@ -227,3 +227,34 @@ describe('VM path: a VM-layout run with vanilla stand-ins for the VM jobs, recor
     expect(r.phases.vmBoot).toBeNull();
   });
 });
+
+describe('VM path: the same stand-in run removed (vmdag rm), FINAL STOP removing the VM jobs', () => {
+  const inp = recordedInputs('vm-standins-removed');
+  const r = computeLatency(inp);
+  const raw = rawHeaders(inp.nodesLog);
+  it('every VM lane ends removed at STOP’s abort events; STOP ran', () => {
+    expect(r.lanes.map((l) => [l.name, l.end?.outcome ?? null])).toEqual([
+      ['VM 0', 'removed'],
+      ['VM 1', 'removed'],
+      ['VM 2', 'removed'],
+      ['GATE', 'removed'],
+      ['work', null],
+      ['STOP', 'failed'],
+    ]);
+    // no zero-length "queued" stretch between the eviction and the abort of a removed job
+    for (const l of r.lanes) for (const g of l.segments) expect(g.end === null || g.end > g.start).toBe(true);
+  });
+  it('vmsStopped is the last abort of a VM proc, finished DAGMan’s abort (raw headers ±1 s); wrapUp between them', () => {
+    near(
+      r.timestamps.vmsStopped,
+      Math.max(...raw.filter((e) => e.cluster === 24 && e.code === 9).map((e) => e.time)),
+    );
+    const dagman = rawHeaders(inp.dagmanLog).filter((e) => e.cluster === inp.dagmanJobId);
+    near(r.timestamps.finished, dagman.find((e) => e.code === 9)?.time);
+    expect(r.state).toBe('finished');
+    expect(r.phases.wrapUp).toBe(((r.timestamps.finished ?? 0) - (r.timestamps.vmsStopped ?? 0)) / 1000);
+    expect(r.timestamps.vmsRunning).toBeNull();
+    expect(r.phases.compute).toBeNull();
+    expect(r.phases.total).toBe(534);
+  });
+});
