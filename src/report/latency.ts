@@ -176,6 +176,18 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
     dagmanAd && (adStatus === 3 || adStatus === 4)
       ? adNumber(dagmanAd, 'CompletionDate') || adNumber(dagmanAd, 'EnteredCurrentStatus')
       : undefined;
+  const adOutcome =
+    adEnd === undefined || !dagmanAd
+      ? null
+      : adStatus === 3
+        ? 'removed'
+        : adNumber(dagmanAd, 'ExitCode') === 0
+          ? 'done'
+          : 'failed';
+  const outcome =
+    dagmanEnd?.outcome ??
+    adOutcome ??
+    (metrics?.endTime !== undefined ? (metrics.exitcode === 0 ? 'done' : 'failed') : null);
   s.finished = dagmanEnd
     ? {
         time: dagmanEnd.time,
@@ -238,6 +250,7 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
     name: layout.name,
     mode,
     state: timestamps.finished !== null ? 'finished' : 'running',
+    outcome: timestamps.finished !== null ? outcome : null,
     timestamps,
     sources,
     phases,
@@ -259,6 +272,7 @@ export function latencyJson(r: LatencyReport): object {
     name: r.name,
     mode: r.mode,
     state: r.state,
+    outcome: r.outcome,
     current: r.current,
     timestamps: Object.fromEntries(TIMESTAMP_NAMES.map((n) => [n, t(r.timestamps[n])])),
     phases: r.phases,

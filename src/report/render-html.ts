@@ -57,6 +57,7 @@ export function latencyHtml(r: LatencyReport): string {
     name: r.name,
     dagmanJobId: r.dagmanJobId,
     running: r.state === 'running',
+    pill: r.state === 'running' ? 'running' : (r.outcome ?? 'finished'),
     stateText:
       r.state === 'finished'
         ? `finished ${r.timestamps.finished === null ? '' : isoSeconds(r.timestamps.finished)}`

@@ -53,7 +53,7 @@ function laneLine(l: Lane, r: LatencyReport): string {
 export function latencyText(r: LatencyReport): string {
   const sub = r.timestamps.submitted;
   const lines = [
-    `run ${r.dagmanJobId} (${r.name}): ${r.state === 'finished' ? 'finished' : `running, as of ${r.asOf === null ? '-' : isoSeconds(r.asOf)}`}; ${r.mode === 'vm' ? `${r.lanes.filter((l) => l.kind === 'vm').length} VMs` : 'native (no VMs)'}`,
+    `run ${r.dagmanJobId} (${r.name}): ${r.state === 'finished' ? `finished (${r.outcome ?? 'unknown'})` : `running, as of ${r.asOf === null ? '-' : isoSeconds(r.asOf)}`}; ${r.mode === 'vm' ? `${r.lanes.filter((l) => l.kind === 'vm').length} VMs` : 'native (no VMs)'}`,
     '',
     `  ${'phase'.padEnd(12)} ${'seconds'.padStart(8)} ${'share'.padStart(6)}  interval`,
   ];

@@ -54,6 +54,8 @@ export interface LatencyReport {
   mode: 'vm' | 'native';
   /** finished once DAGMan's own end is recorded. */
   state: 'running' | 'finished';
+  /** How DAGMan ended: done (exit 0), failed, removed (condor_rm); null while it runs. */
+  outcome: Outcome | null;
   /** Milliseconds since the epoch, null when not (yet) recorded. */
   timestamps: Record<TimestampName, number | null>;
   /** Which record each timestamp was read from. */

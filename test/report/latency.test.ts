@@ -258,3 +258,17 @@ describe('VM path: the same stand-in run removed (vmdag rm), FINAL STOP removing
     expect(r.phases.total).toBe(534);
   });
 });
+
+describe('how DAGMan ended, from its own terminate/abort event', () => {
+  for (const [name, outcome] of [
+    ['native-diamond', 'done'],
+    ['native-step-failed', 'failed'],
+    ['dagman-aborted', 'failed'],
+    ['vm-standins-removed', 'removed'],
+    ['native-diamond-running', null],
+  ] as const) {
+    it(`${name}: ${outcome}`, () => {
+      expect(computeLatency(recordedInputs(name)).outcome).toBe(outcome);
+    });
+  }
+});
