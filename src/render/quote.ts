@@ -31,9 +31,25 @@ function refuseControl(value: string, what: string): void {
   }
 }
 
-/** `$` starts a submit macro (`$(X)`, `$$(X)`, `$ENV(X)`): write a literal one as `$(DOLLAR)`. */
+/**
+ * `$` starts a submit macro (`$(X)`, `$ENV(X)`): a literal one is written `$(DOLLAR)`. `$$(X)` is different:
+ * condor_submit leaves it in the job ad and the schedd expands it from the machine ad at match time
+ * (`$(DOLLAR)$(DOLLAR)(X)` becomes `$$(DOLLAR)(X)` in the ad and the job is held: "Cannot expand $$
+ * expression (DOLLAR)"). So each literal `$$` is written `$$(DOLLARDOLLAR)`, the schedd's own escape, which
+ * it turns back into `$$` without expanding what follows (seen on the lab, HTCondor 25.14.1).
+ */
 export function escapeDollar(value: string): string {
-  return value.includes('$') ? value.replaceAll('$', '$(DOLLAR)') : value;
+  if (!value.includes('$')) return value;
+  const parts = value.split('$$');
+  // condor_submit replaces `$(DOLLAR)` until none is left, rescanning from the start: a literal `$(DOLLAR)`
+  // would come out as `$`, whatever it is written as.
+  if (parts.some((p) => /\$\(dollar\)/i.test(p))) {
+    throw new UnsafeValueError(
+      `${show(value)} holds "$(DOLLAR)", which HTCondor's submit language always turns into "$"`,
+      value,
+    );
+  }
+  return parts.map((part) => part.replaceAll('$', '$(DOLLAR)')).join('$$(DOLLARDOLLAR)');
 }
 
 /**

@@ -55,7 +55,10 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   const vm = plan.vm;
   const steps: StepView[] = [];
   plan.steps.forEach((step, i) => {
-    attempt(`/compute/${i}`, () => steps.push(stepView(step)));
+    // A name that cannot be a DAG node (a DAG keyword, say) is reported at the name itself.
+    const before = issues.length;
+    attempt(`/compute/${i}/name`, () => dagNodeName(step.name));
+    if (issues.length === before) attempt(`/compute/${i}`, () => steps.push(stepView(step)));
   });
   const holdRemoveSeconds = plan.holdRemoveSeconds;
   attempt('/compute', () =>
