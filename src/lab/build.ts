@@ -47,9 +47,14 @@ async function ensureDebootstrap(log: Log): Promise<void> {
   if ((await sys(['sh', '-c', 'command -v apt-get'], { allowFailure: true })).exitCode !== 0) {
     throw new LabError('the lab needs debootstrap, and this system has no apt-get to install it');
   }
-  await timed(log, 'apt-get install debootstrap (host)', () =>
-    sys(['apt-get', 'install', '-y', '--no-install-recommends', 'debootstrap'], { timeout: 600_000 }),
-  );
+  await timed(log, 'apt-get install debootstrap (host)', async () => {
+    const install = ['apt-get', 'install', '-y', '--no-install-recommends', 'debootstrap'];
+    const first = await sys(install, { timeout: 600_000, allowFailure: true });
+    if (first.exitCode === 0) return first;
+    // A fresh machine may have no package lists yet.
+    await sys(['apt-get', 'update'], { timeout: 600_000 });
+    return await sys(install, { timeout: 600_000 });
+  });
 }
 
 /** Build (or reuse) the root for `s`; returns its path. */
