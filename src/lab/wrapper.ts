@@ -51,6 +51,9 @@ dir=/
 for p in $SHARED; do
   case "$cwd/" in "$p"/*) dir=$cwd ;; esac
 done
+if [ "$dir" = / ] && [ "$cwd" != / ]; then
+  echo "lab-exec: note: $cwd is not visible in the lab (shared: $SHARED); running in /" >&2
+fi
 
 owner=$(stat -c %u "$dir")
 if [ "$dir" != / ] && [ "$owner" != 0 ]; then
