@@ -63,7 +63,8 @@ trap on_term TERM INT HUP
 
 put() { "$chirp" put "$1" "$spool/$2" >/dev/null 2>&1; }
 fetch() { "$chirp" fetch "$spool/$1" "$2" >/dev/null 2>&1; }
-signal_end() { : >"$work/.vmdag-end" && put "$work/.vmdag-end" vmdag-end; }
+# One byte, not an empty file: condor_chirp fetch of HTCondor 25 rejects empty files.
+signal_end() { echo end >"$work/.vmdag-end" && put "$work/.vmdag-end" vmdag-end; }
 
 run_none() {
   "$@" &
