@@ -26,6 +26,18 @@ export interface CompileOptions {
   env?: Record<string, string | undefined>;
   /** The site chosen by `vmdag plan`/`submit` (src/sites); default the pinned site, else the local pool. */
   site?: PlannedSite;
+  /**
+   * Seconds a held step or VM may stay held before its periodic_remove ends it (`--hold-timeout`); default
+   * `VMDAG_HOLD_TIMEOUT`, else 300.
+   */
+  holdRemoveSeconds?: number;
+}
+
+/** `--hold-timeout` / VMDAG_HOLD_TIMEOUT: a whole number of seconds ≥ 1, or an error message. */
+export function parseHoldTimeout(value: string, from: string): number | string {
+  return /^[1-9][0-9]{0,6}$/.test(value.trim())
+    ? Number(value.trim())
+    : `${from} must be a whole number of seconds between 1 and 9999999 (got ${JSON.stringify(value)})`;
 }
 
 export interface CompileResult {
@@ -132,9 +144,20 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
       // validate already checked it exists; a race leaves the size unknown (0)
     }
   }
+  let holdRemoveSeconds = opts.holdRemoveSeconds;
+  const envHold = io.env.VMDAG_HOLD_TIMEOUT;
+  if (holdRemoveSeconds === undefined && envHold !== undefined && envHold !== '') {
+    const parsed = parseHoldTimeout(envHold, 'VMDAG_HOLD_TIMEOUT');
+    if (typeof parsed === 'string') return fail(file, 'option.hold-timeout', parsed);
+    holdRemoveSeconds = parsed;
+  }
   let plan: Plan;
   try {
-    plan = planWorkflow(workflow, { site: opts.site ?? siteOf(workflow, front.catalog), imageBytes });
+    plan = planWorkflow(workflow, {
+      site: opts.site ?? siteOf(workflow, front.catalog),
+      imageBytes,
+      ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
+    });
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     return { ok: false, diagnostics: [...diagnostics, ...e.issues.map(locate)] };

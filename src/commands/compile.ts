@@ -20,8 +20,18 @@ export async function runCompile(
   }
   const file = args[0] as string;
   // Loaded on use: the pipeline (YAML, schema validators, Handlebars) costs every other command nothing.
-  const { compile } = await import('../compile.js');
+  const { compile, parseHoldTimeout } = await import('../compile.js');
+  let holdRemoveSeconds: number | undefined;
+  if (typeof opts.holdTimeout === 'string') {
+    const parsed = parseHoldTimeout(opts.holdTimeout, '--hold-timeout');
+    if (typeof parsed === 'string') {
+      out.err(`vmdag compile: ${parsed}\n`);
+      return ExitCode.usage;
+    }
+    holdRemoveSeconds = parsed;
+  }
   const r = await compile(file, {
+    ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
     cwd: io.cwd,
     env: io.env,
     ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
@@ -52,6 +62,10 @@ export const compileCommand: CommandSpec = {
       .argument('[file]', 'workflow file (YAML)')
       .option('-o, --output <dir>', 'run directory to write (default: ./<name>.run)')
       .option('--sites <file>', 'site catalog (default: $VMDAG_SITES, else ./sites.yaml when present)')
+      .option(
+        '--hold-timeout <seconds>',
+        'remove a step or VM held longer than this (default: $VMDAG_HOLD_TIMEOUT, else 300)',
+      )
       .addHelpText(
         'after',
         '\nThe folder is written atomically: nothing is written when the workflow has an error, and an\n' +

@@ -2,11 +2,13 @@
  * `vmdag submit FILE|DIR`: compile when given a workflow, then condor_submit_dag in the run directory and
  * record run.json. `--json` → {ok, dagmanJobId, outDir, site}.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
 import { resolveCondorContext } from '../condor/context.js';
-import { locateSchedd, submitDag } from '../condor/dag-run.js';
+import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js';
+import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import type { RunRecord } from '../model/run.js';
 import { decideSite } from '../sites/plan-site.js';
@@ -36,8 +38,12 @@ export const submitCommand: CommandSpec = {
     const target = args[0] ?? '';
     try {
       let dir: string;
+      const output = typeof opts.output === 'string' ? opts.output : undefined;
       if (existsSync(target) && statSync(target).isDirectory()) {
         dir = resolve(target);
+      } else if (output && (readRunRecord(output) || readSubmitMarker(output))) {
+        // Run again after an interrupted (or finished) submit: take up that run directory, do not recompile.
+        dir = resolve(output);
       } else {
         // Choose the site from the live resources (src/sites), verify the image's sha256, then compile for it.
         const decided = await decideSite({
@@ -66,10 +72,12 @@ export const submitCommand: CommandSpec = {
         dir = r.outDir;
       }
       const previous = readRunRecord(dir);
-      if (previous)
+      if (previous) {
+        removeSubmitMarker(dir);
         throw new UsageError(
           `${dir} was already submitted as DAGMan job ${previous.dagmanJobId}; compile to a new directory to run again`,
         );
+      }
       const layout = readLayout(dir);
       const planSite = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite).site ?? {};
       const ctx = await resolveCondorContext();
@@ -86,10 +94,24 @@ export const submitCommand: CommandSpec = {
               await locateSchedd(ctx, { pool: t.pool, schedd: t.schedd }),
             )
           : t;
-      const { dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
-        batchName: layout.name,
-        target: submitTarget,
-      });
+      // An interrupted submit left its marker: if its DAG reached the schedd, adopt it instead of submitting
+      // a second one (its condor_submit_dag may still be on its way: give it a moment).
+      const interrupted = readSubmitMarker(dir);
+      let dagmanJobId = interrupted
+        ? await findSubmittedDag(ctx, interrupted.token, { target: submitTarget, waitMs: 20_000 })
+        : undefined;
+      const adopted = dagmanJobId !== undefined;
+      if (dagmanJobId === undefined) {
+        const token = randomUUID();
+        writeSubmitMarker(dir, { token, startedAt: new Date().toISOString(), pid: process.pid });
+        ({ dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
+          batchName: layout.name,
+          target: submitTarget,
+          submitId: token,
+          // condor_submit_dag refuses to overwrite the files an interrupted attempt left.
+          force: interrupted !== undefined || existsSync(join(dir, `${layout.dagFile}.condor.sub`)),
+        }));
+      }
       const record: RunRecord = {
         dagmanJobId,
         site: planSite.name ?? 'local',
@@ -97,6 +119,9 @@ export const submitCommand: CommandSpec = {
         ...t,
       };
       writeRunRecord(dir, record);
+      removeSubmitMarker(dir);
+      if (adopted)
+        out.err(`an interrupted submit of ${dir} had reached the schedd: DAGMan job ${dagmanJobId}\n`);
       if (json) out.out(`${JSON.stringify({ ok: true, dagmanJobId, outDir: dir, site: record.site })}\n`);
       else {
         out.err(

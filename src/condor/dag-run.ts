@@ -63,11 +63,13 @@ export async function submitDag(
   ctx: CondorContext,
   dir: string,
   dagFile: string,
-  opts: { batchName?: string; force?: boolean; target?: Target } = {},
+  opts: { batchName?: string; force?: boolean; target?: Target; submitId?: string } = {},
 ): Promise<{ dagmanJobId: number; stdout: string }> {
   const args = [
     ...(opts.force ? ['-f'] : []),
     ...(opts.batchName ? ['-batch-name', opts.batchName] : []),
+    // Names this submit attempt on the DAGMan job, so an interrupted submit can be found again.
+    ...(opts.submitId ? ['-append', `My.VmdagSubmitId = "${opts.submitId.replace(/[^0-9a-f-]/g, '')}"`] : []),
     // Not -remote: it spools (condor_submit -remote) and resolves the Name as a host name. The address and
     // ad files name the schedd for condor_submit and, through its environment, for DAGMan's node submits.
     ...(opts.target?.addressFile ? ['-schedd-address-file', opts.target.addressFile] : []),
@@ -185,5 +187,36 @@ export async function removeRun(
   // condor_rm exits non-zero when nothing matched; that is fine here, the caller verifies the queue.
   if (r.exitCode !== 0 && !/Couldn't find|no jobs|nothing to remove|not found/i.test(r.stdout + r.stderr)) {
     throw new CondorCommandError(r);
+  }
+}
+
+/**
+ * The DAGMan job a submit attempt made (`VmdagSubmitId`), in the queue or the history; polled for `waitMs`
+ * in case the interrupted attempt's condor_submit_dag is still on its way.
+ */
+export async function findSubmittedDag(
+  ctx: CondorContext,
+  submitId: string,
+  opts: { target?: Target; waitMs?: number } = {},
+): Promise<number | undefined> {
+  const constraint = `VmdagSubmitId == "${submitId.replace(/[^0-9a-f-]/g, '')}"`;
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  for (;;) {
+    const q = await runCondor(
+      ctx,
+      'condor_q',
+      [...targetArgs(opts.target ?? {}), '-allusers', '-constraint', constraint, '-af', 'ClusterId'],
+      { retryTransientMs: QUERY_RETRY_MS },
+    );
+    const h = await runCondor(
+      ctx,
+      'condor_history',
+      [...historyTargetArgs(opts.target ?? {}), '-constraint', constraint, '-af', 'ClusterId'],
+      { retryTransientMs: QUERY_RETRY_MS, allowFailure: true },
+    );
+    const ids = `${q.stdout}\n${h.stdout}`.split('\n').filter((l) => /^\d+$/.test(l.trim()));
+    if (ids[0] !== undefined) return Number(ids[0]);
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((res) => setTimeout(res, 2000));
   }
 }
