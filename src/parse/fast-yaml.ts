@@ -28,11 +28,19 @@ function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   // A letter other than n/N/t/T/f/F starts no null, boolean, integer or float: a string.
   if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0] as string)) return s;
+  if (c >= 48 && c <= 57) {
+    // A plain decimal is js-yaml's integer; a digit then a letter no integer or float spells (only a-f,
+    // b, o, x, e appear in those) is a string: `30m`, `2GiB`.
+    if (DECIMAL.test(s)) return Number(s);
+    if (NOT_A_NUMBER.test(s)) return s;
+  }
   for (const t of implicit) if (t.resolve(s)) return t.construct(s);
   return s;
 }
 
 const MAX_DEPTH = 20;
+const DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
+const NOT_A_NUMBER = /[g-np-wyzG-NP-WYZ]/;
 const KEY = /[A-Za-z_][A-Za-z0-9_.-]*/y;
 /** Anything but printable ASCII and LF. */
 const OUTSIDE = /[^\n\x20-\x7e]/;

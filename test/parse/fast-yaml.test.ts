@@ -133,6 +133,10 @@ describe('fastYaml against js-yaml', () => {
       'a: 1\nb: -2\nc: 0x1F\nd: 0o17\ne: 1.5\nf: .inf\ng: ~\nh: null\ni: True\nj: 1e3\nk: +7\n',
     ],
     ['strings that look almost like numbers', 'a: 30m\nb: 1GiB\nc: 08\nd: 1_000\ne: .5x\nf: yes\ng: No\n'],
+    [
+      'numbers starting with a digit',
+      'a: 0\nb: 007\nc: 0x1f\nd: 0o17\ne: 0b101\nf: 1e5\ng: 1.5E-3\nh: 123456789012345678\ni: 12d\nj: 1_0\nk: 9007199254740993\n',
+    ],
     ['quoted strings', `a: "x \\"y\\" \\\\ z"\nb: 'it''s'\nc: ""\nd: ''\ne: "1"\n`],
     ['comments and blank lines', '# head\n\na: 1 # c\n   # indented comment\nb:   # empty\n\nc: x#y\n'],
     ['sequence at the key’s indentation', 'a:\n- x\n- y: 1\n  z: 2\nb: 3\n'],
