@@ -87,7 +87,11 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new EmitError(`could not write ${tmp}: ${(e as Error).message}`, tmp);
+    const kept = exists ? '; the existing folder is unchanged' : '';
+    throw new EmitError(
+      `could not write the run directory ${dir}: ${(e as Error).message} (nothing was written${kept})`,
+      tmp,
+    );
   }
   if (!exists) {
     try {
