@@ -54,11 +54,24 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   };
   const vm = plan.vm;
   const steps: StepView[] = [];
+  // The same as attempt() per step, without two closures and two pointers per step (built only on error).
+  const refused = (e: unknown, pointer: string): void => {
+    if (!(e instanceof UnsafeValueError)) throw e;
+    issues.push({ code: 'render.unsafe-value', message: e.message, pointer });
+  };
   plan.steps.forEach((step, i) => {
     // A name that cannot be a DAG node (a DAG keyword, say) is reported at the name itself.
-    const before = issues.length;
-    attempt(`/compute/${i}/name`, () => dagNodeName(step.name));
-    if (issues.length === before) attempt(`/compute/${i}`, () => steps.push(stepView(step)));
+    try {
+      dagNodeName(step.name);
+    } catch (e) {
+      refused(e, `/compute/${i}/name`);
+      return;
+    }
+    try {
+      steps.push(stepView(step));
+    } catch (e) {
+      refused(e, `/compute/${i}`);
+    }
   });
   const holdRemoveSeconds = plan.holdRemoveSeconds;
   attempt('/compute', () =>
