@@ -196,6 +196,8 @@ WANT_SUSPEND = False
 WANT_VACATE = False
 CONTINUE = True
 UPDATE_INTERVAL = 15
+# A claim whose schedd stopped sending keep-alives is dropped after 3 missed ones (default 6).
+MAX_CLAIM_ALIVES_MISSED = 3
 # Benchmarks take long under emulation and tell the pool nothing it needs.
 RunBenchmarks = False
 SEC_TOKEN_DIRECTORY = /run/vmdag/tokens.d
