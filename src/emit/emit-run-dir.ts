@@ -6,14 +6,17 @@
  */
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RenderedRunDir } from '../render/render-run-dir.js';
@@ -51,6 +54,19 @@ function refuseReplace(dir: string): string | undefined {
   return undefined;
 }
 
+/** A file written piece by piece (each converted to UTF-8 on its own), as writeFileSync would write it. */
+function writeChunks(target: string, chunks: readonly string[], mode: number): void {
+  const fd = openSync(target, 'w', mode);
+  try {
+    for (const c of chunks) {
+      const bytes = Buffer.from(c, 'utf8');
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Write the run directory atomically; returns the absolute folder and the files written (relative). */
 export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: string; files: string[] } {
   const dir = resolve(outDir);
@@ -82,7 +98,8 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
         }
       }
       const target = join(tmp, f.path);
-      writeFileSync(target, f.content, { mode: f.mode });
+      if (f.chunks) writeChunks(target, f.chunks, f.mode);
+      else writeFileSync(target, f.content, { mode: f.mode });
       if (f.mode !== 0o644) chmodSync(target, f.mode);
     }
   } catch (e) {

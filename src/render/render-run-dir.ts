@@ -3,7 +3,7 @@
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
 import type { Plan, PlannedStep, PlannedVms } from '../plan/plan-types.js';
-import { planToJson } from './plan-json.js';
+import { planJsonChunks } from './plan-json.js';
 import {
   dagFileName,
   dagNodeName,
@@ -19,7 +19,13 @@ import { loadTemplates, type ScriptName, type Templates } from './templates.js';
 export interface RunDirFile {
   /** Relative to the run directory, `/`-separated. */
   path: string;
+  /** The text (of a file rendered in chunks: their concatenation, made when read). */
   content: string;
+  /**
+   * The text in pieces, for a large file (plan.json): emit writes them in turn, so the whole text is never
+   * held as one flat string.
+   */
+  chunks?: readonly string[];
   /** 0o755 for scripts, 0o644 otherwise. */
   mode: number;
 }
@@ -100,7 +106,15 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   if (vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
   if (steps.some((s) => s.collect !== null)) scripts.push('vmdag-collect.sh');
   for (const s of scripts) add(s, templates.script(s), 0o755);
-  add('plan.json', planToJson(plan));
+  const chunks = planJsonChunks(plan);
+  files.push({
+    path: 'plan.json',
+    chunks,
+    mode: 0o644,
+    get content() {
+      return chunks.join('');
+    },
+  });
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
 }
 
