@@ -1,6 +1,7 @@
 /** Effects for report: one condor_q, one condor_history, and DAGMan's files in the run directory. */
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { adNumber, type ClassAd } from '../condor/classads.js';
+import { adNumber, adString, type ClassAd } from '../condor/classads.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout } from '../model/run.js';
@@ -42,5 +43,26 @@ export async function gatherReport(
 ): Promise<LatencyReport> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const history = await queryHistory(ctx, dagmanJobId, target);
-  return computeLatency(reportInputs(layout, dagmanJobId, mergeAds(queue, history)));
+  const ads = ofRunDir(mergeAds(queue, history), layout.dir);
+  return computeLatency(reportInputs(layout, dagmanJobId, ads));
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Only the ads of jobs submitted from this run directory: a schedd that was reinstalled (the lab, rebuilt)
+ * numbers clusters from 1 again, so another DAG's jobs can carry this run's ids.
+ */
+export function ofRunDir(ads: ClassAd[], dir: string): ClassAd[] {
+  const want = real(dir);
+  return ads.filter((ad) => {
+    const iwd = adString(ad, 'Iwd');
+    return iwd === undefined || real(iwd) === want;
+  });
 }

@@ -148,12 +148,13 @@ export function zoneOffset(
     const k = `${e.code} ${key(e.cluster, e.proc)}`;
     if (!first.has(k)) first.set(k, e.time);
   }
-  const diffs: number[] = [];
+  const fromJobstate: number[] = [];
+  const fromAds: number[] = [];
   for (const ad of ads) {
     const c = adNumber(ad, 'ClusterId');
     const q = adNumber(ad, 'QDate');
     const t = c === undefined ? undefined : first.get(`0 ${key(c, adNumber(ad, 'ProcId') ?? 0)}`);
-    if (q !== undefined && t !== undefined) diffs.push(t - q * 1000);
+    if (q !== undefined && t !== undefined) fromAds.push(t - q * 1000);
   }
   const codeOf: Record<string, number> = {
     SUBMIT: EventCode.submit,
@@ -164,8 +165,10 @@ export function zoneOffset(
     const code = codeOf[j.event];
     const m = /^(\d+)\.(\d+)$/.exec(j.detail);
     const t = code === undefined || !m ? undefined : first.get(`${code} ${m[1]}.${m[2]}`);
-    if (t !== undefined) diffs.push(t - j.time * 1000);
+    if (t !== undefined) fromJobstate.push(t - j.time * 1000);
   }
+  // The jobstate log lies in the run directory beside the event logs: trust it first; ads only without it.
+  const diffs = fromJobstate.length ? fromJobstate : fromAds;
   if (diffs.length === 0) return undefined;
   diffs.sort((a, b) => a - b);
   const median = diffs[Math.floor(diffs.length / 2)] ?? 0;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adNumber, parseAdsJson } from '../../src/condor/classads.js';
+import { ofRunDir } from '../../src/report/gather-report.js';
 import { computeLatency, type LatencyInputs, latencyJson } from '../../src/report/latency.js';
 import { PHASE_NAMES } from '../../src/report/types.js';
 import { RECORDED, recordedInputs } from './recorded.js';
@@ -271,4 +272,12 @@ describe('how DAGMan ended, from its own terminate/abort event', () => {
       expect(computeLatency(recordedInputs(name)).outcome).toBe(outcome);
     });
   }
+});
+
+describe('job ads of another DAG that reuses the ids (a reinstalled schedd numbers from 1 again)', () => {
+  it('are left out by their Iwd', () => {
+    const all = ads('native-diamond');
+    expect(ofRunDir(all, '/tmp/rep/diamond1')).toHaveLength(all.length);
+    expect(ofRunDir(all, '/tmp/some-other-run')).toEqual([]);
+  });
 });
