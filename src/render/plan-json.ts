@@ -6,11 +6,6 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Plan, PlannedFile, PlannedStep } from '../plan/plan-types.js';
 
-/** plan.json as one string. */
-export function planToJson(plan: Plan): string {
-  return planJsonChunks(plan).join('');
-}
-
 /** Size of the pieces planJsonChunks cuts the text into (characters). */
 const CHUNK = 64 * 1024;
 
