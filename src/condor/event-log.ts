@@ -132,3 +132,16 @@ export function executeHost(e: JobEvent): string | undefined {
   const m = /on host: (\S+)/.exec(e.text);
   return m?.[1];
 }
+
+/**
+ * The slot a job runs in, for people: the execute event's `SlotName: slot1@host` line, else the `alias=` of
+ * the host's address (`<10.0.0.7:9618?addrs=…&alias=ep1&…>`), else the address as written.
+ */
+export function executeSlot(e: JobEvent): string | undefined {
+  for (const l of e.body) {
+    const m = /^SlotName: (\S+)/.exec(l);
+    if (m) return m[1];
+  }
+  const host = executeHost(e);
+  return host ? (/[?&]alias=([^&>]+)/.exec(host)?.[1] ?? host) : undefined;
+}

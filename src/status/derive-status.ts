@@ -7,7 +7,7 @@ import type { DagMetrics, JobstateEvent } from '../condor/dag-files.js';
 import {
   dagNodeName,
   EventCode,
-  executeHost,
+  executeSlot,
   holdInfo,
   type JobEvent,
   termination,
@@ -68,7 +68,7 @@ function trackProcs(events: readonly JobEvent[]): {
       }
       case EventCode.execute:
         p.state = 'running';
-        p.host = executeHost(e) ?? p.host;
+        p.host = executeSlot(e) ?? p.host;
         break;
       case EventCode.held: {
         const h = holdInfo(e);

@@ -1,6 +1,6 @@
 /** Effects for status: one condor_q, at most one condor_history, and DAGMan's files in the run directory. */
-import { join } from 'node:path';
-import { adNumber, type ClassAd } from '../condor/classads.js';
+import { join, resolve } from 'node:path';
+import { adNumber, adString, type ClassAd } from '../condor/classads.js';
 import { parseJobstateLog, parseMetrics } from '../condor/dag-files.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import { parseEventLog } from '../condor/event-log.js';
@@ -34,7 +34,16 @@ export function assembleInputs(
   queue: ClassAd[],
   history: ClassAd[],
   read: (path: string) => string | undefined = readIfExists,
+  /** The directory the run's jobs were submitted from (their Iwd): the run directory itself when live. */
+  iwd: string = layout.dir,
 ): StatusInputs {
+  // Cluster ids can repeat (a schedd whose spool was reset): only ads of jobs that ran in this directory count.
+  const ours = (ad: ClassAd) => {
+    const jobIwd = adString(ad, 'Iwd');
+    return jobIwd === undefined || resolve(jobIwd) === resolve(iwd);
+  };
+  queue = queue.filter(ours);
+  history = history.filter(ours);
   const dagmanQueued = queue.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
   const dagman = dagmanQueued ?? history.find((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
   const base = join(layout.dir, layout.dagFile);

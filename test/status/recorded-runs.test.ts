@@ -15,7 +15,16 @@ function recordedStatus(name: string) {
   const queue = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'));
   const dagman = history.find((ad) => ad.DAGManJobId === undefined || ad.DAGManJobId === null);
   const id = Number(dagman?.ClusterId);
-  return deriveStatus(assembleInputs(layout, id, queue, history, readIfExists));
+  // The run directory the jobs were submitted from, as COMMAND.txt records it.
+  const from = /from (\S+)\n/.exec(readFileSync(join(dir, 'COMMAND.txt'), 'utf8'))?.[1] ?? '';
+  return {
+    id,
+    history,
+    queue,
+    layout,
+    from,
+    status: deriveStatus(assembleInputs(layout, id, queue, history, readIfExists, from)),
+  };
 }
 
 const cases: [string, { state: RunState; cause: RegExp; nodes: Record<string, string> }][] = [
@@ -36,10 +45,23 @@ const cases: [string, { state: RunState; cause: RegExp; nodes: Record<string, st
 describe('status of recorded runs', () => {
   for (const [name, want] of cases) {
     it(name, () => {
-      const s = recordedStatus(name);
+      const s = recordedStatus(name).status;
       expect(s.state).toBe(want.state);
       expect(s.cause).toMatch(want.cause);
       expect(Object.fromEntries(s.nodes.map((n) => [n.name, n.state]))).toEqual(want.nodes);
     });
   }
+});
+
+describe('a reused cluster id', () => {
+  it("ignores another directory's job that has the run's DAGMan cluster id", () => {
+    const r = recordedStatus('native-step-failed');
+    const foreign = { ...r.history.find((ad) => ad.ClusterId === r.id), Iwd: '/elsewhere', ExitCode: 0 };
+    const s = deriveStatus(
+      assembleInputs(r.layout, r.id, r.queue, [foreign, ...r.history], readIfExists, r.from),
+    );
+    expect(s.state).toBe('failed');
+    const fooled = deriveStatus(assembleInputs(r.layout, r.id, [], [foreign], () => undefined, r.from));
+    expect(fooled.state).not.toBe('succeeded');
+  });
 });
