@@ -29,6 +29,8 @@ export interface LabState {
   wrapper: string;
   startedAt: string;
   daemons: LabDaemon[];
+  /** The guest image and the kernel and initramfs the lab's site kit boots it with (absent: no VMs). */
+  guest?: { image: string; imageQcow2: string; kernel: string; initrd: string };
   pools: { name: string; collector: string; schedd: string }[];
 }
 

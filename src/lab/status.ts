@@ -11,6 +11,10 @@ export interface LabStatus {
   htcondorVersion: string | null;
   pools: { name: string; collector: string; schedd: string }[];
   domains: string[];
+  /** The guest image (raw; `location: cluster`, `format: raw`) and its qcow2 copy (for `differential: true`),
+   * when the lab runs VMs. */
+  guestImage?: string;
+  guestImageQcow2?: string;
   /** Where the lab lives, and the command prefix for its condor_* commands (when running). */
   root?: string;
   netns?: string;
@@ -55,6 +59,7 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
     htcondorVersion: state.htcondorVersion,
     pools: state.pools,
     domains: await runningDomains(state),
+    ...(state.guest ? { guestImage: state.guest.image, guestImageQcow2: state.guest.imageQcow2 } : {}),
     root: state.root,
     netns: state.netns,
     prefix: [state.wrapper, '--'],

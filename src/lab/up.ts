@@ -16,6 +16,7 @@ import { labConfig, labHosts } from './recipe.js';
 import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed } from './sys.js';
 import { startVirt, writeVirtConfig } from './virt.js';
+import { installLabVmSide, labGuestImage } from './vm-setup.js';
 import { wrapperScript } from './wrapper.js';
 
 export function requireRoot(): void {
@@ -86,6 +87,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
   }
   const t0 = performance.now();
   const root = await buildLab(s, log);
+  const guestImage = await labGuestImage(log);
   // Leftovers of a lab that died (mounts, namespace): release them first.
   if (prior || (await netnsExists(s.netns))) await labDown(opts, log);
   const state = await timed(log, 'start', async () => {
@@ -115,6 +117,8 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     ]);
     await ensureNetwork(s);
     writeFile(s.wrapper, wrapperScript(s, root, shared), 0o755);
+    // The schedd's Name is the lab host name (NETWORK_HOSTNAME); waitForPool checks it.
+    const guest = await installLabVmSide(s, root, s.hostname, guestImage, log);
     const st: LabState = {
       schema: 1,
       variant: s.variant,
@@ -132,15 +136,19 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
       daemons: [],
       pools: [],
     };
+    if (guest) st.guest = guest;
     writeLabState(s.dir, st);
-    st.daemons.push({ name: 'condor_master', pid: await startMaster(s, st) });
-    writeLabState(s.dir, st);
-    return st;
+    // libvirtd before condor_master: the startd detects VM support only when it starts (HasVM = false,
+    // "Failed to connect socket to '/var/run/libvirt/libvirt-sock'" otherwise).
+    if (guest) await timed(log, 'virtlogd, libvirtd, dnsmasq', () => startVirt(s, root, log));
+    const after = readLabState(s.dir) ?? st;
+    after.daemons.push({ name: 'condor_master', pid: await startMaster(s, after) });
+    writeLabState(s.dir, after);
+    return after;
   });
   const schedd = await timed(log, 'pool ready', () => waitForPool(s, state));
   state.pools = [{ name: 'lab', collector: `${s.address}:9618`, schedd }];
   writeLabState(s.dir, state);
-  await timed(log, 'virtlogd, libvirtd, dnsmasq', () => startVirt(s, root, log));
   for (const old of staleBuilds(s, [root])) {
     await releaseMounts(old);
     await sys(['rm', '-rf', '--one-file-system', old]);
