@@ -27,13 +27,23 @@ export interface CompileOptions {
   /** The site chosen by `vmdag plan`/`submit` (src/sites); default the pinned site, else the local pool. */
   site?: PlannedSite;
   /**
+   * The local image's copy staged at the site by `vmdag submit` (src/stage); the VM jobs then use it in place
+   * instead of transferring the image with each VM. Default: not staged.
+   */
+  stagedImage?: { path: string; sha256: string; reused: boolean };
+  /**
    * Seconds a held step or VM may stay held before its periodic_remove ends it (`--hold-timeout`); default
    * `VMDAG_HOLD_TIMEOUT`, else 300.
    */
   holdRemoveSeconds?: number;
+  /**
+   * Seconds the GATE node waits for every VM's guest to join before it fails the run (`--gate-timeout`);
+   * default `VMDAG_GATE_TIMEOUT`, else 600 + 30 per VM.
+   */
+  gateTimeoutSeconds?: number;
 }
 
-/** `--hold-timeout` / VMDAG_HOLD_TIMEOUT: a whole number of seconds ≥ 1, or an error message. */
+/** `--hold-timeout` / VMDAG_HOLD_TIMEOUT (and `--gate-timeout` / VMDAG_GATE_TIMEOUT): a whole number of seconds ≥ 1, or an error message. */
 export function parseHoldTimeout(value: string, from: string): number | string {
   return /^[1-9][0-9]{0,6}$/.test(value.trim())
     ? Number(value.trim())
@@ -151,12 +161,21 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
     if (typeof parsed === 'string') return fail(file, 'option.hold-timeout', parsed);
     holdRemoveSeconds = parsed;
   }
+  let gateTimeoutSeconds = opts.gateTimeoutSeconds;
+  const envGate = io.env.VMDAG_GATE_TIMEOUT;
+  if (gateTimeoutSeconds === undefined && envGate !== undefined && envGate !== '') {
+    const parsed = parseHoldTimeout(envGate, 'VMDAG_GATE_TIMEOUT');
+    if (typeof parsed === 'string') return fail(file, 'option.gate-timeout', parsed);
+    gateTimeoutSeconds = parsed;
+  }
   let plan: Plan;
   try {
     plan = planWorkflow(workflow, {
       site: opts.site ?? siteOf(workflow, front.catalog),
       imageBytes,
+      ...(opts.stagedImage ? { stagedImage: opts.stagedImage } : {}),
       ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
+      ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
     });
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;

@@ -30,8 +30,18 @@ export async function runCompile(
     }
     holdRemoveSeconds = parsed;
   }
+  let gateTimeoutSeconds: number | undefined;
+  if (typeof opts.gateTimeout === 'string') {
+    const parsed = parseHoldTimeout(opts.gateTimeout, '--gate-timeout');
+    if (typeof parsed === 'string') {
+      out.err(`vmdag compile: ${parsed}\n`);
+      return ExitCode.usage;
+    }
+    gateTimeoutSeconds = parsed;
+  }
   const r = await compile(file, {
     ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
+    ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
     cwd: io.cwd,
     env: io.env,
     ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
@@ -65,6 +75,10 @@ export const compileCommand: CommandSpec = {
       .option(
         '--hold-timeout <seconds>',
         'remove a step or VM held longer than this (default: $VMDAG_HOLD_TIMEOUT, else 300)',
+      )
+      .option(
+        '--gate-timeout <seconds>',
+        'fail the run when its VMs have not all joined the pool by then (default: $VMDAG_GATE_TIMEOUT, else 600 + 30 per VM)',
       )
       .addHelpText(
         'after',

@@ -30,9 +30,9 @@ const L26 = {"start":{"line":15,"column":0},"end":{"line":24,"column":9}};
 const L27 = {"start":{"line":25,"column":0},"end":{"line":30,"column":7}};
 const L28 = {"start":{"line":31,"column":0},"end":{"line":35,"column":7}};
 const L29 = {"start":{"line":2,"column":51},"end":{"line":2,"column":71}};
-const L30 = {"start":{"line":21,"column":23},"end":{"line":21,"column":49}};
-const L31 = {"start":{"line":27,"column":17},"end":{"line":27,"column":41}};
-const L32 = {"start":{"line":30,"column":20},"end":{"line":30,"column":25}};
+const L30 = {"start":{"line":26,"column":23},"end":{"line":26,"column":49}};
+const L31 = {"start":{"line":32,"column":17},"end":{"line":32,"column":41}};
+const L32 = {"start":{"line":35,"column":20},"end":{"line":35,"column":25}};
 const L33 = {"start":{"line":2,"column":8},"end":{"line":2,"column":16}};
 const L34 = {"start":{"line":2,"column":37},"end":{"line":2,"column":53}};
 const L35 = {"start":{"line":5,"column":13},"end":{"line":5,"column":34}};
@@ -43,15 +43,15 @@ const L39 = {"start":{"line":9,"column":12},"end":{"line":9,"column":16}};
 const L40 = {"start":{"line":10,"column":0},"end":{"line":12,"column":7}};
 const L41 = {"start":{"line":16,"column":19},"end":{"line":16,"column":31}};
 const L42 = {"start":{"line":17,"column":17},"end":{"line":17,"column":34}};
-const L43 = {"start":{"line":19,"column":0},"end":{"line":22,"column":7}};
-const L44 = {"start":{"line":24,"column":20},"end":{"line":24,"column":41}};
-const L45 = {"start":{"line":25,"column":17},"end":{"line":25,"column":50}};
-const L46 = {"start":{"line":26,"column":0},"end":{"line":28,"column":7}};
-const L47 = {"start":{"line":29,"column":0},"end":{"line":31,"column":7}};
-const L48 = {"start":{"line":32,"column":34},"end":{"line":32,"column":95}};
-const L49 = {"start":{"line":33,"column":20},"end":{"line":33,"column":34}};
-const L50 = {"start":{"line":34,"column":26},"end":{"line":34,"column":46}};
-const L51 = {"start":{"line":35,"column":8},"end":{"line":35,"column":16}};
+const L43 = {"start":{"line":24,"column":0},"end":{"line":27,"column":7}};
+const L44 = {"start":{"line":29,"column":20},"end":{"line":29,"column":41}};
+const L45 = {"start":{"line":30,"column":17},"end":{"line":30,"column":50}};
+const L46 = {"start":{"line":31,"column":0},"end":{"line":33,"column":7}};
+const L47 = {"start":{"line":34,"column":0},"end":{"line":36,"column":7}};
+const L48 = {"start":{"line":37,"column":34},"end":{"line":37,"column":95}};
+const L49 = {"start":{"line":38,"column":20},"end":{"line":38,"column":34}};
+const L50 = {"start":{"line":39,"column":26},"end":{"line":39,"column":46}};
+const L51 = {"start":{"line":40,"column":8},"end":{"line":40,"column":16}};
 const L52 = {"start":{"line":2,"column":19},"end":{"line":2,"column":35}};
 const L53 = {"start":{"line":2,"column":70},"end":{"line":2,"column":78}};
 const L54 = {"start":{"line":3,"column":34},"end":{"line":3,"column":55}};
@@ -240,7 +240,7 @@ export const templateSpecs = {
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "memoryMiB", L41 ), depth0)) != null ? stack1 : "")
     + "\nrequest_disk = "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "requestDiskKiB", L42 ), depth0)) != null ? stack1 : "")
-    + "\njob_max_vacate_time = 5\n"
+    + "\njob_max_vacate_time = 5\n# Only execute nodes carrying the vmdag site kit boot these guests (it advertises VmdagSiteKit).\nrequirements = (TARGET.VmdagSiteKit >= 1)\n# If the schedd stops answering, the starter destroys the VM after 120 s instead of the default 2400 s\n# (seen: removed VM jobs kept their VMs running while the schedd crash-looped).\njob_lease_duration = 120\n"
     + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(lookupProperty(lookupProperty(depth0,"vm"),"image"),"transferred"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L43})) != null ? stack1 : "")
     + "+VmWorkflowId = \"$(DAGManJobId)\"\n+VmDifferential = "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"vm"),"image"), "differential", L44 ), depth0)) != null ? stack1 : "")
