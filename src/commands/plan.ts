@@ -60,9 +60,18 @@ function formatPlanText(d: SiteDecision): string {
     ]
       .filter(Boolean)
       .join(', ');
-    lines.push(
-      `image: ${img.path} ${img.transferred ? 'transferred to the site once per run' : 'used in place at the site'}${facts ? ` (${facts})` : ''}${img.note ? ` — ${img.note}` : ''}`,
-    );
+    const how =
+      img.delivery === 'staged'
+        ? img.reuse
+          ? `already staged at the site as ${img.stagedPath}: reused, nothing copied`
+          : `staged once per run to ${img.stagedPath}`
+        : img.delivery === 'per-vm'
+          ? 'transferred with each VM job (once per VM)'
+          : img.transferred
+            ? 'transferred to the site'
+            : 'used in place at the site';
+    lines.push(`image: ${img.path} ${how}${facts ? ` (${facts})` : ''}${img.note ? ` — ${img.note}` : ''}`);
+    if (img.deliveryReason && img.delivery !== 'in-place') lines.push(`  ${img.deliveryReason}`);
   }
   if (d.sha256Error) lines.push(`error: ${d.sha256Error}`);
   return `${lines.join('\n')}\n`;

@@ -11,17 +11,45 @@ import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js'
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import type { RunRecord } from '../model/run.js';
-import { decideSite } from '../sites/plan-site.js';
+import { decideSite, type SiteDecision } from '../sites/plan-site.js';
 import { writeScheddFiles } from '../sites/schedd-files.js';
+import { stageImage } from '../stage/stage-image.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { planJson } from './plan.js';
 import { reportError, UsageError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { ExitCode } from './types.js';
+import { ExitCode, type Output } from './types.js';
 
 interface PlanSite {
   site?: { name?: string; pool?: string; schedd?: string };
+}
+
+/** Stage the image when the decision says so; say on stderr what happens to it. */
+async function stageForRun(
+  d: SiteDecision,
+  out: Output,
+): Promise<{ path: string; sha256: string; reused: boolean } | undefined> {
+  const st = d.staging;
+  const img = d.image;
+  if (!st || !img || st.delivery === 'in-place') return undefined;
+  if (st.delivery === 'per-vm' || st.stagedPath === undefined || img.sha256 === undefined) {
+    out.err(`image: ${img.path} ${st.reason}\n`);
+    return undefined;
+  }
+  const r = await stageImage({
+    source: img.path,
+    target: st.stagedPath,
+    sha256: img.sha256,
+    bytes: img.bytes ?? 0,
+    ...(st.createFolder ? { createFolder: true } : {}),
+  });
+  out.err(
+    r.reused
+      ? `image: ${r.path} already staged (sha256 ${img.sha256}, ${r.bytes} bytes): reused, nothing copied\n`
+      : `image: ${img.path} staged once for this run as ${r.path} (${r.bytes} bytes, sha256 ${img.sha256}, ${(r.ms / 1000).toFixed(1)} s)\n`,
+  );
+  return { path: r.path, sha256: img.sha256, reused: r.reused };
 }
 
 export const submitCommand: CommandSpec = {
@@ -59,10 +87,14 @@ export const submitCommand: CommandSpec = {
           else out.err(`vmdag: ${error}\n`);
           return ExitCode.invalid;
         }
+        // A local image travels once per run: staged into the site's images folder when it has one this host
+        // can write (src/stage), else sent with each VM job by HTCondor.
+        const stagedImage = await stageForRun(decided, out);
         const r = await compile(target, {
           ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
           ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
           ...(decided.site ? { site: decided.site } : {}),
+          ...(stagedImage ? { stagedImage } : {}),
         });
         if (!r.ok || r.outDir === undefined) {
           if (json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics))}\n`);

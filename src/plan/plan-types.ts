@@ -22,9 +22,18 @@ export interface PlannedImage {
   format: ImageFormat;
   /** Each VM boots from its own copy-on-write overlay made by the site kit; the base is opened read-only. */
   differential: boolean;
-  /** The image travels with the VM job (HTCondor file transfer); else it is already on the cluster. */
+  /** The image travels with each VM job (HTCondor file transfer); else it is on the cluster (staged or there). */
   transferred: boolean;
-  /** What `vm_disk` names: the bare file name when transferred, else the absolute path. */
+  /**
+   * How it reaches the VMs: `staged` (copied once per run into the site's images folder by `vmdag submit`,
+   * used in place), `per-vm` (HTCondor file transfer with each VM job), `in-place` (location: cluster).
+   */
+  delivery: 'staged' | 'per-vm' | 'in-place';
+  /** Size of a local image in bytes. */
+  bytes?: number;
+  /** The staged copy (delivery `staged`): its absolute path at the site; `reused` when an earlier run put it there. */
+  staged?: { path: string; reused: boolean };
+  /** What `vm_disk` names: the bare file name when transferred, else the absolute path (staged or cluster). */
   diskFile: string;
   /** `vm_disk` device: `vda` for kvm, `xvda` for xen. */
   device: string;

@@ -17,8 +17,13 @@ import type {
 export interface PlanOptions {
   /** Where the DAG runs; default: the local pool (`{name: 'local'}`). */
   site?: PlannedSite;
-  /** Size of a transferred image in bytes (the compile edge stats it); default 0. */
+  /** Size of a local image in bytes (the compile edge stats it); default 0. */
   imageBytes?: number;
+  /**
+   * The local image's copy staged in the site's images folder by `vmdag submit` (src/stage): the VM jobs name
+   * it by absolute path instead of transferring the image with each VM. Only for `differential: true`.
+   */
+  stagedImage?: { path: string; sha256: string; reused: boolean };
   /** Gate timeout; default 600 s + 30 s per VM. */
   gateTimeoutSeconds?: number;
   /** How long a held job may stay held before it is removed; default 300 s. */
@@ -48,7 +53,7 @@ const OVERLAY_KIB = 1024 * 1024;
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
   const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
-  const vm = workflow.vm ? planVms(workflow.vm, opts) : undefined;
+  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
   const files = fileCache(workflow.source.dir);
   const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
   if (issues.length > 0) throw new PlanError(issues);
@@ -67,8 +72,16 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   return plan;
 }
 
-function planVms(req: VmRequest, opts: PlanOptions): PlannedVms {
-  const transferred = req.image.location === 'local';
+function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): PlannedVms {
+  const local = req.image.location === 'local';
+  const staged = local ? opts.stagedImage : undefined;
+  if (staged && !req.image.differential)
+    issues.push({
+      code: 'plan.staged-not-differential',
+      message: 'a staged image is shared by every VM and never written: it needs differential: true',
+      pointer: '/vm/image/differential',
+    });
+  const transferred = local && !staged;
   const imageKiB = transferred ? Math.ceil((opts.imageBytes ?? 0) / 1024) : 0;
   const vms: PlannedVms = {
     hypervisor: req.hypervisor,
@@ -82,7 +95,8 @@ function planVms(req: VmRequest, opts: PlanOptions): PlannedVms {
       format: req.image.format,
       differential: req.image.differential,
       transferred,
-      diskFile: transferred ? basename(req.image.absPath) : req.image.absPath,
+      delivery: staged ? 'staged' : transferred ? 'per-vm' : 'in-place',
+      diskFile: staged ? staged.path : transferred ? basename(req.image.absPath) : req.image.absPath,
       device: req.hypervisor === 'xen' ? 'xvda' : 'vda',
       access: req.image.differential ? 'r' : 'w',
     },
@@ -95,7 +109,12 @@ function planVms(req: VmRequest, opts: PlanOptions): PlannedVms {
     gateTimeoutSeconds: opts.gateTimeoutSeconds ?? 600 + 30 * req.count,
     stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 300,
   };
+  if (local) vms.image.bytes = opts.imageBytes ?? 0;
   if (req.image.sha256 !== undefined) vms.image.sha256 = req.image.sha256;
+  if (staged) {
+    vms.image.staged = { path: staged.path, reused: staged.reused };
+    vms.image.sha256 = staged.sha256;
+  }
   if (req.leaseSeconds !== undefined) vms.leaseSeconds = req.leaseSeconds;
   return vms;
 }

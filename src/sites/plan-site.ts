@@ -9,6 +9,8 @@ import type { CondorContext } from '../condor/exec.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
 import type { PlannedSite } from '../plan/plan-types.js';
+import { stagingAt } from '../stage/staging-at.js';
+import type { ImageDelivery, StagingDecision } from '../stage/staging-decision.js';
 import { chooseSite, type ImageAtSite, type SiteChoice, type SiteRequest } from './choose-site.js';
 import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
 import { LOCAL_SITE, type QueryOptions, querySites, type SiteQuery } from './query-site.js';
@@ -32,6 +34,16 @@ export interface ImageReport {
   /** The workflow's `sha256` checked against the file: true/false, or undefined when not checked. */
   sha256Verified?: boolean;
   note?: string;
+  /** At the chosen site: staged once per run, sent with each VM job, or used in place (src/stage). */
+  delivery?: ImageDelivery;
+  /** The staged copy's absolute path at the site (delivery `staged`). */
+  stagedPath?: string;
+  /** The staged copy is already there (an earlier run staged the same sha256): nothing is copied. */
+  reuse?: boolean;
+  /** How many times the image crosses to the cluster for this run. */
+  copies?: number;
+  /** Why this delivery. */
+  deliveryReason?: string;
 }
 
 export interface SiteDecision {
@@ -45,6 +57,8 @@ export interface SiteDecision {
   sha256Error?: string;
   /** The chosen site for compile. */
   site?: PlannedSite;
+  /** How the image reaches the chosen site's VMs (src/stage); `submit` acts on it. */
+  staging?: StagingDecision;
 }
 
 /** The catalog's sites, or the local pool as the one site. */
@@ -132,6 +146,18 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
     if (r?.pool !== undefined) site.pool = r.pool;
     if (r?.reachable && r.schedd !== undefined && r.pool !== undefined) site.schedd = r.schedd;
     d.site = site;
+    if (workflow.vm && d.image && !d.sha256Error) {
+      const q = queries.find((x) => x.name === choice.site) ?? { name: choice.site };
+      d.staging = stagingAt(q, workflow.vm, d.image, input.env);
+      Object.assign(d.image, {
+        delivery: d.staging.delivery,
+        copies: d.staging.copies,
+        deliveryReason: d.staging.reason,
+        ...(d.staging.stagedPath !== undefined
+          ? { stagedPath: d.staging.stagedPath, reuse: d.staging.reuse }
+          : {}),
+      });
+    }
   }
   return d;
 }
