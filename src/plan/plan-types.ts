@@ -37,7 +37,8 @@ export interface PlannedImage {
   diskFile: string;
   /** `vm_disk` device: `vda` for kvm, `xvda` for xen. */
   device: string;
-  /** `r` when differential (the base is never written), `w` otherwise. */
+  /** `r` when differential (the base is never written) or used in place on the cluster (shared by every VM);
+   * `w` for a VM's own transferred copy. */
   access: 'r' | 'w';
   sha256?: string;
 }

@@ -98,7 +98,9 @@ function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): Planne
       delivery: staged ? 'staged' : transferred ? 'per-vm' : 'in-place',
       diskFile: staged ? staged.path : transferred ? basename(req.image.absPath) : req.image.absPath,
       device: req.hypervisor === 'xen' ? 'xvda' : 'vda',
-      access: req.image.differential ? 'r' : 'w',
+      // A cluster image is used in place by every VM: never written (two VMs writing one file is refused by
+      // qemu's image lock — seen: "Failed to get "write" lock" — and would corrupt it anyway).
+      access: req.image.differential || !transferred ? 'r' : 'w',
     },
     vms: Array.from({ length: req.count }, (_, index) => ({
       index,

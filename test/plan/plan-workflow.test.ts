@@ -43,7 +43,7 @@ describe('planWorkflow: image', () => {
     });
     expect(plan.vm?.requestDiskKiB).toBe(10 * 1024 + 1024 * 1024);
   });
-  it('cluster image, not differential: absolute path, writable, not transferred', () => {
+  it('cluster image, not differential: absolute path, read-only (shared by every VM), not transferred', () => {
     const vm = makeVm();
     vm.image = {
       ...vm.image,
@@ -53,7 +53,7 @@ describe('planWorkflow: image', () => {
       differential: false,
     };
     const plan = planWorkflow(makeWorkflow({ vm }), { imageBytes: 999 });
-    expect(plan.vm?.image).toMatchObject({ transferred: false, diskFile: '/shared/g.raw', access: 'w' });
+    expect(plan.vm?.image).toMatchObject({ transferred: false, diskFile: '/shared/g.raw', access: 'r' });
     expect(plan.vm?.requestDiskKiB).toBe(1024 * 1024);
   });
   it('xen uses the xvda device', () => {
