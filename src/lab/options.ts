@@ -6,7 +6,11 @@ import path from 'node:path';
 export type HtcondorVariant = '23' | '25';
 
 export interface LabOptions {
-  /** `--htcondor 23|25`; env VMDAG_LAB_HTCONDOR; default 23 (Debian 13 trixie, HTCondor 23.9). */
+  /**
+   * `--htcondor 23|25`; env VMDAG_LAB_HTCONDOR; default 25 (Debian sid, HTCondor 25.x). 23 (Debian 13
+   * trixie, HTCondor 23.9.6) stays available, but its schedd segfaults in the dedicated scheduler whenever
+   * two parallel-universe jobs are queued at once (docs/lab.md); 25 does not.
+   */
   htcondor?: string;
   /** Cache and state folder; env VMDAG_LAB_DIR; default /var/lib/vmdag/lab. */
   dir?: string;
@@ -43,13 +47,15 @@ export interface LabSettings {
 }
 
 const SUITES: Record<HtcondorVariant, string> = { '23': 'trixie', '25': 'sid' };
+/** HTCondor 25: 23.9.6's schedd crash-loops with concurrent parallel jobs (fixed upstream in 23.10.24 / 25.11). */
+const DEFAULT_VARIANT: HtcondorVariant = '25';
 
 export function defaultLabDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.VMDAG_LAB_DIR || '/var/lib/vmdag/lab');
 }
 
 export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv = process.env): LabSettings {
-  const raw = String(opts.htcondor ?? env.VMDAG_LAB_HTCONDOR ?? '23').trim();
+  const raw = String(opts.htcondor ?? env.VMDAG_LAB_HTCONDOR ?? DEFAULT_VARIANT).trim();
   const major = raw.split('.')[0] ?? '';
   if (major !== '23' && major !== '25') {
     throw new Error(

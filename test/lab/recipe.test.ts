@@ -5,7 +5,7 @@ import { dnsmasqArgv } from '../../src/lab/virt.js';
 
 describe('lab settings and recipe (pure)', () => {
   it.each([
-    ['default', {}, {}, { variant: '23', suite: 'trixie', dir: '/var/lib/vmdag/lab' }],
+    ['default', {}, {}, { variant: '25', suite: 'sid', dir: '/var/lib/vmdag/lab' }],
     ['flag', { htcondor: '25' }, {}, { variant: '25', suite: 'sid', dir: '/var/lib/vmdag/lab' }],
     [
       'env',
@@ -30,13 +30,13 @@ describe('lab settings and recipe (pure)', () => {
   });
 
   it('keys each build by its recipe: variants and mirrors get their own folder', () => {
-    const a = labRecipe(resolveLabSettings({}, {}));
+    const a = labRecipe(resolveLabSettings({ htcondor: '23' }, {}));
     const b = labRecipe(resolveLabSettings({ htcondor: '25' }, {}));
     const c = labRecipe(resolveLabSettings({}, { VMDAG_LAB_MIRROR: 'http://mirror.example/debian/' }));
     expect(buildName(a)).toMatch(/^htcondor23-trixie-[0-9a-f]{12}$/);
     expect(buildName(b)).toMatch(/^htcondor25-sid-[0-9a-f]{12}$/);
     expect(new Set([recipeHash(a), recipeHash(b), recipeHash(c)]).size).toBe(3);
-    expect(recipeHash(a)).toBe(recipeHash(labRecipe(resolveLabSettings({}, {}))));
+    expect(recipeHash(b)).toBe(recipeHash(labRecipe(resolveLabSettings({}, {}))));
     expect(a.packages).toEqual(
       expect.arrayContaining(['minicondor', 'openmpi-bin', 'condor-vm-gahp', 'qemu-system-x86']),
     );
