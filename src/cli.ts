@@ -8,7 +8,32 @@ import type { CommandSpec } from './commands/spec.js';
 import { ExitCode, type Output } from './commands/types.js';
 
 function processOutput(): Output {
+  // log-update redraws a block in place with the terminal's own escape sequences (well-kept, small); loaded
+  // on the first frame only, so commands that draw nothing do not pay for it.
+  let view: (((text: string) => void) & { done(): void }) | undefined;
+  let latest = '';
+  let loading = false;
+  const live = process.stderr.isTTY
+    ? {
+        frame: (text: string) => {
+          latest = text;
+          if (view) view(text);
+          else if (!loading) {
+            loading = true;
+            void import('log-update').then(({ createLogUpdate }) => {
+              view = createLogUpdate(process.stderr, { showCursor: true });
+              view(latest);
+            });
+          }
+        },
+        done: () => {
+          if (view) view.done();
+          else if (latest) process.stderr.write(`${latest}\n`);
+        },
+      }
+    : undefined;
   return {
+    ...(live ? { live } : {}),
     out: (text) => {
       process.stdout.write(text);
     },

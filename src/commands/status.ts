@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { adNumber } from '../condor/classads.js';
 import { resolveCondorContext } from '../condor/context.js';
 import type { RunStatus } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
+import { watchFrame } from '../status/watch-view.js';
 import { reportError, resolveRun } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
@@ -59,16 +61,24 @@ export const statusCommand: CommandSpec = {
       const interval = Math.max(0.5, Number(opts.interval ?? 2)) * 1000;
       let last = '';
       for (;;) {
-        const { status } = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
+        const { status, inputs } = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
         const done = FINAL_STATES.has(status.state);
         if (!opts.watch) {
           out.out(json ? `${JSON.stringify(statusJson(status))}\n` : statusText(run.layout.name, status));
           return ExitCode.ok;
         }
-        const text = statusText(run.layout.name, status);
-        if (text !== last && !json) out.err(text);
-        last = text;
+        const qdate = inputs.dagman ? adNumber(inputs.dagman, 'QDate') : undefined;
+        const elapsed = qdate === undefined ? undefined : Date.now() / 1000 - qdate;
+        if (out.live && !json) {
+          out.live.frame(watchFrame(run.layout.name, status, elapsed));
+        } else {
+          // Piped: one line-oriented block per change, nothing redrawn.
+          const text = statusText(run.layout.name, status);
+          if (text !== last && !json) out.err(text);
+          last = text;
+        }
         if (done) {
+          out.live?.done();
           if (json) out.out(`${JSON.stringify(statusJson(status))}\n`);
           return exitCodeOf(status);
         }

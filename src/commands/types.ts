@@ -11,6 +11,11 @@ export interface Output {
   readonly isTTY: boolean;
   /** Columns of the terminal, when known. */
   readonly columns?: number;
+  /**
+   * A live view redrawn in place on the terminal (stderr), when there is one; absent when output is piped,
+   * and commands then print line-oriented updates instead.
+   */
+  live?: { frame(text: string): void; done(): void };
 }
 
 /** Exit codes of design.md §3. */
