@@ -24,6 +24,8 @@ export const LAB_PACKAGES = [
   'qemu-system-x86',
   'qemu-utils',
   'dnsmasq-base',
+  // HTCondor's Python bindings: `npm run bench` compares vmdag with htcondor.dags on the same DAG
+  'python3-htcondor',
 ] as const;
 
 /** Files written into the root before installing packages: path inside the root → [mode, text]. */
