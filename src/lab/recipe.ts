@@ -12,7 +12,8 @@ export const RECIPE_VERSION = 1;
 
 /** Packages installed into the chroot (with --no-install-recommends). */
 export const LAB_PACKAGES = [
-  // the pool and the MPI runtime
+  // the pool and the MPI runtime (condor, which minicondor pulls in, also ships the htcondor Python module
+  // whose htcondor.dags `npm run bench` compares with)
   'minicondor',
   'openmpi-bin',
   'procps',
@@ -24,8 +25,6 @@ export const LAB_PACKAGES = [
   'qemu-system-x86',
   'qemu-utils',
   'dnsmasq-base',
-  // HTCondor's Python bindings: `npm run bench` compares vmdag with htcondor.dags on the same DAG
-  'python3-htcondor',
 ] as const;
 
 /** Files written into the root before installing packages: path inside the root → [mode, text]. */
