@@ -55,7 +55,7 @@ function refuseReplace(dir: string): string | undefined {
 }
 
 /** A file written piece by piece (each converted to UTF-8 on its own), as writeFileSync would write it. */
-function writeChunks(target: string, chunks: readonly string[], mode: number): void {
+function writeChunks(target: string, chunks: Iterable<string>, mode: number): void {
   const fd = openSync(target, 'w', mode);
   try {
     for (const c of chunks) {

@@ -22,10 +22,10 @@ export interface RunDirFile {
   /** The text (of a file rendered in chunks: their concatenation, made when read). */
   content: string;
   /**
-   * The text in pieces, for a large file (plan.json): emit writes them in turn, so the whole text is never
-   * held as one flat string.
+   * The text in pieces, for a large file (the DAG, plan.json), made while they are iterated: emit writes
+   * them in turn, so the whole text is never held, let alone as one flat string.
    */
-  chunks?: readonly string[];
+  chunks?: Iterable<string>;
   /** 0o755 for scripts, 0o644 otherwise. */
   mode: number;
 }
@@ -98,7 +98,10 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   }
   if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
-    add(plan.dag.file, templates.render('dag', dagView(plan, steps)));
+    // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
+    // header, rendered now, can be refused).
+    const view = dagView(plan, steps);
+    files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
   });
   if (issues.length > 0) return { ok: false, issues };
@@ -106,16 +109,20 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   if (vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
   if (steps.some((s) => s.collect !== null)) scripts.push('vmdag-collect.sh');
   for (const s of scripts) add(s, templates.script(s), 0o755);
-  const chunks = planJsonChunks(plan);
-  files.push({
-    path: 'plan.json',
+  files.push(chunked('plan.json', planJsonChunks(plan)));
+  return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
+}
+
+/** A file written in pieces; its content, when read (tests), is their concatenation. */
+function chunked(path: string, chunks: Iterable<string>): RunDirFile {
+  return {
+    path,
     chunks,
     mode: 0o644,
     get content() {
-      return chunks.join('');
+      return [...chunks].join('');
     },
-  });
-  return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
+  };
 }
 
 /** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */

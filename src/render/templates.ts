@@ -40,8 +40,26 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface Templates {
   render(name: TemplateName, view: object): string;
+  /**
+   * The same text as render(name, view), in pieces made on demand: the `{{#each}}` blocks over the given
+   * lists (arrays of the view, by identity) are rendered `batch` items at a time while the pieces are
+   * iterated, so the whole text is never one string. Everything outside those blocks (where helpers may
+   * refuse a value) is rendered now; each block's items must already be safe to render.
+   */
+  pieces(name: TemplateName, view: object, lists: readonly unknown[][], batch?: number): Iterable<string>;
   script(name: ScriptName): string;
 }
+
+type HelperFn = (this: unknown, context: unknown, options: unknown) => string;
+
+/** The `{{#each}}` calls deferred by pieces(): set only while its frame is rendered (synchronously). */
+let deferring:
+  | {
+      lists: readonly unknown[][];
+      calls: Array<{ self: unknown; list: unknown[]; options: unknown }>;
+      tag: string;
+    }
+  | undefined;
 
 let cached: Templates | undefined;
 
@@ -59,7 +77,7 @@ export const KNOWN_HELPERS = [
   'comment',
 ] as const;
 
-function makeEnvironment(): typeof Handlebars {
+function makeEnvironment(): { hb: typeof Handlebars; each: HelperFn } {
   const hb = Handlebars.create();
   hb.registerHelper('submitArgs', (args: string[]) => submitArguments(args));
   hb.registerHelper('submitValue', (v: string) => submitValue(v));
@@ -68,13 +86,23 @@ function makeEnvironment(): typeof Handlebars {
   hb.registerHelper('nodeName', (v: string) => dagNodeName(v));
   hb.registerHelper('dagFile', (v: string) => dagFileName(v));
   hb.registerHelper('comment', (v: string) => commentText(v));
-  return hb;
+  // `each` as Handlebars has it, except over a list pieces() defers: a marker stands for the block.
+  const each = hb.helpers.each as HelperFn;
+  hb.registerHelper('each', function (this: unknown, context: unknown, options: unknown) {
+    const d = deferring;
+    if (d === undefined || !Array.isArray(context) || !d.lists.includes(context)) {
+      return each.call(this, context, options);
+    }
+    d.calls.push({ self: this, list: context, options });
+    return `${d.tag}${d.calls.length - 1}${d.tag}`;
+  });
+  return { hb, each };
 }
 
 /** The templates, ready once per process; helper scripts read from the package's templates/scripts. */
 export function loadTemplates(): Templates {
   if (cached) return cached;
-  const hb = makeEnvironment();
+  const { hb, each } = makeEnvironment();
   const specs = templateSpecs as unknown as Record<TemplateName, TemplateSpecification>;
   const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
   for (const name of TEMPLATE_NAMES) compiled.set(name, hb.template(specs[name]));
@@ -85,6 +113,39 @@ export function loadTemplates(): Templates {
       const t = compiled.get(name);
       if (!t) throw new Error(`no template ${name}`);
       return t(view);
+    },
+    pieces(name, view, lists, batch = 256) {
+      const t = compiled.get(name);
+      if (!t) throw new Error(`no template ${name}`);
+      // A marker no template text or value holds (NUL never passes validation; the tag is random).
+      const tag = `\u0000vmdag-each-${Math.random().toString(36).slice(2)}\u0000`;
+      const d: NonNullable<typeof deferring> = { lists, calls: [], tag };
+      deferring = d;
+      let frame: string;
+      try {
+        frame = t(view);
+      } finally {
+        deferring = undefined;
+      }
+      const parts = frame.split(tag);
+      return {
+        *[Symbol.iterator]() {
+          // parts: text, call index, text, call index, …, text
+          for (let i = 0; i < parts.length; i++) {
+            const part = parts[i] as string;
+            if (i % 2 === 0) {
+              if (part !== '') yield part;
+              continue;
+            }
+            const call = d.calls[Number(part)];
+            if (!call) throw new Error(`no deferred block ${part}`);
+            for (let at = 0; at < call.list.length; at += batch) {
+              const text = each.call(call.self, call.list.slice(at, at + batch), call.options);
+              if (text !== '') yield text;
+            }
+          }
+        },
+      };
     },
     script(name) {
       const s = scripts.get(name);
