@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { loadSites, readText } from './commands/validate.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
@@ -135,9 +136,19 @@ function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSi
   return site;
 }
 
-export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const io = { cwd, env: opts.env ?? process.env };
+type Planned = { plan: Plan; diagnostics: Diagnostic[]; locate: (i: Issue) => Diagnostic };
+
+/**
+ * Read, sites, parse, validate and plan: the plan, or the result of a failure. Its own function so that the
+ * text's parsed value and the validated workflow are garbage once planned: only the plan is alive while the
+ * run directory is rendered and written.
+ */
+function planFile(
+  file: string,
+  opts: CompileOptions,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Planned | CompileResult {
+  const { cwd } = io;
   const absFile = resolve(cwd, file);
   const read = readText(file, absFile);
   if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
@@ -181,6 +192,30 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
     if (!(e instanceof PlanError)) throw e;
     return { ok: false, diagnostics: [...diagnostics, ...e.issues.map(locate)] };
   }
+  return { plan, diagnostics, locate };
+}
+
+let youngGenerationKept = false;
+
+/**
+ * V8 doubles its young generation (to 2 × 16 MiB) whenever many objects survive a scavenge, and a workflow's
+ * model is nothing but survivors: a 10,000-step compile peaked at ~113 MiB RSS with ~27 MiB live. Kept at
+ * its starting size the young generation costs no measurable CPU here (the long-lived model is promoted
+ * sooner) and the peak is ~86 MiB. Set once, on the first compile, before the model is built; it affects
+ * only garbage-collection sizing, never a result.
+ */
+function keepYoungGenerationSmall(): void {
+  if (youngGenerationKept) return;
+  youngGenerationKept = true;
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  keepYoungGenerationSmall();
+  const cwd = opts.cwd ?? process.cwd();
+  const planned = planFile(file, opts, { cwd, env: opts.env ?? process.env });
+  if (!('locate' in planned)) return planned;
+  const { plan, diagnostics, locate } = planned;
   const rendered = renderRunDir(plan);
   if (!rendered.ok) {
     return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map(locate)] };
