@@ -175,7 +175,7 @@ try {
   const pr = median(py.runs.map((x) => x.rssMiB));
   const col = (s, n) => String(s).padEnd(n);
   console.log(
-    `\nvmdag compile vs htcondor.dags (HTCondor ${/\d+\.\d+\.\d+/.exec(py.htcondor)?.[0] ?? '?'}, Python ${py.python}), ` +
+    `\nvmdag compile vs ${py.module} (HTCondor ${/\d+\.\d+\.\d+/.exec(py.htcondor)?.[0] ?? '?'}, Python ${py.python}), ` +
       `same DAG shape checked: ${a.nodes.size} nodes, ${a.edges.size} edges, ${a.vars} VARS, ${a.posts} POST scripts; ` +
       `${RUNS} runs each, whole processes, medians (min–max)`,
   );
@@ -193,7 +193,7 @@ try {
     )})`,
   );
   console.log(
-    `${col('htcondor.dags (python3)', 28)}${col(
+    `${col(`${py.module} (python3)`, 28)}${col(
       `${pw.toFixed(3)} (${range(
         py.runs.map((x) => x.wall),
         3,
@@ -205,7 +205,7 @@ try {
     )})`,
   );
   console.log(
-    `${col('ratio htcondor.dags / vmdag', 28)}${col(`${(pw / vw).toFixed(2)}×`, 22)}${(pr / vr).toFixed(2)}×`,
+    `${col(`ratio ${py.module.replace(/^htcondor2?\./, '')} / vmdag`, 28)}${col(`${(pw / vw).toFixed(2)}×`, 22)}${(pr / vr).toFixed(2)}×`,
   );
   console.log(
     `${col('interpreter alone', 28)}node -e 0: ${median(nodeFloor.map((x) => x.wall)).toFixed(3)} s, ${median(nodeFloor.map((x) => x.rssMiB)).toFixed(1)} MiB; ` +

@@ -11,7 +11,8 @@ each compute node with the same eight VARS values as vmdag's and a POST script.
       runs `build` RUNS times as child processes (os.wait4: wall time and the child's own peak RSS, as GNU
       time does) after `python3 -c pass` 3 times (the interpreter alone); prints one JSON document.
 
-htcondor.dags of HTCondor 23.9 has no SERVICE nodes: the VM node is an ordinary JOB node without edges.
+htcondor.dags (htcondor2.dags from HTCondor 24 on) has no SERVICE nodes: the VM node is an ordinary JOB node
+without edges; htcondor2.Submit refuses a queue statement, so its submit file queues one VM, not 4.
 """
 import json
 import os
@@ -19,9 +20,19 @@ import sys
 import time
 
 
+def bindings():
+    """HTCondor 23 ships `htcondor` (with htcondor.dags); HTCondor 24+ ships `htcondor2` (htcondor2.dags)."""
+    try:
+        import htcondor
+        from htcondor import dags
+    except ImportError:
+        import htcondor2 as htcondor
+        from htcondor2 import dags
+    return htcondor, dags
+
+
 def build(out, steps, chains, src):
-    import htcondor
-    from htcondor import dags
+    htcondor, dags = bindings()
 
     dag = dags.DAG(
         dagman_config={"DAGMAN_MAX_JOBS_IDLE": 1000},
@@ -34,7 +45,7 @@ def build(out, steps, chains, src):
             "universe": "vm", "executable": "bench-vm", "vm_type": "kvm", "vm_memory": "2048",
             "vm_vcpus": "2", "vm_disk": "guest.qcow2:vda:r:qcow2", "vm_networking": "true",
             "request_memory": "2048", "transfer_input_files": src + "/images/guest.qcow2",
-            "+VmWorkflowId": '"$(DAGManJobId)"', "queue": "4",
+            "+VmWorkflowId": '"$(DAGManJobId)"',
         }),
     )
     gate = dag.layer(
@@ -93,7 +104,7 @@ def measure(runs, outbase, steps, chains, src):
         return {"wall": wall, "rssMiB": usage.ru_maxrss / 1024.0, "cpu": usage.ru_utime + usage.ru_stime}
 
     floor = [child([sys.executable, "-c", "pass"]) for _ in range(3)]
-    import htcondor
+    htcondor, dags = bindings()
     results = []
     for r in range(runs):
         out = "%s-%d" % (outbase, r)
@@ -101,6 +112,7 @@ def measure(runs, outbase, steps, chains, src):
     print(json.dumps({
         "python": sys.version.split()[0],
         "htcondor": htcondor.version(),
+        "module": dags.__name__,
         "floor": floor,
         "runs": results,
     }))
