@@ -68,12 +68,20 @@ function trackProcs(events: readonly JobEvent[]): {
       }
       case EventCode.execute:
         p.state = 'running';
+        p.cause = undefined;
         p.host = executeSlot(e) ?? p.host;
         break;
       case EventCode.held: {
         const h = holdInfo(e);
         p.state = 'held';
         p.cause = `held: ${h.reason}${h.code !== undefined ? ` (hold code ${h.code} subcode ${h.subcode ?? 0})` : ''}`;
+        break;
+      }
+      case EventCode.evicted: {
+        // Back in the queue; the reason (e.g. an input file the AP cannot read) is the root cause when it repeats.
+        const reason = e.body.find((l) => l.startsWith('Reason: '));
+        p.state = 'idle';
+        p.cause = reason ? `evicted: ${reason.slice('Reason: '.length)}` : 'evicted';
         break;
       }
       case EventCode.released:

@@ -1,5 +1,5 @@
 /** `vmdag report`: exit codes, and a run submitted to the real lab pool reported from its own records. */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
@@ -61,6 +61,8 @@ const ctx = await labContext();
 describe.skipIf(!ctx && !labRequired)('vmdag report on a run of the lab pool', () => {
   it('reports a finished native run whose phases add up and match its event logs', async () => {
     const src = mkdtempSync(join(tmpdir(), 'vmdag-report-src-'));
+    // The lab's submitting user reads the inputs from here (mkdtemp makes it 0700).
+    chmodSync(src, 0o755);
     mkdirSync(join(src, 'bin'));
     writeFileSync(join(src, 'bin', 'step.sh'), '#!/bin/sh\necho "step $1"\nsleep 2\n', { mode: 0o755 });
     writeFileSync(

@@ -42,6 +42,19 @@ const cases: [string, { state: RunState; cause: RegExp; nodes: Record<string, st
   ],
 ];
 
+describe('a job evicted again and again', () => {
+  it('names the eviction reason as the cause', () => {
+    const { status } = recordedStatus('input-unreadable');
+    const one = status.nodes.find((n) => n.name === 'one');
+    expect(one?.cause).toMatch(
+      /^evicted: Transfer input files failure .*step\.sh: \(errno 13\) Permission denied/,
+    );
+    // DAGMan ended with exit 3 (the lab was restarted under it) before the node ever ran.
+    expect(status.state).toBe('failed');
+    expect(status.cause).toMatch(/^node one: evicted: /);
+  });
+});
+
 describe('status of recorded runs', () => {
   for (const [name, want] of cases) {
     it(name, () => {
