@@ -206,7 +206,10 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
 }
 
 function firstCause(nodes: NodeStatus[]): string | undefined {
-  const bad = nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause);
+  // A failed or held node first; else one that keeps being sent back to the queue (evicted) with a reason.
+  const bad =
+    nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause) ??
+    nodes.find((n) => n.kind !== 'stop' && n.cause?.startsWith('evicted'));
   return bad ? `node ${bad.name}: ${bad.cause}` : undefined;
 }
 
