@@ -47,9 +47,17 @@ placeholders() {
   IFS=$old_ifs
 }
 
+# The remote-shell agent (see below). OpenMPI passes its path on to the daemons on the other nodes, which
+# look it up and crash when it is missing (seen: prted "plm_ssh_agent … could not be found", then SIGSEGV),
+# so it lives at the same path on every node: /tmp, named after the job's cluster.
+cluster=$(sed -n 's/^ClusterId = \([0-9][0-9]*\)$/\1/p' "${_CONDOR_JOB_AD:-/dev/null}" 2>/dev/null)
+agent="/tmp/vmdag-agent.${cluster:-$$}.sh"
+wrote_agent=
+
 child=
 finish() {
   rc=$1
+  [ -n "$wrote_agent" ] && rm -f "$agent"
   if [ "$node" != 0 ] || [ "$rc" != 0 ]; then placeholders; fi
   exit "$rc"
 }
@@ -83,6 +91,11 @@ fi
 host=$(hostname)
 
 if [ "$node" != 0 ]; then
+  # The agent's path must exist here too (node 0 writes the real one; on a shared host it replaces this).
+  if [ ! -e "$agent" ]; then
+    printf '#!/bin/sh\necho "vmdag-agent: only node 0 starts MPI daemons" >&2\nexit 1\n' >"$agent" &&
+      chmod 755 "$agent" && wrote_agent=1
+  fi
   # Announce this node's host name, then wait for the daemon command node 0's agent hands over.
   echo "$host" >"$work/.vmdag-host"
   put "$work/.vmdag-host" "vmdag-host.$node" || { say "chirp put failed"; finish 1; }
@@ -97,6 +110,12 @@ if [ "$node" != 0 ]; then
   rc=$?
   echo "$rc" >"$work/.vmdag-done"
   put "$work/.vmdag-done" "vmdag-done.$node"
+  # OpenMPI's prted detaches from the command that started it: stay until node 0's MPI run ends, or the
+  # starter's cleanup of this node kills the daemon (seen: "PRTE has lost communication with a remote
+  # daemon" 2 s into a run across two VMs).
+  if [ "$rc" = 0 ]; then
+    until fetch vmdag-end "$work/.vmdag-end"; do sleep 1; done
+  fi
   finish "$rc"
 fi
 
@@ -115,7 +134,7 @@ hostlist=$(printf '%s\n' $hosts | awk -v per="$per" '!($0 in n) { order[++k] = $
   END { for (i = 1; i <= k; i++) printf "%s%s:%d", (i > 1 ? "," : ""), order[i], n[order[i]] }')
 
 # The remote-shell agent: `agent [-opts] HOST COMMAND…` — hand COMMAND to HOST's node, wait until it ends.
-agent="$work/.vmdag-agent.sh"
+wrote_agent=1
 cat >"$agent" <<AGENT
 #!/bin/sh
 while [ \$# -gt 0 ]; do case "\$1" in -*) shift ;; *) break ;; esac; done
@@ -130,7 +149,7 @@ echo "\$*" >"\$f"
 until "$chirp" fetch "$spool/vmdag-done.\$n" "\$f.done" >/dev/null 2>&1; do sleep 1; done
 exit "\$(cat "\$f.done")"
 AGENT
-chmod u+x "$agent"
+chmod 755 "$agent"
 
 case "$kind" in
   openmpi)
