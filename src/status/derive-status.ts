@@ -27,6 +27,8 @@ export interface StatusInputs {
   metrics?: DagMetrics;
   /** DAGMan's own last error (from `.dagman.out`), for runs that fail before any node does. */
   dagmanError?: string;
+  /** The GATE node's last message on stderr (logs/gate.err): why the VMs did not all join. */
+  gateError?: string;
 }
 
 interface ProcTrack {
@@ -164,7 +166,8 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
     const ps = last === undefined ? [] : procsOf(last);
     const verdict = verdicts.get(n.name)?.state;
     const state = verdict ?? mergeProcStates(ps.map((p) => p.state));
-    const cause = ps.find((p) => p.cause && (p.state === state || state === 'failed'))?.cause;
+    const procCause = ps.find((p) => p.cause && (p.state === state || state === 'failed'))?.cause;
+    const cause = n.kind === 'gate' && state === 'failed' && inp.gateError ? inp.gateError : procCause;
     return {
       name: n.name,
       kind: n.kind,
@@ -207,6 +210,8 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
 
 function firstCause(nodes: NodeStatus[]): string | undefined {
   // A failed or held node first; else one that keeps being sent back to the queue (evicted) with a reason.
+  // The VMS service node comes last: STOP removes it in every run, so its "removed" is never the cause.
+  nodes = [...nodes.filter((n) => n.kind !== 'vms'), ...nodes.filter((n) => n.kind === 'vms')];
   const bad =
     nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause) ??
     nodes.find((n) => n.kind !== 'stop' && n.cause?.startsWith('evicted'));

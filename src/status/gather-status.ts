@@ -58,6 +58,7 @@ export function assembleInputs(
     jobstate: parseJobstateLog(read(join(layout.dir, `${layout.name}.jobstate.log`)) ?? ''),
     metrics: metricsText ? parseMetrics(metricsText) : undefined,
     dagmanError: lastDagmanError(read(`${base}.dagman.out`) ?? ''),
+    gateError: (read(join(layout.dir, 'logs/gate.err')) ?? '').trim().split('\n').at(-1) || undefined,
   };
 }
 
