@@ -5,7 +5,7 @@
  * it starts, so all of this, and libvirtd, must be in place before condor_master.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { installLabSiteKit } from '../site/lab-site-kit.js';
 import { ensureGuestImage, type GuestImage } from './guest/ensure-guest-image.js';
@@ -56,6 +56,17 @@ export async function installLabVmSide(
       await sys(['chroot', root, 'qemu-img', 'convert', '-O', 'qcow2', guest.image, tmp]);
       await rename(tmp, imageQcow2);
     });
+  }
+  // Stable names for workflows and examples: <cache>/guest.img and <cache>/guest.qcow2 → this build.
+  for (const [name, target] of [
+    ['guest.img', guest.image],
+    ['guest.qcow2', imageQcow2],
+  ] as const) {
+    const link = path.join(path.dirname(guest.dir), name);
+    const tmp = `${link}.tmp-${process.pid}`;
+    rmSync(tmp, { force: true });
+    await symlink(path.relative(path.dirname(link), target), tmp);
+    await rename(tmp, link);
   }
   await installLabSiteKit({
     root,
