@@ -202,7 +202,7 @@ describe('normalised workflow', () => {
   it('lease and sha256 are kept', () => {
     const sha = 'a'.repeat(64);
     const r = run(
-      wf(one(), VM.replace('location: cluster', `location: cluster, sha256: ${sha}`) + '  lease: 1d\n'),
+      wf(one(), `${VM.replace('location: cluster', `location: cluster, sha256: ${sha}`)}  lease: 1d\n`),
     );
     expect(r.workflow?.vm?.leaseSeconds).toBe(86_400);
     expect(r.workflow?.vm?.image.sha256).toBe(sha);
