@@ -90,6 +90,10 @@ async function run(dir: string, compileArgs: string[] = []) {
     w = await vmdag(['status', '--watch', '--interval', '2', '--json', runDir]);
   }
   const status = JSON.parse(w.stdout) as Status;
+  if (!['succeeded', 'failed', 'removed'].includes(status.state)) {
+    // The watch gave up: never leave the run (and its VMs) behind for the next test.
+    await vmdag(['rm', '--json', runDir]);
+  }
   return { runDir, status, code: w.code, seconds: (Date.now() - t0) / 1000 };
 }
 
