@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
 import { resolveCondorContext } from '../condor/context.js';
+import { CondorCommandError, CondorUnavailableError } from '../condor/exec.js';
 import type { RunStatus } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { watchFrame } from '../status/watch-view.js';
@@ -9,6 +10,8 @@ import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
 
 const FINAL_STATES = new Set(['succeeded', 'failed', 'removed']);
+/** How long `status --watch` keeps polling a schedd that does not answer before it gives up (exit 3). */
+const WATCH_PATIENCE_MS = 180_000;
 
 export function statusJson(s: RunStatus): object {
   return {
@@ -60,8 +63,26 @@ export const statusCommand: CommandSpec = {
       const run = await resolveRun(ctx, args[0] ?? '');
       const interval = Math.max(0.5, Number(opts.interval ?? 2)) * 1000;
       let last = '';
+      let failingSince: number | undefined;
       for (;;) {
-        const { status, inputs } = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
+        let gathered: Awaited<ReturnType<typeof gatherStatus>>;
+        try {
+          gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
+          failingSince = undefined;
+        } catch (e) {
+          // A watch outlives a schedd that stops answering for a while (restart, overload): it says so and
+          // keeps polling; it gives up only after WATCH_PATIENCE_MS without an answer.
+          const condor = e instanceof CondorCommandError || e instanceof CondorUnavailableError;
+          if (!opts.watch || !condor) throw e;
+          failingSince ??= Date.now();
+          if (Date.now() - failingSince > WATCH_PATIENCE_MS) throw e;
+          out.err(
+            `vmdag: no answer from HTCondor (${(e as Error).message.split('\n')[0]}); still watching\n`,
+          );
+          await sleep(interval);
+          continue;
+        }
+        const { status, inputs } = gathered;
         const done = FINAL_STATES.has(status.state);
         if (!opts.watch) {
           out.out(json ? `${JSON.stringify(statusJson(status))}\n` : statusText(run.layout.name, status));
