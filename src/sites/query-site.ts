@@ -81,7 +81,9 @@ export async function querySite(
 ): Promise<SiteResources> {
   const q = siteQueries(site.pool);
   const timeout = opts.timeout ?? 15_000;
-  const run = (args: string[]) => runCondor(ctx, 'condor_status', args, { timeout });
+  // A collector that is briefly unreachable (restarting) is retried within the query's own time budget.
+  const run = (args: string[]) =>
+    runCondor(ctx, 'condor_status', args, { timeout, retryTransientMs: Math.min(timeout, 5_000) });
   try {
     const [slots, schedds, collector] = await Promise.all([run(q.slots), run(q.schedds), run(q.collector)]);
     return summarizeSite(site, {
