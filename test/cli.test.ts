@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import type { Output } from '../src/commands/types.js';
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-  };
-  return o;
-}
+import { capture } from './capture-output.js';
 
 describe('cli', () => {
   it('exits 2 with usage when given no command', async () => {

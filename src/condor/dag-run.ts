@@ -134,41 +134,26 @@ function runConstraint(id: number): string {
   return `ClusterId == ${id} || DAGManJobId == ${id}`;
 }
 
-/** Every queued job of the run (the DAGMan job and its nodes), in one query. */
-export async function queryQueue(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  const r = await runCondor(
-    ctx,
-    'condor_q',
-    [
-      ...targetArgs(target),
-      '-allusers',
-      '-json',
-      '-constraint',
-      runConstraint(id),
-      '-attributes',
-      RUN_ATTRS.join(','),
-    ],
-    { retryTransientMs: QUERY_RETRY_MS },
-  );
+/** One projected `-json` query for every job of the run (the DAGMan job and its nodes). */
+async function queryRunAds(
+  ctx: CondorContext,
+  tool: string,
+  id: number,
+  where: string[],
+): Promise<ClassAd[]> {
+  const args = [...where, '-json', '-constraint', runConstraint(id), '-attributes', RUN_ATTRS.join(',')];
+  const r = await runCondor(ctx, tool, args, { retryTransientMs: QUERY_RETRY_MS });
   return parseAdsJson(r.stdout);
 }
 
+/** Every queued job of the run, in one query. */
+export function queryQueue(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
+  return queryRunAds(ctx, 'condor_q', id, [...targetArgs(target), '-allusers']);
+}
+
 /** Every finished job of the run, in one query. */
-export async function queryHistory(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  const r = await runCondor(
-    ctx,
-    'condor_history',
-    [
-      ...historyTargetArgs(target),
-      '-json',
-      '-constraint',
-      runConstraint(id),
-      '-attributes',
-      RUN_ATTRS.join(','),
-    ],
-    { retryTransientMs: QUERY_RETRY_MS },
-  );
-  return parseAdsJson(r.stdout);
+export function queryHistory(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
+  return queryRunAds(ctx, 'condor_history', id, historyTargetArgs(target));
 }
 
 /** Remove the DAGMan job (DAGMan then runs the FINAL node) or, with `leftovers`, every job of the run. */

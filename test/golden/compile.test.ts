@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Output } from '../../src/commands/types.js';
 import { compile } from '../../src/compile.js';
+import { capture } from '../capture-output.js';
 
 let dir: string;
 beforeEach(() => {
@@ -23,21 +23,6 @@ compute:
   cpus: 2
   executable: run
 `;
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-  };
-  return o;
-}
 
 describe('compile', () => {
   it('a problem only the plan sees is a diagnostic at its value, and nothing is written', async () => {

@@ -5,24 +5,9 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Output } from '../../src/commands/types.js';
+import { capture } from '../capture-output.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { RECORDED } from './recorded.js';
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-  };
-  return o;
-}
 
 /** A copy of a recorded run directory, with a run.json when `submitted`. */
 function recordedDir(name: string, submitted: boolean): string {

@@ -8,24 +8,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/commands/plan.js';
 import { runSites } from '../../src/commands/sites.js';
-import type { Output } from '../../src/commands/types.js';
 import { labStatus } from '../../src/lab/status.js';
+import { capture } from '../capture-output.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-  };
-  return o;
-}
 
 const ctx = await labContext();
 const run = ctx || labRequired ? describe : describe.skip;

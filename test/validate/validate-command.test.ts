@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnosticText } from '../../src/commands/format-diagnostics.js';
-import type { Output } from '../../src/commands/types.js';
 import { runValidate } from '../../src/commands/validate.js';
 import { findSitesFile } from '../../src/validate/find-sites.js';
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-  };
-  return o;
-}
+import { capture } from '../capture-output.js';
 
 const invalidDir = resolve(import.meta.dirname, '../../fixtures/invalid');
 const work = mkdtempSync(join(tmpdir(), 'vmdag-validate-'));
