@@ -35,8 +35,11 @@ export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
   let acted = false;
   if (state) {
     const alive = state.daemons.filter((d) => pidInRoot(d.pid, state.root));
-    // condor_master: SIGQUIT is HTCondor's fast shutdown (jobs are killed, not vacated gracefully).
-    for (const d of [...alive].reverse()) signal(d.pid, d.name === 'condor_master' ? 'SIGQUIT' : 'SIGTERM');
+    // condor_master (org-a's, and org-b's `condor_master@org-b`): SIGQUIT is HTCondor's fast shutdown (jobs
+    // are killed, not vacated gracefully).
+    for (const d of [...alive].reverse()) {
+      signal(d.pid, d.name.startsWith('condor_master') ? 'SIGQUIT' : 'SIGTERM');
+    }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && alive.some((d) => pidInRoot(d.pid, state.root))) await sleep(200);
     for (const d of alive) {
@@ -78,6 +81,7 @@ export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
   }
   removeLabState(s.dir);
   rmSync(path.join(s.currentDir, 'condor_master.pid'), { force: true });
+  rmSync(s.sitesFile, { force: true });
   if (!acted) log('lab: not running');
   return acted;
 }
