@@ -52,9 +52,10 @@ async function startMaster(s: LabSettings, state: LabState): Promise<number> {
  * images folder is the one vmdag stages local images into for the lab (created here when missing).
  */
 function writeSites(s: LabSettings, state: LabState, log: Log): LabState {
-  const pools = runningPools(state).map((p, i) =>
-    // Labs started before the organisations had names called org-a's pool "lab".
-    i === 0 && p.name === 'lab'
+  // org-a is the pool of the lab's own condor_master (labs started before the organisations had names
+  // called it "lab"); it runs VMs when the lab set up its guest image and site kit.
+  const pools = runningPools(state).map((p) =>
+    (p.master ?? 'condor_master') === 'condor_master'
       ? { ...p, name: ORG_A, vm: state.guest !== undefined, master: 'condor_master' }
       : p,
   );
