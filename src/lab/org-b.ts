@@ -58,12 +58,10 @@ function writeFile(file: string, text: string, mode = 0o644): void {
   chmodSync(file, mode);
 }
 
-/** The org-b pool record while its master runs, else undefined. */
-export function runningOrgB(s: LabSettings, state: LabState): LabPool | undefined {
-  const b = orgB(s);
-  const d = state.daemons.find((x) => x.name === b.master);
-  if (!d || !pidInRoot(d.pid, state.root)) return undefined;
-  return state.pools.find((p) => p.name === b.name);
+/** org-b's master when it runs (alive inside the lab's root), else undefined. */
+function orgBMaster(s: LabSettings, state: LabState): { name: string; pid: number } | undefined {
+  const d = state.daemons.find((x) => x.name === orgB(s).master);
+  return d && pidInRoot(d.pid, state.root) ? d : undefined;
 }
 
 /**
@@ -72,43 +70,47 @@ export function runningOrgB(s: LabSettings, state: LabState): LabPool | undefine
  */
 export async function ensureOrgB(s: LabSettings, state: LabState, log: Log): Promise<LabPool> {
   const b = orgB(s);
-  const known = runningOrgB(s, state);
+  const root = state.root;
+  const logs = path.join(root, b.log.slice(1));
+  const running = orgBMaster(s, state);
+  const known = running && state.pools.find((p) => p.name === b.name);
   if (known) {
     log(`lab: ${b.name} already running (collector ${known.collector}, schedd ${known.schedd})`);
     return known;
   }
-  const root = state.root;
-  const logs = path.join(root, b.log.slice(1));
-  const pid = await timed(log, `${b.name} start`, async () => {
-    writeFile(path.join(root, b.config.slice(1)), orgBConfig(s, b));
-    for (const dir of [`${b.etc}/passwords.d`, `${b.etc}/tokens.d`]) {
-      await sys(['chroot', root, 'install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', dir]);
-    }
-    await sys([
-      'chroot',
-      root,
-      'install',
-      '-d',
-      '-o',
-      'condor',
-      '-g',
-      'condor',
-      b.localDir,
-      `${b.localDir}/spool`,
-      `${b.localDir}/execute`,
-      b.log,
-      b.run,
-      b.lock,
-    ]);
-    await sys(['chroot', root, 'install', '-d', '-m', '0700', `${b.localDir}/cred_dir`]);
-    return await spawnInLab(
-      state,
-      path.dirname(path.dirname(state.wrapper)),
-      b.master,
-      ['/usr/sbin/condor_master', '-f'],
-      { CONDOR_CONFIG: b.config },
-    );
-  });
+  // Its master runs but the pool was never recorded (an interrupted `lab up`): wait for it, do not start another.
+  const pid =
+    running?.pid ??
+    (await timed(log, `${b.name} start`, async () => {
+      writeFile(path.join(root, b.config.slice(1)), orgBConfig(s, b));
+      for (const dir of [`${b.etc}/passwords.d`, `${b.etc}/tokens.d`]) {
+        await sys(['chroot', root, 'install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', dir]);
+      }
+      await sys([
+        'chroot',
+        root,
+        'install',
+        '-d',
+        '-o',
+        'condor',
+        '-g',
+        'condor',
+        b.localDir,
+        `${b.localDir}/spool`,
+        `${b.localDir}/execute`,
+        b.log,
+        b.run,
+        b.lock,
+      ]);
+      await sys(['chroot', root, 'install', '-d', '-m', '0700', `${b.localDir}/cred_dir`]);
+      return await spawnInLab(
+        state,
+        path.dirname(path.dirname(state.wrapper)),
+        b.master,
+        ['/usr/sbin/condor_master', '-f'],
+        { CONDOR_CONFIG: b.config },
+      );
+    }));
   // Record the daemon at once (so `lab down` stops it even if the wait below fails), on the latest state.
   const now = readLabState(s.dir) ?? state;
   now.daemons = [...now.daemons.filter((d) => d.name !== b.master), { name: b.master, pid }];
