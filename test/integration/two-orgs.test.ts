@@ -10,6 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
+import { stateFilePath } from '../../src/lab/index.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
@@ -116,6 +117,37 @@ async function localHistory(constraint: string) {
   return parseAdsJson(r.stdout);
 }
 
+/** Who org-a's daemons are: its master's pid, the master's and the startd's DaemonStartTime (its collector's ad has none). */
+async function orgAIdentity(): Promise<string | undefined> {
+  const state = labState();
+  const master = state?.daemons.find((d) => d.name === 'condor_master');
+  if (!master) return undefined;
+  const r = await runCondor(
+    ctx,
+    'condor_status',
+    [
+      '-pool',
+      '10.213.7.1:9618',
+      '-any',
+      '-const',
+      '(MyType == "DaemonMaster" || MyType == "StartD") && Machine == "vmdag-lab"',
+      '-af',
+      'MyType',
+      'DaemonStartTime',
+    ],
+    { cwd: '/', retryTransientMs: 10_000 },
+  );
+  return `master ${master.pid}; ${r.stdout.trim().split('\n').sort().join('; ')}`;
+}
+
+function labState(): { daemons: { name: string; pid: number }[] } | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFilePath(), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 async function watch(runDir: string): Promise<{ code: number; status: Record<string, unknown> }> {
   let w = await vmdag(['status', '--watch', '--interval', '2', '--json', runDir]);
   for (let i = 0; i < 10 && (JSON.parse(w.stdout) as { ok?: boolean }).ok === false; i++) {
@@ -132,7 +164,12 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
   /** The lab's catalog plus a gateway nobody answers on (a closed loopback port). */
   let withGone = '';
 
+  /** org-a's master pid and its master's and startd's start times, before and after `lab up --orgs 2`. */
+  let orgABefore: string | undefined;
+  let orgAAfter: string | undefined;
+
   beforeAll(async () => {
+    orgABefore = ctx ? await orgAIdentity() : undefined;
     const t0 = Date.now();
     const up = await vmdag(['lab', 'up', '--orgs', '2', '--json']);
     expect(up.code, `vmdag lab up --orgs 2 failed: ${up.stderr}`).toBe(0);
@@ -141,9 +178,17 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     pools = st.pools;
     sitesFile = st.sitesFile ?? '';
     guestImage = st.guestImage;
+    orgAAfter = await orgAIdentity();
     const dir = workflowDir({});
     withGone = path.join(dir, 'sites.yaml');
     writeFileSync(withGone, `${readFileSync(sitesFile, 'utf8')}  - name: gone\n    pool: "127.0.0.1:1"\n`);
+  });
+
+  it('lab up --orgs 2 is additive: org-a’s master and startd are the same ones after it', () => {
+    // The lab runs before this file (npm test brings org-a up first): it must come through untouched.
+    expect(orgABefore, 'org-a was not running before lab up --orgs 2').toBeDefined();
+    expect(orgAAfter).toBe(orgABefore);
+    expect(orgABefore).toMatch(/^master \d+; DaemonMaster \d+; StartD \d+$/);
   });
 
   it('lab status --json: both pools, and the catalog that names them', async () => {
@@ -158,14 +203,13 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     expect(catalog).toMatch(/- name: org-a\n {4}pool: "10\.213\.7\.1:9618"\n {4}schedd: "vmdag-lab"/);
     expect(catalog).toMatch(/- name: org-b\n {4}pool: "10\.213\.7\.1:9619"\n {4}schedd: "org-b@vmdag-lab"/);
     // A second `lab up --orgs 2` changes nothing: the same org-b master keeps running.
-    const state = () => JSON.parse(readFileSync(path.join(path.dirname(sitesFile), 'state.json'), 'utf8'));
-    const masters = (s: { daemons: { name: string; pid: number }[] }) =>
-      s.daemons.filter((d) => d.name.startsWith('condor_master'));
-    const before = masters(state());
+    const masters = () => labState()?.daemons.filter((d) => d.name.startsWith('condor_master'));
+    const before = masters();
+    expect(before?.map((d) => d.name)).toEqual(['condor_master', 'condor_master@org-b']);
     const again = await vmdag(['lab', 'up', '--orgs', '2']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/org-b already running/);
-    expect(masters(state())).toEqual(before);
+    expect(masters()).toEqual(before);
   });
 
   it('sites --json: both organisations with the figures their collectors give; org-a runs VMs, org-b not', async () => {
