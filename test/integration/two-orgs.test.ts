@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
-import { stateFilePath } from '../../src/lab/index.js';
+import { labStatus, stateFilePath } from '../../src/lab/index.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
@@ -404,6 +404,17 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     } finally {
       const rm = await vmdag(['rm', runDir, '--json']);
       expect(rm.code, rm.stderr + rm.stdout).toBe(0);
+    }
+    // No libvirt domain of its VM jobs is left (rm verified the queue).
+    const vmClusters = ((status.vms ?? []) as { jobId: string | null }[])
+      .map((v) => (v.jobId ?? '').split('.')[0])
+      .filter(Boolean);
+    expect(vmClusters.length).toBe(1);
+    for (let i = 0; ; i++) {
+      const left = (await labStatus()).domains.filter((d) => vmClusters.some((c) => d.endsWith(`_${c}.0`)));
+      if (left.length === 0) break;
+      expect(i, `domains left: ${left.join(' ')}`).toBeLessThan(60);
+      await sleep(2000);
     }
     process.stderr.write(`two-orgs: VM run on org-a via the catalog: ${seconds.toFixed(1)} s submit → end\n`);
   });
