@@ -41,7 +41,7 @@ async function run(args: string[], opts: Record<string, unknown>, out: Output): 
         return ExitCode.ok;
       }
       case 'down': {
-        await labDown(labOpts, log);
+        await labDown({ ...labOpts, ...(typeof opts.org === 'string' ? { org: opts.org } : {}) }, log);
         if (opts.json) out.out(`${JSON.stringify(await labStatus(labOpts), null, 2)}\n`);
         return ExitCode.ok;
       }
@@ -83,6 +83,7 @@ export const labCommand: CommandSpec = {
         '--orgs <n>',
         'up: 1 (org-a, the lab pool with VMs; default) or 2 (also org-b beside it: its own collector on port 9619, no VMs)',
       )
+      .option('--org <name>', 'down: stop only this organisation (org-b), leaving org-a running')
       .allowUnknownOption();
   },
   run,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { releaseMounts } from './mounts.js';
 import { deleteNetwork, netnsPids } from './netns.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
+import { stopOrgB } from './org-b.js';
 import { pidInRoot, readLabState, removeLabState } from './state.js';
 import { LabError, type Log } from './sys.js';
 
@@ -29,8 +30,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
+export async function labDown(opts: LabOptions & { org?: string }, log: Log): Promise<boolean> {
   const s = resolveLabSettings(opts);
+  if (opts.org !== undefined) {
+    // One organisation only: org-b (org-a is the lab itself; `lab down` without --org stops everything).
+    if (opts.org !== 'org-b') throw new LabError(`--org ${opts.org}: only org-b can be stopped alone`, 1);
+    return await stopOrgB(s, log);
+  }
   const state = readLabState(s.dir);
   let acted = false;
   if (state) {

@@ -10,7 +10,8 @@ import { runCondor } from '../condor/exec.js';
 import { spawnInLab } from './daemons.js';
 import type { LabSettings } from './options.js';
 import { type LabPool, orgB, orgBConfig, orgBScheddName } from './orgs.js';
-import { type LabState, pidInRoot, readLabState, writeLabState } from './state.js';
+import { writeSites } from './sites-file.js';
+import { type LabState, labIsRunning, pidInRoot, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed } from './sys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,4 +137,28 @@ export async function ensureOrgB(s: LabSettings, state: LabState, log: Log): Pro
   Object.assign(state, after);
   log(`lab: ${b.name} up: collector ${pool.collector}, schedd ${schedd}, ${b.slots} slots, no VMs`);
   return pool;
+}
+
+/**
+ * `lab down --org org-b`: stop org-b only (SIGQUIT to its master, HTCondor's fast shutdown: its daemons and
+ * jobs end with it), drop it from the state and the site catalog; org-a keeps running. Returns whether it ran.
+ */
+export async function stopOrgB(s: LabSettings, log: Log): Promise<boolean> {
+  const state = readLabState(s.dir);
+  if (!state) return false;
+  const b = orgB(s);
+  const d = orgBMaster(s, state);
+  if (d) {
+    process.kill(d.pid, 'SIGQUIT');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && pidInRoot(d.pid, state.root)) await sleep(200);
+    if (pidInRoot(d.pid, state.root)) process.kill(d.pid, 'SIGKILL');
+    log(`lab: stopped ${b.master} (pid ${d.pid})`);
+  } else log(`lab: ${b.name} not running`);
+  const after = readLabState(s.dir) ?? state;
+  after.daemons = after.daemons.filter((x) => x.name !== b.master);
+  after.pools = after.pools.filter((p) => p.name !== b.name);
+  writeLabState(s.dir, after);
+  if (labIsRunning(after)) writeSites(s, after, log);
+  return d !== undefined;
 }

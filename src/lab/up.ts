@@ -5,7 +5,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_IMAGES_DIR } from '../stage/images-folder.js';
 import { buildLab, staleBuilds } from './build.js';
 import { spawnInLab } from './daemons.js';
 import { labDown } from './down.js';
@@ -13,9 +12,10 @@ import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
 import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
 import { ensureOrgB, waitForPool } from './org-b.js';
-import { ORG_A, sitesCatalog } from './orgs.js';
+import { ORG_A } from './orgs.js';
 import { labConfig, labHosts } from './recipe.js';
-import { type LabState, labIsRunning, readLabState, runningPools, writeLabState } from './state.js';
+import { writeSites } from './sites-file.js';
+import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed } from './sys.js';
 import { startVirt, writeVirtConfig } from './virt.js';
 import { installLabVmSide, labGuestImage } from './vm-setup.js';
@@ -45,32 +45,6 @@ async function startMaster(s: LabSettings, state: LabState): Promise<number> {
   const pid = await spawnInLab(state, s.currentDir, 'condor_master', ['/usr/sbin/condor_master', '-f']);
   writeFileSync(path.join(s.currentDir, 'condor_master.pid'), `${pid}\n`);
   return pid;
-}
-
-/**
- * Write the site catalog of the running pools (org-a, and org-b when it runs) and record its path. org-a's
- * images folder is the one vmdag stages local images into for the lab (created here when missing).
- */
-function writeSites(s: LabSettings, state: LabState, log: Log): LabState {
-  // org-a is the pool of the lab's own condor_master (labs started before the organisations had names
-  // called it "lab"); it runs VMs when the lab set up its guest image and site kit.
-  const pools = runningPools(state).map((p) =>
-    (p.master ?? 'condor_master') === 'condor_master'
-      ? { ...p, name: ORG_A, vm: state.guest !== undefined, master: 'condor_master' }
-      : p,
-  );
-  const images: Record<string, string> = {};
-  if (state.guest) {
-    mkdirSync(DEFAULT_IMAGES_DIR, { recursive: true, mode: 0o755 });
-    images[ORG_A] = DEFAULT_IMAGES_DIR;
-  }
-  writeFile(s.sitesFile, sitesCatalog(pools, images));
-  const latest = readLabState(s.dir) ?? state;
-  latest.pools = latest.pools.map((p) => pools.find((q) => q.collector === p.collector) ?? p);
-  latest.sitesFile = s.sitesFile;
-  writeLabState(s.dir, latest);
-  log(`lab: site catalog ${s.sitesFile}: ${pools.map((p) => `${p.name} (${p.collector})`).join(', ')}`);
-  return latest;
 }
 
 export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {

@@ -418,4 +418,26 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     }
     process.stderr.write(`two-orgs: VM run on org-a via the catalog: ${seconds.toFixed(1)} s submit → end\n`);
   });
+  it('lab down --org org-b stops org-b alone (org-a untouched, catalog without it); lab up --orgs 2 brings it back', {
+    timeout: 180_000,
+  }, async () => {
+    const before = await orgAIdentity();
+    const down = await vmdag(['lab', 'down', '--org', 'org-b']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/stopped condor_master@org-b \(pid \d+\)/);
+    const st = JSON.parse((await vmdag(['lab', 'status', '--json'])).stdout) as {
+      running: boolean;
+      pools: Pool[];
+    };
+    expect(st.running).toBe(true);
+    expect(st.pools.map((p) => p.name)).toEqual(['org-a']);
+    expect(readFileSync(sitesFile, 'utf8')).not.toMatch(/org-b/);
+    const gone = await vmdag(['sites', '--sites', withGone, '--json']);
+    const b = (JSON.parse(gone.stdout) as { sites: Site[] }).sites[1];
+    expect(b).toMatchObject({ name: 'org-b', reachable: false });
+    const up = await vmdag(['lab', 'up', '--orgs', '2', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    expect((JSON.parse(up.stdout) as { pools: Pool[] }).pools.map((p) => p.name)).toEqual(['org-a', 'org-b']);
+    expect(await orgAIdentity()).toBe(before);
+  });
 });
