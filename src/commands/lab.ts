@@ -13,7 +13,10 @@ function describe(st: LabStatus): string {
   if (!st.running) return 'lab: not running (start it with: vmdag lab up)\n';
   const lines = [
     `lab: running, HTCondor ${st.htcondorVersion}`,
-    ...st.pools.map((p) => `pool ${p.name}: collector ${p.collector}, schedd ${p.schedd}`),
+    ...st.pools.map(
+      (p) => `pool ${p.name}: collector ${p.collector}, schedd ${p.schedd}${p.vm ? ', VMs' : ', no VMs'}`,
+    ),
+    ...(st.sitesFile ? [`site catalog (--sites, VMDAG_SITES): ${st.sitesFile}`] : []),
     `root: ${st.root}`,
     `network namespace: ${st.netns}`,
     `command prefix (VMDAG_CONDOR_PREFIX): ${(st.prefix ?? []).join(' ')}`,
@@ -24,7 +27,10 @@ function describe(st: LabStatus): string {
 
 async function run(args: string[], opts: Record<string, unknown>, out: Output): Promise<number> {
   const [action, ...rest] = args;
-  const labOpts = typeof opts.htcondor === 'string' ? { htcondor: opts.htcondor } : {};
+  const labOpts = {
+    ...(typeof opts.htcondor === 'string' ? { htcondor: opts.htcondor } : {}),
+    ...(typeof opts.orgs === 'string' ? { orgs: opts.orgs } : {}),
+  };
   const log = (line: string) => out.err(`${line}\n`);
   try {
     switch (action) {
@@ -35,7 +41,7 @@ async function run(args: string[], opts: Record<string, unknown>, out: Output): 
         return ExitCode.ok;
       }
       case 'down': {
-        await labDown(labOpts, log);
+        await labDown({ ...labOpts, ...(typeof opts.org === 'string' ? { org: opts.org } : {}) }, log);
         if (opts.json) out.out(`${JSON.stringify(await labStatus(labOpts), null, 2)}\n`);
         return ExitCode.ok;
       }
@@ -72,7 +78,12 @@ export const labCommand: CommandSpec = {
     cmd
       .argument('<action>', ACTIONS.join(' | '))
       .argument('[args...]', 'for exec: the command and its arguments (after --)')
-      .option('--htcondor <version>', 'HTCondor of the lab: 23 (Debian 13, default) or 25 (Debian sid)')
+      .option('--htcondor <version>', 'HTCondor of the lab: 25 (Debian sid, default) or 23 (Debian 13)')
+      .option(
+        '--orgs <n>',
+        'up: 1 (org-a, the lab pool with VMs; default) or 2 (also org-b beside it: its own collector on port 9619, no VMs)',
+      )
+      .option('--org <name>', 'down: stop only this organisation (org-b), leaving org-a running')
       .allowUnknownOption();
   },
   run,

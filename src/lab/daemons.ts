@@ -12,18 +12,22 @@ import { LabError } from './sys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Start `argv` (absolute path inside the root, in the foreground) as daemon `name`; returns its pid. */
+/**
+ * Start `argv` (absolute path inside the root, in the foreground) as daemon `name`, with `env` added to its
+ * environment (org-b's condor_master gets CONDOR_CONFIG); returns its pid.
+ */
 export async function spawnInLab(
   state: LabState,
   logDir: string,
   name: string,
   argv: string[],
+  env: Record<string, string> = {},
 ): Promise<number> {
   const logFd = openSync(path.join(logDir, `${name}.out`), 'a');
   const child = spawn('ip', ['netns', 'exec', state.netns, 'chroot', state.root, ...argv], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env },
   });
   closeSync(logFd);
   child.unref();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { releaseMounts } from './mounts.js';
 import { deleteNetwork, netnsPids } from './netns.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
+import { stopOrgB } from './org-b.js';
 import { pidInRoot, readLabState, removeLabState } from './state.js';
 import { LabError, type Log } from './sys.js';
 
@@ -29,14 +30,22 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
+export async function labDown(opts: LabOptions & { org?: string }, log: Log): Promise<boolean> {
   const s = resolveLabSettings(opts);
+  if (opts.org !== undefined) {
+    // One organisation only: org-b (org-a is the lab itself; `lab down` without --org stops everything).
+    if (opts.org !== 'org-b') throw new LabError(`--org ${opts.org}: only org-b can be stopped alone`, 1);
+    return await stopOrgB(s, log);
+  }
   const state = readLabState(s.dir);
   let acted = false;
   if (state) {
     const alive = state.daemons.filter((d) => pidInRoot(d.pid, state.root));
-    // condor_master: SIGQUIT is HTCondor's fast shutdown (jobs are killed, not vacated gracefully).
-    for (const d of [...alive].reverse()) signal(d.pid, d.name === 'condor_master' ? 'SIGQUIT' : 'SIGTERM');
+    // condor_master (org-a's, and org-b's `condor_master@org-b`): SIGQUIT is HTCondor's fast shutdown (jobs
+    // are killed, not vacated gracefully).
+    for (const d of [...alive].reverse()) {
+      signal(d.pid, d.name.startsWith('condor_master') ? 'SIGQUIT' : 'SIGTERM');
+    }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && alive.some((d) => pidInRoot(d.pid, state.root))) await sleep(200);
     for (const d of alive) {
@@ -78,6 +87,7 @@ export async function labDown(opts: LabOptions, log: Log): Promise<boolean> {
   }
   removeLabState(s.dir);
   rmSync(path.join(s.currentDir, 'condor_master.pid'), { force: true });
+  rmSync(s.sitesFile, { force: true });
   if (!acted) log('lab: not running');
   return acted;
 }

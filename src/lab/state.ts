@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultLabDir } from './options.js';
+import type { LabPool } from './orgs.js';
 
 export interface LabDaemon {
   name: string;
@@ -31,7 +32,10 @@ export interface LabState {
   daemons: LabDaemon[];
   /** The guest image and the kernel and initramfs the lab's site kit boots it with (absent: no VMs). */
   guest?: { image: string; imageQcow2: string; kernel: string; initrd: string };
-  pools: { name: string; collector: string; schedd: string }[];
+  /** The organisations' pools: org-a (the lab's own), and org-b after `lab up --orgs 2`. */
+  pools: LabPool[];
+  /** The site catalog of the running pools (written by `lab up`). */
+  sitesFile?: string;
 }
 
 export function stateFilePath(labDir: string = defaultLabDir()): string {
@@ -73,6 +77,14 @@ export function pidInRoot(pid: number, root: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The pools whose daemons run: org-a while condor_master does, another while its own master does. */
+export function runningPools(state: LabState): LabPool[] {
+  return state.pools.filter((p) => {
+    const d = state.daemons.find((x) => x.name === (p.master ?? 'condor_master'));
+    return d !== undefined && pidInRoot(d.pid, state.root);
+  });
 }
 
 /** The lab runs when its condor_master is alive inside the lab's root. */

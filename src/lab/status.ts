@@ -3,13 +3,17 @@
  */
 import type { CondorContext } from '../condor/exec.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
-import { type LabState, labIsRunning, pidInRoot, readLabState } from './state.js';
+import type { LabPool } from './orgs.js';
+import { type LabState, labIsRunning, pidInRoot, readLabState, runningPools } from './state.js';
 import { sys } from './sys.js';
 
 export interface LabStatus {
   running: boolean;
   htcondorVersion: string | null;
-  pools: { name: string; collector: string; schedd: string }[];
+  /** The organisations' pools that run: org-a, and org-b after `lab up --orgs 2`. */
+  pools: LabPool[];
+  /** The site catalog listing those pools (written by `lab up`), for `--sites` / VMDAG_SITES. */
+  sitesFile?: string;
   domains: string[];
   /** The guest image (raw; `location: cluster`, `format: raw`) and its qcow2 copy (for `differential: true`),
    * when the lab runs VMs. */
@@ -57,7 +61,8 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
   return {
     running: true,
     htcondorVersion: state.htcondorVersion,
-    pools: state.pools,
+    pools: runningPools(state),
+    ...(state.sitesFile ? { sitesFile: state.sitesFile } : {}),
     domains: await runningDomains(state),
     ...(state.guest ? { guestImage: state.guest.image, guestImageQcow2: state.guest.imageQcow2 } : {}),
     root: state.root,

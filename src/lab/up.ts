@@ -5,14 +5,16 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { runCondor } from '../condor/exec.js';
 import { buildLab, staleBuilds } from './build.js';
 import { spawnInLab } from './daemons.js';
 import { labDown } from './down.js';
 import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
 import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
+import { ensureOrgB, waitForPool } from './org-b.js';
+import { ORG_A } from './orgs.js';
 import { labConfig, labHosts } from './recipe.js';
+import { writeSites } from './sites-file.js';
 import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed } from './sys.js';
 import { startVirt, writeVirtConfig } from './virt.js';
@@ -26,8 +28,6 @@ export function requireRoot(): void {
     );
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function writeFile(file: string, text: string, mode = 0o644): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -47,33 +47,6 @@ async function startMaster(s: LabSettings, state: LabState): Promise<number> {
   return pid;
 }
 
-async function waitForPool(s: LabSettings, state: LabState, timeoutMs = 120_000): Promise<string> {
-  const ctx = { prefix: [state.wrapper, '--'] };
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const schedd = await runCondor(ctx, 'condor_status', ['-schedd', '-af', 'Name'], {
-      allowFailure: true,
-      cwd: '/',
-    });
-    const slots = await runCondor(
-      ctx,
-      'condor_status',
-      ['-const', '!isUndefined(DedicatedScheduler)', '-af', 'Name', 'DedicatedScheduler'],
-      { allowFailure: true, cwd: '/' },
-    );
-    const name = schedd.stdout.trim().split('\n')[0] ?? '';
-    const nslots = slots.stdout.trim().split('\n').filter(Boolean).length;
-    last =
-      `schedd '${name}', ${nslots} dedicated slots; ${schedd.stderr.trim()} ${slots.stderr.trim()}`.trim();
-    if (name && nslots >= s.slots && slots.stdout.includes(`DedicatedScheduler@${name}`)) return name;
-    await sleep(500);
-  }
-  throw new LabError(
-    `the pool did not come up within ${timeoutMs / 1000} s (${last}); logs: ${s.currentDir}`,
-  );
-}
-
 export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
   requireRoot();
   const s = resolveLabSettings(opts);
@@ -83,7 +56,9 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
       throw new LabError(`the lab runs HTCondor ${prior.htcondorVersion}; run 'vmdag lab down' first`, 1);
     }
     log(`lab: already running (HTCondor ${prior.htcondorVersion}, ${prior.root})`);
-    return prior;
+    // Additive: org-a is left as it is; --orgs 2 only adds org-b when it does not run.
+    if (s.orgs === 2) await ensureOrgB(s, prior, log);
+    return writeSites(s, readLabState(s.dir) ?? prior, log);
   }
   const t0 = performance.now();
   const root = await buildLab(s, log);
@@ -146,15 +121,26 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     writeLabState(s.dir, after);
     return after;
   });
-  const schedd = await timed(log, 'pool ready', () => waitForPool(s, state));
-  state.pools = [{ name: 'lab', collector: `${s.address}:9618`, schedd }];
+  const schedd = await timed(log, 'pool ready', () =>
+    waitForPool(state, { slots: s.slots, logs: s.currentDir }),
+  );
+  state.pools = [
+    {
+      name: ORG_A,
+      collector: `${s.address}:9618`,
+      schedd,
+      vm: state.guest !== undefined,
+      master: 'condor_master',
+    },
+  ];
   writeLabState(s.dir, state);
+  if (s.orgs === 2) await ensureOrgB(s, state, log);
   for (const old of staleBuilds(s, [root])) {
     await releaseMounts(old);
     await sys(['rm', '-rf', '--one-file-system', old]);
     log(`lab: removed the superseded build ${old}`);
   }
-  const final = readLabState(s.dir) ?? state;
+  const final = writeSites(s, readLabState(s.dir) ?? state, log);
   log(
     `lab: up in ${((performance.now() - t0) / 1000).toFixed(1)} s: HTCondor ${state.htcondorVersion}, schedd ${schedd}`,
   );

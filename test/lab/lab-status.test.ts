@@ -34,14 +34,27 @@ describe.skipIf(!ctx && !labRequired)('lab status (real pool)', () => {
     const st = JSON.parse(o.stdout) as {
       running: boolean;
       htcondorVersion: string;
-      pools: { name: string; collector: string; schedd: string }[];
+      pools: { name: string; collector: string; schedd: string; vm?: boolean }[];
       domains: string[];
       prefix: string[];
     };
     expect(st.running).toBe(true);
     expect(st.htcondorVersion).toMatch(/^(23|25)\.\d+\.\d+$/);
-    expect(st.pools).toHaveLength(1);
-    expect(st.pools[0]?.collector).toBe('10.213.7.1:9618');
+    // org-a, the lab's own pool, first; org-b beside it once `lab up --orgs 2` ran (test/integration/two-orgs).
+    expect(st.pools[0]).toMatchObject({ name: 'org-a', collector: '10.213.7.1:9618' });
+    expect(st.pools.slice(1)).toEqual(
+      st.pools.length > 1
+        ? [
+            {
+              name: 'org-b',
+              collector: '10.213.7.1:9619',
+              schedd: 'org-b@vmdag-lab',
+              vm: false,
+              master: 'condor_master@org-b',
+            },
+          ]
+        : [],
+    );
     expect(Array.isArray(st.domains)).toBe(true);
     expect(existsSync(st.prefix[0] ?? '')).toBe(true);
     if (!ctx) return;
