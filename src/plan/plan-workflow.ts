@@ -8,6 +8,7 @@ import type {
   DagEdge,
   DagNode,
   Plan,
+  PlannedDag,
   PlannedFile,
   PlannedSite,
   PlannedStep,
@@ -52,24 +53,47 @@ const OVERLAY_KIB = 1024 * 1024;
 
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
-  const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
-  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
-  const files = fileCache(workflow.source.dir);
-  const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
+  const plan = planHead(workflow, opts, issues);
+  const steps = planSteps(workflow.compute, 0, workflow, issues);
   if (issues.length > 0) throw new PlanError(issues);
+  plan.steps = steps;
+  plan.dag = planDag(workflow.name, steps, plan.vm !== undefined);
+  return plan;
+}
+
+/**
+ * The plan of everything but the steps (steps and DAG nodes and edges empty): for planSteps to add to, a
+ * batch at a time when the compile streams. Its problems are added to `issues`.
+ */
+export function planHead(workflow: Workflow, opts: PlanOptions, issues: PlanIssue[]): Plan {
+  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
   const plan: Plan = {
     version: 1,
     name: workflow.name,
     source: { file: workflow.source.file, dir: workflow.source.dir },
     site: opts.site ?? { name: 'local' },
     mode: vm ? 'vm' : 'native',
-    steps,
-    holdRemoveSeconds,
-    dag: planDag(workflow.name, steps, vm !== undefined),
+    steps: [],
+    holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,
+    dag: { ...dagFiles(workflow.name), nodes: [], edges: [] },
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
   if (vm) plan.vm = vm;
   return plan;
+}
+
+/**
+ * The steps `compute` (the workflow's steps from index `first` on) planned; their problems are added to
+ * `issues`, located by their index in the workflow.
+ */
+export function planSteps(
+  compute: readonly ComputeStep[],
+  first: number,
+  workflow: Pick<Workflow, 'vm' | 'source'>,
+  issues: PlanIssue[],
+): PlannedStep[] {
+  const files = fileCache(workflow.source.dir);
+  return compute.map((step, i) => planStep(step, first + i, workflow.vm, issues, files));
 }
 
 function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): PlannedVms {
@@ -225,7 +249,21 @@ export const VMS_NODE = 'VMS';
 export const GATE_NODE = 'GATE';
 export const STOP_NODE = 'STOP';
 
-function planDag(name: string, steps: PlannedStep[], withVms: boolean) {
+function dagFiles(name: string) {
+  return {
+    file: `${name}.dag`,
+    configFile: `${name}.config`,
+    statusFile: `${name}.status`,
+    jobstateLog: `${name}.jobstate.log`,
+  };
+}
+
+/** The DAG's nodes and edges (and files), from each step's name and `after`. */
+export function planDag(
+  name: string,
+  steps: readonly { name: string; after: readonly string[] }[],
+  withVms: boolean,
+): PlannedDag {
   const nodes: DagNode[] = [];
   const edges: DagEdge[] = [];
   if (withVms) {
@@ -241,12 +279,5 @@ function planDag(name: string, steps: PlannedStep[], withVms: boolean) {
     }
   }
   if (withVms) nodes.push({ name: STOP_NODE, kind: 'final', submitFile: 'stop.sub' });
-  return {
-    file: `${name}.dag`,
-    configFile: `${name}.config`,
-    statusFile: `${name}.status`,
-    jobstateLog: `${name}.jobstate.log`,
-    nodes,
-    edges,
-  };
+  return { ...dagFiles(name), nodes, edges };
 }

@@ -58,7 +58,6 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   const add = (path: string, content: string, mode = 0o644): void => {
     files.push({ path, content, mode });
   };
-  const vm = plan.vm;
   const steps: StepView[] = [];
   // The same as attempt() per step, without two closures and two pointers per step (built only on error).
   const refused = (e: unknown, pointer: string): void => {
@@ -79,38 +78,73 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       refused(e, `/compute/${i}`);
     }
   });
-  const holdRemoveSeconds = plan.holdRemoveSeconds;
-  attempt('/compute', () =>
-    add(
-      'compute.sub',
-      templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
-    ),
-  );
-  if (vm) {
-    attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds))));
-    attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
-    attempt('/vm', () =>
-      add(
-        'stop.sub',
-        templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
-      ),
-    );
-  }
+  for (const f of headFiles(plan, templates)) attempt(f.pointer, () => add(f.path, f.render()));
   if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
     // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
     // header, rendered now, can be refused).
-    const view = dagView(plan, steps);
+    const view = dagView(
+      plan,
+      steps,
+      steps.map((s) => s.node),
+    );
     files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
   });
   if (issues.length > 0) return { ok: false, issues };
-  const scripts: ScriptName[] = ['vmdag-mpi.sh'];
-  if (vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
-  if (steps.some((s) => s.collect !== null)) scripts.push('vmdag-collect.sh');
-  for (const s of scripts) add(s, templates.script(s), 0o755);
+  const collect = steps.some((s) => s.collect !== null);
+  for (const s of scriptsFor(plan, collect)) add(s, templates.script(s), 0o755);
   files.push(chunked('plan.json', planJsonChunks(plan)));
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
+}
+
+/**
+ * The submit files of the plan's head, in the run directory's order: each one's path, the workflow value a
+ * refusal is reported at, and its text (rendering may throw UnsafeValueError).
+ */
+export function headFiles(
+  plan: Plan,
+  templates: Templates,
+): Array<{ path: string; pointer: string; render(): string }> {
+  const vm = plan.vm;
+  const holdRemoveSeconds = plan.holdRemoveSeconds;
+  const list = [
+    {
+      path: 'compute.sub',
+      pointer: '/compute',
+      render: () =>
+        templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
+    },
+  ];
+  if (vm) {
+    list.push(
+      {
+        path: 'vms.sub',
+        pointer: '/vm',
+        render: () => templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds)),
+      },
+      {
+        path: 'gate.sub',
+        pointer: '/vm',
+        render: () => templates.render('gate.sub', { name: plan.name, vm }),
+      },
+      {
+        path: 'stop.sub',
+        pointer: '/vm',
+        render: () =>
+          templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
+      },
+    );
+  }
+  return list;
+}
+
+/** The helper scripts a run directory needs; `collect`: a step gathers its outputs from several nodes. */
+export function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
+  const scripts: ScriptName[] = ['vmdag-mpi.sh'];
+  if (plan.vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
+  if (collect) scripts.push('vmdag-collect.sh');
+  return scripts;
 }
 
 /** A file written in pieces; its content, when read (tests), is their concatenation. */
@@ -126,7 +160,7 @@ function chunked(path: string, chunks: Iterable<string>): RunDirFile {
 }
 
 /** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */
-interface StepView {
+export interface StepView {
   node: string;
   args: string;
   machines: number;
@@ -140,7 +174,7 @@ interface StepView {
   collect: string | null;
 }
 
-function stepView(step: PlannedStep): StepView {
+export function stepView(step: PlannedStep): StepView {
   const transferInput: string[] = [];
   if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
   for (const f of step.inputs) transferInput.push(f.absPath);
@@ -178,10 +212,14 @@ function stepView(step: PlannedStep): StepView {
   };
 }
 
-function dagView(plan: Plan, steps: StepView[]) {
+/**
+ * The DAG template's view: `steps` the node views (or a stand-in list, when they are rendered elsewhere),
+ * `nodes` the names of the step nodes checked already.
+ */
+export function dagView(plan: Plan, steps: unknown[], nodes: readonly string[]) {
   // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
   // Node names were checked when their nodes were rendered; GATE is vmdag's own.
-  const known = new Set<string>(steps.map((s) => s.node));
+  const known = new Set<string>(nodes);
   const name = (n: string): string => (known.has(n) ? n : dagNodeName(n));
   const byChild = new Map<string, string[]>();
   for (const e of plan.dag.edges) {

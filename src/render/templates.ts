@@ -47,7 +47,18 @@ export interface Templates {
    * refuse a value) is rendered now; each block's items must already be safe to render.
    */
   pieces(name: TemplateName, view: object, lists: readonly unknown[][], batch?: number): Iterable<string>;
+  /**
+   * The text of render(name, view) around its `{{#each}}` blocks over the given lists (arrays of the view,
+   * by identity), rendered now: `texts` (one more than `blocks`), and each block in text order, with its
+   * list and the renderer of its body over any items (Handlebars' own `each`).
+   */
+  split(name: TemplateName, view: object, lists: readonly unknown[][]): SplitTemplate;
   script(name: ScriptName): string;
+}
+
+export interface SplitTemplate {
+  texts: string[];
+  blocks: Array<{ list: unknown[]; render(items: unknown[]): string }>;
 }
 
 type HelperFn = (this: unknown, context: unknown, options: unknown) => string;
@@ -115,6 +126,22 @@ export function loadTemplates(): Templates {
       return t(view);
     },
     pieces(name, view, lists, batch = 256) {
+      const { texts, blocks } = this.split(name, view, lists);
+      return {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < texts.length; i++) {
+            if (texts[i] !== '') yield texts[i] as string;
+            const block = blocks[i];
+            if (!block) continue;
+            for (let at = 0; at < block.list.length; at += batch) {
+              const text = block.render(block.list.slice(at, at + batch));
+              if (text !== '') yield text;
+            }
+          }
+        },
+      };
+    },
+    split(name, view, lists) {
       const t = compiled.get(name);
       if (!t) throw new Error(`no template ${name}`);
       // A marker no template text or value holds (NUL never passes validation; the tag is random).
@@ -127,25 +154,21 @@ export function loadTemplates(): Templates {
       } finally {
         deferring = undefined;
       }
+      // parts: text, call index, text, call index, …, text
       const parts = frame.split(tag);
-      return {
-        *[Symbol.iterator]() {
-          // parts: text, call index, text, call index, …, text
-          for (let i = 0; i < parts.length; i++) {
-            const part = parts[i] as string;
-            if (i % 2 === 0) {
-              if (part !== '') yield part;
-              continue;
-            }
-            const call = d.calls[Number(part)];
-            if (!call) throw new Error(`no deferred block ${part}`);
-            for (let at = 0; at < call.list.length; at += batch) {
-              const text = each.call(call.self, call.list.slice(at, at + batch), call.options);
-              if (text !== '') yield text;
-            }
-          }
-        },
-      };
+      const texts: string[] = [];
+      const blocks: SplitTemplate['blocks'] = [];
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i] as string;
+        if (i % 2 === 0) {
+          texts.push(part);
+          continue;
+        }
+        const call = d.calls[Number(part)];
+        if (!call) throw new Error(`no deferred block ${part}`);
+        blocks.push({ list: call.list, render: (items) => each.call(call.self, items, call.options) });
+      }
+      return { texts, blocks };
     },
     script(name) {
       const s = scripts.get(name);

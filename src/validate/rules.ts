@@ -119,6 +119,7 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.duplicate-step',
+    workflowWide: true,
     summary: 'step names are unique',
     check(ctx) {
       const first = new Map<string, number>();
@@ -153,6 +154,7 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.unknown-after',
+    workflowWide: true,
     summary: '`after` names existing steps',
     check(ctx) {
       if (!ctx.listForm) return;
@@ -170,6 +172,7 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.cycle',
+    workflowWide: true,
     summary: 'the `after` lists form no cycle',
     check: checkCycles,
   },
