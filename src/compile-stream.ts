@@ -44,9 +44,19 @@ export function compileStreaming(
   if (!stream) return undefined;
   const sites = loadSites(opts.sites, io);
   if (sites.diagnostics.length > 0 || (sites.found && !sites.catalog)) return undefined;
+  // Each distinct path is looked up once, as in a whole-file validation (not once per batch).
+  const seen = new Map<string, boolean>();
+  const fileExists = (p: string): boolean => {
+    let r = seen.get(p);
+    if (r === undefined) {
+      r = isFile(p);
+      seen.set(p, r);
+    }
+    return r;
+  };
   const env: ValidateEnv = {
     dir: dirname(absFile),
-    fileExists: isFile,
+    fileExists,
     ...(sites.catalog ? { sites: sites.catalog } : {}),
   };
   try {

@@ -122,23 +122,26 @@ const PLAIN_FILE = /^[A-Za-z0-9_./+@%-]+$/;
  */
 export function submitFileList(files: readonly string[]): string {
   if (files.length === 0) return '';
-  for (const f of files) {
-    if (PLAIN_FILE.test(f)) continue;
-    refuseControl(f, 'file name');
-    if (f === '' || /[,\s]/.test(f)) {
-      throw new UnsafeValueError(
-        `file name ${show(f)} is empty or holds a comma or blank, which HTCondor's file lists cannot carry`,
-        f,
-      );
-    }
-    if (/[=;"\\]/.test(f)) {
-      throw new UnsafeValueError(
-        `file name ${show(f)} holds '=', ';', '"' or '\\' (reserved in submit lists)`,
-        f,
-      );
-    }
-  }
+  for (const f of files) checkFileListEntry(f);
   return escapeDollar(files.join(','));
+}
+
+/** One entry of a file list, checked (see submitFileList). */
+function checkFileListEntry(f: string): void {
+  if (PLAIN_FILE.test(f)) return;
+  refuseControl(f, 'file name');
+  if (f === '' || /[,\s]/.test(f)) {
+    throw new UnsafeValueError(
+      `file name ${show(f)} is empty or holds a comma or blank, which HTCondor's file lists cannot carry`,
+      f,
+    );
+  }
+  if (/[=;"\\]/.test(f)) {
+    throw new UnsafeValueError(
+      `file name ${show(f)} holds '=', ';', '"' or '\\' (reserved in submit lists)`,
+      f,
+    );
+  }
 }
 
 /** DAG keywords a node name must not equal (case-insensitive; the DAG language ignores case). */
@@ -232,8 +235,8 @@ export function submitVmDisk(file: string, device: string, access: 'r' | 'w', fo
 export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: string }>): string {
   let out = '';
   for (const e of entries) {
-    const to = e.to.replaceAll('{node}', '0');
-    submitFileList([e.from, to]);
+    checkFileListEntry(e.from);
+    checkFileListEntry(e.to.replaceAll('{node}', '0'));
     if (out !== '') out += ';';
     out += `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`;
   }

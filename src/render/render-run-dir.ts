@@ -83,11 +83,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   attempt('/name', () => {
     // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
     // header, rendered now, can be refused).
-    const view = dagView(
-      plan,
-      steps,
-      steps.map((s) => s.node),
-    );
+    const view = dagView(plan, steps);
     files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
   });
@@ -212,14 +208,11 @@ export function stepView(step: PlannedStep): StepView {
   };
 }
 
-/**
- * The DAG template's view: `steps` the node views (or a stand-in list, when they are rendered elsewhere),
- * `nodes` the names of the step nodes checked already.
- */
-export function dagView(plan: Plan, steps: unknown[], nodes: readonly string[]) {
+/** The DAG template's view: the node views of `steps`, and a PARENT line per child from the plan's edges. */
+function dagView(plan: Plan, steps: StepView[]) {
   // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
   // Node names were checked when their nodes were rendered; GATE is vmdag's own.
-  const known = new Set<string>(nodes);
+  const known = new Set<string>(steps.map((s) => s.node));
   const name = (n: string): string => (known.has(n) ? n : dagNodeName(n));
   const byChild = new Map<string, string[]>();
   for (const e of plan.dag.edges) {
@@ -228,6 +221,11 @@ export function dagView(plan: Plan, steps: unknown[], nodes: readonly string[]) 
     else byChild.set(e.child, [name(e.parent)]);
   }
   const edges = [...byChild].map(([child, parents]) => ({ parents: parents.join(' '), child: name(child) }));
+  return dagViewOf(plan, steps, edges);
+}
+
+/** The DAG template's view with these lists of nodes and PARENT lines (or stand-ins for them). */
+export function dagViewOf(plan: Plan, steps: unknown[], edges: unknown[]) {
   return {
     name: plan.name,
     description: plan.description ?? null,

@@ -5,9 +5,10 @@
  * that no step's view is held after its batch is written. A value the quoting helpers refuse throws its
  * UnsafeValueError (the compile then renders the whole plan, which says where).
  */
-import type { Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
+import type { DagEdge, Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
 import { planJsonWriter } from './plan-json.js';
-import { dagView, headFiles, type RunDirFile, scriptsFor, stepView } from './render-run-dir.js';
+import { dagNodeName } from './quote.js';
+import { dagViewOf, headFiles, type RunDirFile, scriptsFor, stepView } from './render-run-dir.js';
 import { loadTemplates, type Templates } from './templates.js';
 
 /** Edges rendered per piece of the DAG's tail. */
@@ -37,7 +38,7 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
   );
   // The DAG's frame around its `{{#each steps}}` block, whose body renders each batch's nodes; the edges
   // are not known yet, so the text after the nodes is rendered again at the end.
-  const stand = dagView(head, [], []);
+  const stand = dagViewOf(head, [], []);
   const first = templates.split('dag', stand, [stand.steps, stand.edges]);
   const nodesBlock = first.blocks[0];
   if (!nodesBlock || nodesBlock.list !== stand.steps)
@@ -61,18 +62,22 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
       return { dag: nodesBlock.render(views), plan: plan.steps(steps) };
     },
     finish(dag) {
-      const whole: Plan = { ...head, dag };
-      const view = dagView(whole, [], nodes);
-      const last = templates.split('dag', view, [view.steps, view.edges]);
+      // The PARENT lines are made a batch at a time while written, straight from the edges (planDag gives
+      // each child's edges together, in step order: the lines renderRunDir groups by child); the frame is
+      // rendered with a stand-in list, there when there are edges.
+      const lines = dag.edges.length > 0 ? [null] : [];
+      const view = dagViewOf({ ...head, dag }, [], lines);
+      const last = templates.split('dag', view, [view.steps, lines]);
       if (last.texts[0] !== dagHead || last.blocks[0]?.list !== view.steps)
         throw new Error('dag template: the text before the step nodes depends on the edges');
       const dagTail = {
         *[Symbol.iterator]() {
           for (let i = 1; i < last.texts.length; i++) {
             const block = last.blocks[i - 1];
-            if (i > 1 && block)
-              for (let at = 0; at < block.list.length; at += BATCH)
-                yield block.render(block.list.slice(at, at + BATCH));
+            if (i > 1 && block) {
+              if (block.list !== lines) throw new Error('dag template: an unexpected {{#each}} block');
+              for (const batch of parentLines(dag.edges, BATCH)) yield block.render(batch);
+            }
             yield last.texts[i] as string;
           }
         },
@@ -85,4 +90,24 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
       return { dagTail, planTail: plan.tail(dag), files: after };
     },
   };
+}
+
+/** The PARENT lines of planDag's edges (each child's together), `size` at a time. */
+function* parentLines(
+  edges: readonly DagEdge[],
+  size: number,
+): Generator<Array<{ parents: string; child: string }>> {
+  let batch: Array<{ parents: string; child: string }> = [];
+  for (let i = 0; i < edges.length; ) {
+    const child = (edges[i] as DagEdge).child;
+    let parents = dagNodeName((edges[i] as DagEdge).parent);
+    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
+      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
+    batch.push({ parents, child: dagNodeName(child) });
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
