@@ -100,9 +100,15 @@ function sinkInto(tmp: string): RunDirSink {
       const fd = failing(() => openSync(target, 'w', mode));
       return {
         write(text) {
-          const bytes = Buffer.from(text, 'utf8');
           failing(() => {
-            for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+            // The string as it is (Node encodes it without a Buffer object); a short write, rare for a
+            // file, is finished from its bytes.
+            const n = writeSync(fd, text);
+            const length = Buffer.byteLength(text);
+            if (n < length) {
+              const bytes = Buffer.from(text, 'utf8');
+              for (let off = n; off < length; ) off += writeSync(fd, bytes, off);
+            }
           });
         },
         close() {

@@ -13,6 +13,11 @@ export function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   // A letter other than n/N/t/T/f/F starts no null, boolean, integer or float: a string.
   if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0] as string)) return s;
+  // A sign starts a number only before a digit or a dot (`-1`, `+.5`, `-.inf`); `--step` is a string.
+  if (c === 45 || c === 43) {
+    const d = s.charCodeAt(1);
+    if (!((d >= 48 && d <= 57) || d === 46)) return s;
+  }
   if (c >= 48 && c <= 57) {
     // A plain decimal is js-yaml's integer; a digit then a letter no integer or float spells (only a-f,
     // b, o, x, e appear in those) is a string: `30m`, `2GiB`.

@@ -64,11 +64,19 @@ export function planJsonWriter(plan: Plan): PlanJsonWriter {
     }
     return r;
   };
+  // One copy per distinct executable path too (its other fields follow from the path).
+  const relExecutables = new Map<string, PlannedStep['executable']>();
+  const relExecutable = (e: PlannedStep['executable']): PlannedStep['executable'] => {
+    if (e.absPath === undefined) return e;
+    let r = relExecutables.get(e.path);
+    if (r === undefined) {
+      r = { ...e, absPath: rel(e.absPath) };
+      relExecutables.set(e.path, r);
+    }
+    return r;
+  };
   const step = (s: PlannedStep): string => {
-    const executable =
-      s.executable.absPath === undefined
-        ? s.executable
-        : { ...s.executable, absPath: rel(s.executable.absPath) };
+    const executable = relExecutable(s.executable);
     const inputs = s.inputs.map(relFile);
     return JSON.stringify({ ...s, executable, inputs });
   };
@@ -92,7 +100,8 @@ export function planJsonWriter(plan: Plan): PlanJsonWriter {
     },
     steps(steps) {
       let text = '';
-      for (const s of steps) text += (stepsWritten++ === 0 ? '[\n    ' : ',\n    ') + step(s);
+      for (let i = 0; i < steps.length; i++)
+        text += (stepsWritten++ === 0 ? '[\n    ' : ',\n    ') + step(steps[i] as PlannedStep);
       return text;
     },
     *tail(dag) {

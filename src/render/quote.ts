@@ -78,7 +78,8 @@ const PLAIN_ARGUMENT = /^[A-Za-z0-9_.,/:=+@%^-]+$/;
 /** The inside of a new-syntax `arguments = "…"` (for `arguments = "$(macro)"`). */
 export function submitArgumentsInner(args: readonly string[]): string {
   let out = '';
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
     let s = a;
     if (!PLAIN_ARGUMENT.test(a)) {
       refuseControl(a, 'argument');
@@ -122,7 +123,7 @@ const PLAIN_FILE = /^[A-Za-z0-9_./+@%-]+$/;
  */
 export function submitFileList(files: readonly string[]): string {
   if (files.length === 0) return '';
-  for (const f of files) checkFileListEntry(f);
+  for (let i = 0; i < files.length; i++) checkFileListEntry(files[i] as string);
   return escapeDollar(files.join(','));
 }
 
@@ -234,11 +235,14 @@ export function submitVmDisk(file: string, device: string, access: 'r' | 'w', fo
  */
 export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: string }>): string {
   let out = '';
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as { from: string; to: string };
+    const node = e.to.includes('{node}');
     checkFileListEntry(e.from);
-    checkFileListEntry(e.to.replaceAll('{node}', '0'));
+    checkFileListEntry(node ? e.to.replaceAll('{node}', '0') : e.to);
     if (out !== '') out += ';';
-    out += `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`;
+    const to = escapeDollar(e.to);
+    out += `${escapeDollar(e.from)}=${node ? to.replaceAll('{node}', '$(Node)') : to}`;
   }
   return out;
 }

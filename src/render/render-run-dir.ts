@@ -2,7 +2,7 @@
  * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
-import type { Plan, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import type { Plan, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
 import { planJsonChunks } from './plan-json.js';
 import {
   dagFileName,
@@ -173,7 +173,7 @@ export interface StepView {
 export function stepView(step: PlannedStep): StepView {
   const transferInput: string[] = [];
   if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
-  for (const f of step.inputs) transferInput.push(f.absPath);
+  for (let i = 0; i < step.inputs.length; i++) transferInput.push((step.inputs[i] as PlannedFile).absPath);
   // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
   // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
   const several = step.machineCount > 1;
