@@ -2,17 +2,25 @@
  * Plain scalars as js-yaml's core schema resolves them (null, booleans, integers, floats, else the string),
  * with fast answers for the common cases; used by fast-yaml.ts.
  */
-import jsYaml from 'js-yaml';
+import type jsYaml from 'js-yaml';
+import { jsYamlLib } from './js-yaml-lib.js';
 
 const DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 const NOT_A_NUMBER = /[g-np-wyzG-NP-WYZ]/;
-const implicit = (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: jsYaml.Type[] }).compiledImplicit;
+let implicit: jsYaml.Type[] | undefined;
 
 /** A plain scalar's value under the core schema, exactly as js-yaml resolves it. */
 export function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
-  // A letter other than n/N/t/T/f/F starts no null, boolean, integer or float: a string.
-  if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0] as string)) return s;
+  // A letter starts no integer or float: a null or boolean word (js-yaml's core-schema spellings), else a
+  // string.
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+    if (s === 'null' || s === 'Null' || s === 'NULL') return null;
+    if (s === 'true' || s === 'True' || s === 'TRUE') return true;
+    if (s === 'false' || s === 'False' || s === 'FALSE') return false;
+    return s;
+  }
+  if (s === '~') return null;
   // A sign starts a number only before a digit or a dot (`-1`, `+.5`, `-.inf`); `--step` is a string.
   if (c === 45 || c === 43) {
     const d = s.charCodeAt(1);
@@ -24,6 +32,7 @@ export function resolvePlain(s: string): unknown {
     if (DECIMAL.test(s)) return Number(s);
     if (NOT_A_NUMBER.test(s)) return s;
   }
+  implicit ??= (jsYamlLib().CORE_SCHEMA as unknown as { compiledImplicit: jsYaml.Type[] }).compiledImplicit;
   for (const t of implicit) if (t.resolve(s)) return t.construct(s);
   return s;
 }

@@ -45,7 +45,6 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
     throw new Error('dag template: no {{#each steps}} block');
   const dagHead = first.texts[0] as string;
   const plan = planJsonWriter(head);
-  const nodes: string[] = [];
   let collect = false;
   return {
     headFiles: files,
@@ -55,7 +54,6 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
     steps(steps) {
       const views = steps.map((s) => {
         const v = stepView(s);
-        nodes.push(v.node);
         if (v.collect !== null) collect = true;
         return v;
       });
