@@ -166,7 +166,16 @@ export function loadTemplates(): Templates {
         }
         const call = d.calls[Number(part)];
         if (!call) throw new Error(`no deferred block ${part}`);
-        blocks.push({ list: call.list, render: (items) => each.call(call.self, items, call.options) });
+        // The block's body over each item, as `each` renders it: the templates are compiled without @data
+        // (data: false) and use no block parameters, so an item's text is the body's over the item alone.
+        const body = (call.options as { fn: (item: unknown) => string }).fn;
+        const render = (items: unknown[]): string => {
+          if (items.length === 0) return each.call(call.self, items, call.options);
+          let text = '';
+          for (let k = 0; k < items.length; k++) text += body(items[k]);
+          return text;
+        };
+        blocks.push({ list: call.list, render });
       }
       return { texts, blocks };
     },
