@@ -47,13 +47,13 @@ export function validateStepBatch(head: Obj, batch: unknown[], env: ValidateEnv)
  * so checking 10,000 steps makes no second object per step.
  */
 export class GraphStep implements StepView {
+  readonly value: Obj;
   constructor(
     readonly name: string,
     readonly after: string[],
     private readonly index: number,
-  ) {}
-  get value(): Obj {
-    return this as unknown as Obj;
+  ) {
+    this.value = this as unknown as Obj;
   }
   get pointer(): string {
     return `/compute/${this.index}`;
