@@ -178,6 +178,34 @@ describe('streaming compile', () => {
     }
   });
 
+  it('a site from a catalog, and the options and environment plan takes: the same as the whole-file compile', async () => {
+    const dir = workspace('site');
+    writeFileSync(
+      join(dir, 'sites.yaml'),
+      'version: 1\nsites:\n  - name: org-a\n    pool: cm.a.example\n  - name: org-b\n    pool: cm.b.example:9618\n    schedd: s.b\n',
+    );
+    writeFileSync(join(dir, 'workflow.yaml'), generated(50, 5).replace('vm:\n', 'site: org-b\nvm:\n'));
+    const opts = { cwd: dir, env: { VMDAG_GATE_TIMEOUT: '900' }, holdRemoveSeconds: 120 };
+    const streamed = await compile('workflow.yaml', { ...opts, outDir: join(dir, 'streamed.run') });
+    const whole = await compile('workflow.yaml', { ...opts, outDir: join(dir, 'whole.run'), whole: true });
+    expect(whole.ok && whole.plan?.site).toEqual({ name: 'org-b', pool: 'cm.b.example:9618', schedd: 's.b' });
+    expect(streamed.ok && streamed.plan === undefined).toBe(true);
+    expect(readTree(join(dir, 'streamed.run'))).toEqual(readTree(join(dir, 'whole.run')));
+    // An environment value plan refuses: the same diagnostic, nothing written.
+    const env = { VMDAG_HOLD_TIMEOUT: 'soon' };
+    const bad = await compile('workflow.yaml', { cwd: dir, env, outDir: join(dir, 'bad.run') });
+    const badWhole = await compile('workflow.yaml', {
+      cwd: dir,
+      env,
+      outDir: join(dir, 'bad.run'),
+      whole: true,
+    });
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics).toEqual(badWhole.diagnostics);
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(['option.hold-timeout']);
+    expect(existsSync(join(dir, 'bad.run'))).toBe(false);
+  });
+
   it('replaces a previous compile, and refuses a foreign folder like the whole-file compile', async () => {
     const dir = workspace('replace');
     writeFileSync(join(dir, 'workflow.yaml'), generated(100, 10));
