@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadSites } from './commands/validate.js';
 import { type CompileOptions, type CompileResult, isFile, planOptions } from './compile.js';
 import { EmitError, writeRunDir } from './emit/emit-run-dir.js';
+import type { ComputeStep } from './model/workflow.js';
 import { NotStreamable, streamSteps } from './parse/step-stream.js';
 import type { PlanIssue } from './plan/plan-workflow.js';
 import { planDag, planHead, planSteps } from './plan/plan-workflow.js';
@@ -95,7 +96,10 @@ export function compileStreaming(
           const batch = next.value;
           if (first > 0 && !validateStepBatch(stream.head, batch, env)) throw new Abandon();
           const compute = (batch as Obj[]).map(normalise);
-          for (const s of compute) graph.push(new GraphStep(s.name, s.after, graph.length));
+          for (let k = 0; k < compute.length; k++) {
+            const s = compute[k] as ComputeStep;
+            graph.push(new GraphStep(s.name, s.after, graph.length));
+          }
           const planned = planSteps(compute, first, workflow, issues);
           if (issues.length > 0) throw new Abandon();
           const out = render.steps(planned);

@@ -270,12 +270,13 @@ export function planDag(
     nodes.push({ name: VMS_NODE, kind: 'service', submitFile: 'vms.sub' });
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
   }
-  for (const s of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as { name: string; after: readonly string[] };
     nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
       if (withVms) edges.push({ parent: GATE_NODE, child: s.name });
     } else {
-      for (const a of s.after) edges.push({ parent: a, child: s.name });
+      for (let k = 0; k < s.after.length; k++) edges.push({ parent: s.after[k] as string, child: s.name });
     }
   }
   if (withVms) nodes.push({ name: STOP_NODE, kind: 'final', submitFile: 'stop.sub' });

@@ -74,6 +74,9 @@ let deferring:
 
 let cached: Templates | undefined;
 
+/** The options of a block body's call: none (read only by Handlebars). */
+const NO_OPTIONS = Object.freeze({});
+
 /**
  * The only helpers templates may call: the build declares them to the compiler (knownHelpersOnly), so
  * Handlebars calls them directly and rejects any other. Must match scripts/build-templates.mjs.
@@ -168,11 +171,12 @@ export function loadTemplates(): Templates {
         if (!call) throw new Error(`no deferred block ${part}`);
         // The block's body over each item, as `each` renders it: the templates are compiled without @data
         // (data: false) and use no block parameters, so an item's text is the body's over the item alone.
-        const body = (call.options as { fn: (item: unknown) => string }).fn;
+        // (An options object given, shared: Handlebars makes a new {} per call without one.)
+        const body = (call.options as { fn: (item: unknown, options: object) => string }).fn;
         const render = (items: unknown[]): string => {
           if (items.length === 0) return each.call(call.self, items, call.options);
           let text = '';
-          for (let k = 0; k < items.length; k++) text += body(items[k]);
+          for (let k = 0; k < items.length; k++) text += body(items[k], NO_OPTIONS);
           return text;
         };
         blocks.push({ list: call.list, render });
