@@ -100,11 +100,20 @@ export function fastReader(text: string): FastReader {
     if (text.charCodeAt(e) !== 58 /* : */) return undefined;
     const next = text.charCodeAt(e + 1);
     if (e + 1 < n && next !== 32 && next !== 10) return undefined;
-    const key = text.slice(i, e);
-    if (key === '__proto__' || resolvePlain(key) !== key) throw new Decline();
+    const slice = text.slice(i, e);
+    let key = keys.get(slice);
+    if (key === undefined) {
+      if (slice === '__proto__' || resolvePlain(slice) !== slice) throw new Decline();
+      keys.set(slice, slice);
+      key = slice;
+    }
     keyEnd = e + 1;
     return key;
   }
+
+  // Each distinct key as one string, used for every object that has it: V8 then finds the property by that
+  // string at once (a new string per key and object is looked up afresh each time).
+  const keys = new Map<string, string>();
 
   /**
    * A key seen twice declines (js-yaml reports it). Values are never undefined (an empty one is null), so a
