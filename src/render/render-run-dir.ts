@@ -171,40 +171,53 @@ export interface StepView {
 }
 
 export function stepView(step: PlannedStep): StepView {
-  const transferInput: string[] = [];
-  if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
-  for (let i = 0; i < step.inputs.length; i++) transferInput.push((step.inputs[i] as PlannedFile).absPath);
+  // Lists made at their exact length (no growth by push, no spread): this runs once per step.
+  const exe = step.executable.absPath;
+  const files = step.inputs;
+  const transferInput = new Array<string>(files.length + (exe === undefined ? 0 : 1));
+  let t = 0;
+  if (exe !== undefined) transferInput[t++] = exe;
+  for (let i = 0; i < files.length; i++) transferInput[t++] = (files[i] as PlannedFile).absPath;
   // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
   // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
   const several = step.machineCount > 1;
+  const outputs = step.outputs;
   const remaps = submitOutputRemaps(
-    step.outputs.map((o) => ({
+    outputs.map((o) => ({
       from: o,
       to: several ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
     })),
   );
-  const launcher = [
-    step.mpi,
-    String(step.ranks),
-    String(step.ranksPerNode),
-    step.executable.command,
-    ...step.arguments,
-  ];
+  const args = step.arguments;
+  const launcher = new Array<string>(4 + args.length);
+  launcher[0] = step.mpi;
+  launcher[1] = String(step.ranks);
+  launcher[2] = String(step.ranksPerNode);
+  launcher[3] = step.executable.command;
+  for (let i = 0; i < args.length; i++) launcher[4 + i] = args[i] as string;
+  // In this order, so that the first value refused is the one reported.
+  const node = dagNodeName(step.name);
+  const argsValue = dagVarsValue(submitArgumentsInner(launcher));
+  const inputsValue = dagVarsValue(submitFileList(transferInput));
+  const outputsValue = dagVarsValue(submitFileList(outputs));
+  const remapsValue = dagVarsValue(remaps);
+  let collect: string | null = null;
+  if (several && outputs.length > 0) {
+    collect = dagFileName(step.name);
+    for (let i = 0; i < outputs.length; i++) collect += ` ${dagFileName(outputs[i] as string)}`;
+  }
   return {
-    node: dagNodeName(step.name),
-    args: dagVarsValue(submitArgumentsInner(launcher)),
+    node,
+    args: argsValue,
     machines: step.machineCount,
     cpus: step.requestCpus,
     memory: step.requestMemoryMiB,
-    inputs: dagVarsValue(submitFileList(transferInput)),
-    outputs: dagVarsValue(submitFileList(step.outputs)),
-    remaps: dagVarsValue(remaps),
+    inputs: inputsValue,
+    outputs: outputsValue,
+    remaps: remapsValue,
     walltime: step.walltimeSeconds ?? 0,
     retries: step.retries,
-    collect:
-      several && step.outputs.length > 0
-        ? [step.name, ...step.outputs].map((a) => dagFileName(a)).join(' ')
-        : null,
+    collect,
   };
 }
 
