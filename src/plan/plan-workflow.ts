@@ -164,6 +164,26 @@ function fileCache(dir: string): { file(p: string): PlannedFile } {
   };
 }
 
+/**
+ * What already lands in the sandbox as `name` before input k: the latest earlier input, else the
+ * transferred executable (`exeName`), else the launcher. Linear scans: a step has a few files, and a Map
+ * per step costs 10,000 Maps on a 10,000-step workflow.
+ */
+function occupant(
+  inputs: readonly PlannedFile[],
+  name: string,
+  k: number,
+  exeName: string | undefined,
+): string | undefined {
+  for (let j = k - 1; j >= 0; j--) {
+    const f = inputs[j] as PlannedFile;
+    if (f.name === name) return `input '${f.path}'`;
+  }
+  if (exeName === name) return '/executable';
+  if (name === 'vmdag-mpi.sh') return 'vmdag’s launcher';
+  return undefined;
+}
+
 function planStep(
   step: ComputeStep,
   i: number,
@@ -171,8 +191,8 @@ function planStep(
   issues: PlanIssue[],
   files: { file(p: string): PlannedFile },
 ): PlannedStep {
-  // Always the list form; compile maps it onto a single-mapping `compute` when the file has one.
-  const at = `/compute/${i}`;
+  // Pointers (made only for an issue) are of the list form; compile maps them onto a single-mapping
+  // `compute` when the file has one.
   // Ranks packed into as few VMs as possible; without VMs every rank gets its own slot.
   const ranksPerNode = vm ? Math.min(vm.cpus, step.cpus) : 1;
   const machineCount = Math.ceil(step.cpus / ranksPerNode);
@@ -180,26 +200,15 @@ function planStep(
   const exeAbs = exeTransferred ? files.file(step.executable).absPath : undefined;
   const exeName = basename(step.executable);
   const inputs: PlannedFile[] = step.inputs.map((p) => files.file(p));
-  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh). A clash
-  // names the latest earlier occupant: an earlier input, else the executable, else the launcher. Linear
-  // scans: a step has a few files, and a Map per step costs 10,000 Maps on a 10,000-step workflow.
-  const occupant = (name: string, k: number): string | undefined => {
-    for (let j = k - 1; j >= 0; j--) {
-      const f = inputs[j] as PlannedFile;
-      if (f.name === name) return `input '${f.path}'`;
-    }
-    if (exeTransferred && exeName === name) return '/executable';
-    if (name === 'vmdag-mpi.sh') return 'vmdag’s launcher';
-    return undefined;
-  };
+  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh).
   for (let k = 0; k < inputs.length; k++) {
     const f = inputs[k] as PlannedFile;
-    const other = occupant(f.name, k);
+    const other = occupant(inputs, f.name, k, exeTransferred ? exeName : undefined);
     if (other !== undefined) {
       issues.push({
         code: 'plan.sandbox-name-clash',
         message: `input '${f.path}' would land in the job's sandbox as '${f.name}', like ${other}`,
-        pointer: `${at}/inputs/${k}`,
+        pointer: `/compute/${i}/inputs/${k}`,
       });
     }
   }
@@ -210,13 +219,13 @@ function planStep(
       issues.push({
         code: 'plan.output-not-a-name',
         message: `output '${o}' must be a file name in the job's working directory (no '/')`,
-        pointer: `${at}/outputs/${k}`,
+        pointer: `/compute/${i}/outputs/${k}`,
       });
     } else if (outputs.indexOf(o) < k) {
       issues.push({
         code: 'plan.output-duplicate',
         message: `output '${o}' is listed twice`,
-        pointer: `${at}/outputs/${k}`,
+        pointer: `/compute/${i}/outputs/${k}`,
       });
     }
   }

@@ -77,6 +77,10 @@ const PLAIN_ARGUMENT = /^[A-Za-z0-9_.,/:=+@%^-]+$/;
 
 /** The inside of a new-syntax `arguments = "…"` (for `arguments = "$(macro)"`). */
 export function submitArgumentsInner(args: readonly string[]): string {
+  // Arguments written as they are (the usual case) are joined at once; the others quoted one by one.
+  let plain = true;
+  for (let i = 0; i < args.length && plain; i++) plain = PLAIN_ARGUMENT.test(args[i] as string);
+  if (plain) return args.join(' ');
   let out = '';
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -202,7 +206,8 @@ export function dagNodeName(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
     throw new UnsafeValueError(`node name ${show(name)} may hold only letters, digits, '_', '-', '.'`, name);
   }
-  if (DAG_KEYWORDS.has(name.toLowerCase())) {
+  // A keyword holds no digit (most step names do: no lower-case copy for them).
+  if (!/[0-9]/.test(name) && DAG_KEYWORDS.has(name.toLowerCase())) {
     throw new UnsafeValueError(`node name ${show(name)} is a DAG keyword`, name);
   }
   return name;
