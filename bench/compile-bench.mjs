@@ -111,17 +111,25 @@ try {
     );
     rmSync(out, { recursive: true, force: true });
   }
-  // Where the time goes: the stages in-process (each sample a fresh process), median of 3.
+  // Where the time goes, in-process (each sample a fresh process), median of 3: compile() as vmdag runs it
+  // (streamed, its stages interleaved), and the whole-file pipeline's stages one by one.
   const stages = [];
+  const streamedRuns = [];
   for (let r = 0; r < 3; r++) {
-    const out = join(dir, `stages-${r}`);
-    const p = spawnSync(process.execPath, [join(ROOT, 'bench', 'stage-times.mjs'), 'workflow.yaml', out], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    if (p.status !== 0) throw new Error(`stage-times failed: ${p.stderr}`);
-    stages.push(JSON.parse(p.stdout));
-    rmSync(out, { recursive: true, force: true });
+    for (const [mode, list] of [
+      [[], stages],
+      [['--streamed'], streamedRuns],
+    ]) {
+      const out = join(dir, `stages-${r}`);
+      const p = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bench', 'stage-times.mjs'), 'workflow.yaml', out, ...mode],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      if (p.status !== 0) throw new Error(`stage-times failed: ${p.stderr}`);
+      list.push(JSON.parse(p.stdout));
+      rmSync(out, { recursive: true, force: true });
+    }
   }
   const med = (k) => median(stages.map((s) => s[k])).toFixed(0);
   const walls = runs.map((x) => x.wall);
@@ -134,8 +142,13 @@ try {
       's',
     )}, ${median(floor.map((x) => x.rssMiB)).toFixed(1)} MiB`,
   );
+  const smed = (k) => median(streamedRuns.map((s) => s[k])).toFixed(0);
   console.log(
-    `stages in-process (ms, median of 3): import ${med('importMs')}, read ${med('readMs')}, parse ${med('parseMs')}, ` +
+    `compile() in-process (ms, median of 3): import ${smed('importMs')}, compile ${smed('compileMs')} ` +
+      `(${streamedRuns.every((s) => s.streamed) ? 'streamed' : 'whole file'}); peak RSS ${smed('maxRssMiB')} MiB`,
+  );
+  console.log(
+    `whole-file pipeline's stages in-process (ms, median of 3): import ${med('importMs')}, read ${med('readMs')}, parse ${med('parseMs')}, ` +
       `validate ${med('validateMs')}, plan ${med('planMs')}, render ${med('renderMs')}, emit ${med('emitMs')}; ` +
       `peak RSS ${med('maxRssMiB')} MiB`,
   );

@@ -7,12 +7,13 @@ import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { loadSites, readText } from './commands/validate.js';
+import { compileStreaming } from './compile-stream.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
 import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
 import type { Plan, PlannedSite } from './plan/plan-types.js';
-import { PlanError, planWorkflow } from './plan/plan-workflow.js';
+import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
 import { renderRunDir } from './render/render-run-dir.js';
 import { validateWorkflow } from './validate/validate-workflow.js';
 
@@ -42,6 +43,11 @@ export interface CompileOptions {
    * default `VMDAG_GATE_TIMEOUT`, else 600 + 30 per VM.
    */
   gateTimeoutSeconds?: number;
+  /**
+   * Compile the file whole even when it could be compiled a batch of steps at a time (src/compile-stream.ts);
+   * the two write the same run directory (the tests compare them). Default false.
+   */
+  whole?: boolean;
 }
 
 /** `--hold-timeout` / VMDAG_HOLD_TIMEOUT (and `--gate-timeout` / VMDAG_GATE_TIMEOUT): a whole number of seconds ≥ 1, or an error message. */
@@ -54,6 +60,7 @@ export function parseHoldTimeout(value: string, from: string): number | string {
 export interface CompileResult {
   ok: boolean;
   diagnostics: Diagnostic[];
+  /** The plan, when the file was compiled whole (a streamed compile never holds every step's plan). */
   plan?: Plan;
   /** Absolute run directory, when written. */
   outDir?: string;
@@ -63,7 +70,7 @@ export interface CompileResult {
   files?: string[];
 }
 
-function isFile(absPath: string): boolean {
+export function isFile(absPath: string): boolean {
   try {
     return statSync(absPath).isFile();
   } catch {
@@ -71,7 +78,7 @@ function isFile(absPath: string): boolean {
   }
 }
 
-function fail(file: string, code: string, message: string): CompileResult {
+export function fail(file: string, code: string, message: string): CompileResult {
   return {
     ok: false,
     diagnostics: [{ severity: 'error', code, message, file, line: 1, column: 1, pointer: '' }],
@@ -136,27 +143,17 @@ function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSi
   return site;
 }
 
-type Planned = { plan: Plan; diagnostics: Diagnostic[]; locate: (i: Issue) => Diagnostic };
-
 /**
- * Read, sites, parse, validate and plan: the plan, or the result of a failure. Its own function so that the
- * text's parsed value and the validated workflow are garbage once planned: only the plan is alive while the
- * run directory is rendered and written.
+ * What plan needs besides the workflow: the site, the local image's size (stat'ed here, at the edge), the
+ * staged image, and the timeouts from the options or the environment (an invalid one: the failed result).
  */
-function planFile(
+export function planOptions(
+  workflow: Workflow,
+  catalog: SiteCatalog | undefined,
   file: string,
   opts: CompileOptions,
-  io: { cwd: string; env: Record<string, string | undefined> },
-): Planned | CompileResult {
-  const { cwd } = io;
-  const absFile = resolve(cwd, file);
-  const read = readText(file, absFile);
-  if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
-  const text = read.text as string;
-  const front = frontEnd(text, file, absFile, opts, io);
-  const { workflow, diagnostics, locate } = front;
-  if (!workflow) return { ok: false, diagnostics };
-
+  io: { env: Record<string, string | undefined> },
+): PlanOptions | CompileResult {
   let imageBytes = 0;
   if (workflow.vm?.image.location === 'local') {
     try {
@@ -179,15 +176,38 @@ function planFile(
     if (typeof parsed === 'string') return fail(file, 'option.gate-timeout', parsed);
     gateTimeoutSeconds = parsed;
   }
+  return {
+    site: opts.site ?? siteOf(workflow, catalog),
+    imageBytes,
+    ...(opts.stagedImage ? { stagedImage: opts.stagedImage } : {}),
+    ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
+    ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
+  };
+}
+
+type Planned = { plan: Plan; diagnostics: Diagnostic[]; locate: (i: Issue) => Diagnostic };
+
+/**
+ * Read, sites, parse, validate and plan: the plan, or the result of a failure. Its own function so that the
+ * text's parsed value and the validated workflow are garbage once planned: only the plan is alive while the
+ * run directory is rendered and written.
+ */
+function planFile(
+  text: string,
+  file: string,
+  absFile: string,
+  opts: CompileOptions,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Planned | CompileResult {
+  const front = frontEnd(text, file, absFile, opts, io);
+  const { workflow, diagnostics, locate } = front;
+  if (!workflow) return { ok: false, diagnostics };
+
+  const options = planOptions(workflow, front.catalog, file, opts, io);
+  if ('ok' in options) return options;
   let plan: Plan;
   try {
-    plan = planWorkflow(workflow, {
-      site: opts.site ?? siteOf(workflow, front.catalog),
-      imageBytes,
-      ...(opts.stagedImage ? { stagedImage: opts.stagedImage } : {}),
-      ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
-      ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
-    });
+    plan = planWorkflow(workflow, options);
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     return { ok: false, diagnostics: [...diagnostics, ...e.issues.map(locate)] };
@@ -195,25 +215,42 @@ function planFile(
   return { plan, diagnostics, locate };
 }
 
-let youngGenerationKept = false;
+let v8Tuned = false;
 
 /**
- * V8 doubles its young generation (to 2 × 16 MiB) whenever many objects survive a scavenge, and a workflow's
- * model is nothing but survivors: a 10,000-step compile peaked at ~113 MiB RSS with ~27 MiB live. Kept at
- * its starting size the young generation costs no measurable CPU here (the long-lived model is promoted
- * sooner) and the peak is ~86 MiB. Set once, on the first compile, before the model is built; it affects
- * only garbage-collection sizing, never a result.
+ * V8 settings for a short, allocation-heavy run, set once, on the first compile, before the model is built;
+ * they change only how V8 collects garbage and optimises code, never a result. Measured on the 10,000-step
+ * benchmark (docs/architecture.md, Performance):
+ *
+ * - V8 doubles its young generation (to 2 × 16 MiB) whenever many objects survive a scavenge: kept at its
+ *   starting size, a whole-file compile peaked at ~86 MiB instead of ~113 MiB RSS, at no CPU cost.
+ * - TurboFan, V8's optimising compiler, works on a background thread; in a run this short it optimised
+ *   ~240 functions, its compile jobs taking ~330 ms of that thread and their zone memory several MiB.
+ *   Without inlining, and with functions optimised only after 8× V8's default interrupt budget of
+ *   bytecode (the loops that run 10,000 times still are), the run used ~10 % less CPU (user + sys) and
+ *   ~6 MiB less peak RSS.
  */
-function keepYoungGenerationSmall(): void {
-  if (youngGenerationKept) return;
-  youngGenerationKept = true;
+function tuneV8(): void {
+  if (v8Tuned) return;
+  v8Tuned = true;
   setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--no-turbo-inlining');
+  setFlagsFromString('--interrupt-budget=540672');
 }
 
 export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  keepYoungGenerationSmall();
+  tuneV8();
   const cwd = opts.cwd ?? process.cwd();
-  const planned = planFile(file, opts, { cwd, env: opts.env ?? process.env });
+  const io = { cwd, env: opts.env ?? process.env };
+  const absFile = resolve(cwd, file);
+  const read = readText(file, absFile);
+  if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
+  const text = read.text as string;
+  // A workflow in the plain shape is compiled a batch of steps at a time; any other file, and any file with
+  // a problem, by the pipeline below on the whole file (which then says what and where).
+  const streamed = opts.whole ? undefined : compileStreaming(text, file, absFile, opts, io);
+  if (streamed) return streamed;
+  const planned = planFile(text, file, absFile, opts, io);
   if (!('locate' in planned)) return planned;
   const { plan, diagnostics, locate } = planned;
   const rendered = renderRunDir(plan);

@@ -3,7 +3,7 @@
  * written, 1 invalid input (nothing written), 2 usage. stdout: the run directory's path, or with --json
  * `{ok, outDir, dag, files}` / `{ok: false, diagnostics}`.
  */
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
@@ -58,7 +58,7 @@ export async function runCompile(
     out.err(formatDiagnosticsText(r.diagnostics));
     const rel = relative(io.cwd, r.outDir);
     const shown = rel === '' ? '.' : rel.startsWith('..') ? r.outDir : rel;
-    out.err(`${file}: wrote ${shown}/ (${r.files?.length ?? 0} files; DAG ${r.plan?.dag.file})\n`);
+    out.err(`${file}: wrote ${shown}/ (${r.files?.length ?? 0} files; DAG ${basename(r.dag ?? '')})\n`);
     out.out(`${r.outDir}\n`);
   }
   return ExitCode.ok;

@@ -11,11 +11,10 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -43,7 +42,14 @@ function refuseReplace(dir: string): string | undefined {
   if (!entries.includes('plan.json')) return `${dir} exists and is not a vmdag run directory (no plan.json)`;
   let head = '';
   try {
-    head = readFileSync(join(dir, 'plan.json'), 'utf8').slice(0, 200);
+    // Its first bytes only: a 10,000-step plan.json is 5 MB.
+    const fd = openSync(join(dir, 'plan.json'), 'r');
+    try {
+      const buf = Buffer.alloc(200);
+      head = buf.toString('utf8', 0, readSync(fd, buf, 0, 200, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // unreadable: treat as foreign
   }
@@ -54,21 +60,95 @@ function refuseReplace(dir: string): string | undefined {
   return undefined;
 }
 
-/** A file written piece by piece (each converted to UTF-8 on its own), as writeFileSync would write it. */
-function writeChunks(target: string, chunks: Iterable<string>, mode: number): void {
-  const fd = openSync(target, 'w', mode);
+/** A file of the run directory being written: its text piece by piece (each converted to UTF-8 on its own). */
+export interface RunDirFileWriter {
+  write(text: string): void;
+  close(): void;
+}
+
+/** Where a producer writes the run directory: inside the temporary folder, paths relative, `/`-separated. */
+export interface RunDirSink {
+  mkdir(path: string): void;
+  /** A new file (its folder made when needed), open until close(). */
+  open(path: string, mode: number): RunDirFileWriter;
+}
+
+/** A file-system failure while writing (reported as an EmitError); anything else a producer throws is its own. */
+class WriteFailure extends Error {}
+
+function failing<T>(fn: () => T): T {
   try {
-    for (const c of chunks) {
-      const bytes = Buffer.from(c, 'utf8');
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-    }
-  } finally {
-    closeSync(fd);
+    return fn();
+  } catch (e) {
+    throw new WriteFailure((e as Error).message);
   }
+}
+
+function sinkInto(tmp: string): RunDirSink {
+  const made = new Set<string>();
+  const mkdir = (d: string) => {
+    if (made.has(d)) return;
+    failing(() => mkdirSync(join(tmp, d), { recursive: true }));
+    made.add(d);
+  };
+  return {
+    mkdir,
+    open(path, mode) {
+      const slash = path.lastIndexOf('/');
+      if (slash > 0) mkdir(path.slice(0, slash));
+      const target = join(tmp, path);
+      const fd = failing(() => openSync(target, 'w', mode));
+      return {
+        write(text) {
+          failing(() => {
+            // The string as it is (Node encodes it without a Buffer object); a short write, rare for a
+            // file, is finished from its bytes.
+            const n = writeSync(fd, text);
+            const length = Buffer.byteLength(text);
+            if (n < length) {
+              const bytes = Buffer.from(text, 'utf8');
+              for (let off = n; off < length; ) off += writeSync(fd, bytes, off);
+            }
+          });
+        },
+        close() {
+          failing(() => {
+            closeSync(fd);
+            if (mode !== 0o644) chmodSync(target, mode);
+          });
+        },
+      };
+    },
+  };
 }
 
 /** Write the run directory atomically; returns the absolute folder and the files written (relative). */
 export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: string; files: string[] } {
+  return writeRunDir(outDir, (sink) => {
+    for (const d of run.dirs) sink.mkdir(d);
+    for (const f of run.files) {
+      const w = sink.open(f.path, f.mode);
+      try {
+        if (f.chunks) for (const c of f.chunks) w.write(c);
+        else w.write(f.content);
+      } finally {
+        w.close();
+      }
+    }
+    return run.files.map((f) => f.path);
+  });
+}
+
+/**
+ * The run directory as `produce` writes it into a fresh folder beside DIR, then moved into place like
+ * emitRunDir's. `produce` returns the files written (relative, in order). When it throws, the temporary
+ * folder is removed and DIR is as before: a file-system failure becomes an EmitError, anything else is
+ * rethrown unchanged (the producer abandoned the run directory).
+ */
+export function writeRunDir(
+  outDir: string,
+  produce: (sink: RunDirSink) => string[],
+): { outDir: string; files: string[] } {
   const dir = resolve(outDir);
   const parent = dirname(dir);
   const exists = existsSync(dir);
@@ -80,33 +160,19 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
   // (~4 ms to load).
   const tag = `${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
+  let files: string[];
   try {
-    mkdirSync(parent, { recursive: true });
-    mkdirSync(tmp);
-    const made = new Set<string>();
-    for (const d of run.dirs) {
-      mkdirSync(join(tmp, d), { recursive: true });
-      made.add(d);
-    }
-    for (const f of run.files) {
-      const slash = f.path.lastIndexOf('/');
-      if (slash > 0) {
-        const sub = f.path.slice(0, slash);
-        if (!made.has(sub)) {
-          mkdirSync(join(tmp, sub), { recursive: true });
-          made.add(sub);
-        }
-      }
-      const target = join(tmp, f.path);
-      if (f.chunks) writeChunks(target, f.chunks, f.mode);
-      else writeFileSync(target, f.content, { mode: f.mode });
-      if (f.mode !== 0o644) chmodSync(target, f.mode);
-    }
+    failing(() => {
+      mkdirSync(parent, { recursive: true });
+      mkdirSync(tmp);
+    });
+    files = produce(sinkInto(tmp));
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    if (!(e instanceof WriteFailure)) throw e;
     const kept = exists ? '; the existing folder is unchanged' : '';
     throw new EmitError(
-      `could not write the run directory ${dir}: ${(e as Error).message} (nothing was written${kept})`,
+      `could not write the run directory ${dir}: ${e.message} (nothing was written${kept})`,
       tmp,
     );
   }
@@ -134,5 +200,5 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
     }
     rmSync(old, { recursive: true, force: true });
   }
-  return { outDir: dir, files: run.files.map((f) => f.path) };
+  return { outDir: dir, files };
 }

@@ -16,38 +16,35 @@
  * No anchors, aliases, tags, directives, document markers, block scalars or multi-line scalars: those go to
  * js-yaml. test/parse/fast-yaml.test.ts checks the value against js-yaml's on every fixture and on edge cases.
  */
-import jsYaml from 'js-yaml';
+import { resolvePlain } from './plain-scalar.js';
 
 /** Declines the file: js-yaml reads it. */
 class Decline extends Error {}
 
-const implicit = (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: jsYaml.Type[] }).compiledImplicit;
-
-/** A plain scalar's value under the core schema, exactly as js-yaml resolves it. */
-function resolvePlain(s: string): unknown {
-  const c = s.charCodeAt(0);
-  // A letter other than n/N/t/T/f/F starts no null, boolean, integer or float: a string.
-  if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0] as string)) return s;
-  if (c >= 48 && c <= 57) {
-    // A plain decimal is js-yaml's integer; a digit then a letter no integer or float spells (only a-f,
-    // b, o, x, e appear in those) is a string: `30m`, `2GiB`.
-    if (DECIMAL.test(s)) return Number(s);
-    if (NOT_A_NUMBER.test(s)) return s;
-  }
-  for (const t of implicit) if (t.resolve(s)) return t.construct(s);
-  return s;
-}
-
 const MAX_DEPTH = 20;
-const DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
-const NOT_A_NUMBER = /[g-np-wyzG-NP-WYZ]/;
 const KEY = /[A-Za-z_][A-Za-z0-9_.-]*/y;
 /** Anything but printable ASCII and LF. */
 const OUTSIDE = /[^\n\x20-\x7e]/;
 
 export function fastYaml(text: string): { value: unknown } | undefined {
   if (OUTSIDE.test(text)) return undefined;
-  const n = text.length;
+  return fastReader(text).document();
+}
+
+/** The fast reader of one text (printable ASCII and LF only: the caller checks). */
+export interface FastReader {
+  /** The whole text, or undefined when it declines. */
+  document(): { value: unknown } | undefined;
+  /**
+   * The block sequence whose first dash is on the line starting at `from`, read as if the text ended at `to`
+   * (a line start), nested as a root key's value is; undefined when it declines. One reader serves every
+   * call: no closures made per call (the streaming parse reads a 10,000-step list a batch at a time).
+   */
+  sequence(from: number, to: number): unknown[] | undefined;
+}
+
+export function fastReader(text: string): FastReader {
+  let n = text.length;
   // The reader's state, kept in variables rather than returned in objects (no garbage per line or value):
   // pos, the start of the line not yet read; at and indent, the current content line (at -1: none left);
   // end, where the value just read ends; keyEnd, where the key just read ends (after its colon).
@@ -103,11 +100,20 @@ export function fastYaml(text: string): { value: unknown } | undefined {
     if (text.charCodeAt(e) !== 58 /* : */) return undefined;
     const next = text.charCodeAt(e + 1);
     if (e + 1 < n && next !== 32 && next !== 10) return undefined;
-    const key = text.slice(i, e);
-    if (key === '__proto__' || resolvePlain(key) !== key) throw new Decline();
+    const slice = text.slice(i, e);
+    let key = keys.get(slice);
+    if (key === undefined) {
+      if (slice === '__proto__' || resolvePlain(slice) !== slice) throw new Decline();
+      keys.set(slice, slice);
+      key = slice;
+    }
     keyEnd = e + 1;
     return key;
   }
+
+  // Each distinct key as one string, used for every object that has it: V8 then finds the property by that
+  // string at once (a new string per key and object is looked up afresh each time).
+  const keys = new Map<string, string>();
 
   /**
    * A key seen twice declines (js-yaml reports it). Values are never undefined (an empty one is null), so a
@@ -315,14 +321,36 @@ export function fastYaml(text: string): { value: unknown } | undefined {
     }
   }
 
-  try {
-    nextLine();
-    if (at < 0 || indent !== 0 || isDash(at)) return undefined;
-    const value = mapping(at, 0);
-    if (at >= 0) return undefined;
-    return { value };
-  } catch (e) {
-    if (e instanceof Decline) return undefined;
-    throw e;
-  }
+  return {
+    document() {
+      pos = 0;
+      depth = 0;
+      try {
+        nextLine();
+        if (at < 0 || indent !== 0 || isDash(at)) return undefined;
+        const value = mapping(at, 0);
+        if (at >= 0) return undefined;
+        return { value };
+      } catch (e) {
+        if (e instanceof Decline) return undefined;
+        throw e;
+      }
+    },
+    sequence(from, to) {
+      pos = from;
+      n = to;
+      depth = 0;
+      try {
+        nextLine();
+        if (at < 0 || !isDash(at)) return undefined;
+        const value = block();
+        return at < 0 && Array.isArray(value) ? value : undefined;
+      } catch (e) {
+        if (e instanceof Decline) return undefined;
+        throw e;
+      } finally {
+        n = text.length;
+      }
+    },
+  };
 }

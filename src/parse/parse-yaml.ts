@@ -10,9 +10,9 @@
  * to report with every problem at once — so a valid workflow never pays for it. js-yaml decides what is
  * valid YAML; `yaml` explains where.
  */
-import jsYaml from 'js-yaml';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { fastYaml } from './fast-yaml.js';
+import { jsYamlLib } from './js-yaml-lib.js';
 import { type YamlSourceMap, yamlSourceMap } from './yaml-source-map.js';
 
 export interface Position {
@@ -51,6 +51,7 @@ export function parseYaml(source: string, file: string): ParsedDocument {
   const locate = (pointer: string, mode: 'value' | 'key' = 'value') => sourceMap().locate(pointer, mode);
   const fast = fastYaml(text);
   if (fast) return { file, value: fast.value, diagnostics: [], locate, printable: true };
+  const jsYaml = jsYamlLib();
   try {
     const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
     return { file, value: value ?? null, diagnostics: [], locate };

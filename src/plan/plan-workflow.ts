@@ -8,6 +8,7 @@ import type {
   DagEdge,
   DagNode,
   Plan,
+  PlannedDag,
   PlannedFile,
   PlannedSite,
   PlannedStep,
@@ -52,24 +53,47 @@ const OVERLAY_KIB = 1024 * 1024;
 
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
-  const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
-  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
-  const files = fileCache(workflow.source.dir);
-  const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
+  const plan = planHead(workflow, opts, issues);
+  const steps = planSteps(workflow.compute, 0, workflow, issues);
   if (issues.length > 0) throw new PlanError(issues);
+  plan.steps = steps;
+  plan.dag = planDag(workflow.name, steps, plan.vm !== undefined);
+  return plan;
+}
+
+/**
+ * The plan of everything but the steps (steps and DAG nodes and edges empty): for planSteps to add to, a
+ * batch at a time when the compile streams. Its problems are added to `issues`.
+ */
+export function planHead(workflow: Workflow, opts: PlanOptions, issues: PlanIssue[]): Plan {
+  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
   const plan: Plan = {
     version: 1,
     name: workflow.name,
     source: { file: workflow.source.file, dir: workflow.source.dir },
     site: opts.site ?? { name: 'local' },
     mode: vm ? 'vm' : 'native',
-    steps,
-    holdRemoveSeconds,
-    dag: planDag(workflow.name, steps, vm !== undefined),
+    steps: [],
+    holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,
+    dag: { ...dagFiles(workflow.name), nodes: [], edges: [] },
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
   if (vm) plan.vm = vm;
   return plan;
+}
+
+/**
+ * The steps `compute` (the workflow's steps from index `first` on) planned; their problems are added to
+ * `issues`, located by their index in the workflow.
+ */
+export function planSteps(
+  compute: readonly ComputeStep[],
+  first: number,
+  workflow: Pick<Workflow, 'vm' | 'source'>,
+  issues: PlanIssue[],
+): PlannedStep[] {
+  const files = fileCache(workflow.source.dir);
+  return compute.map((step, i) => planStep(step, first + i, workflow.vm, issues, files));
 }
 
 function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): PlannedVms {
@@ -140,6 +164,26 @@ function fileCache(dir: string): { file(p: string): PlannedFile } {
   };
 }
 
+/**
+ * What already lands in the sandbox as `name` before input k: the latest earlier input, else the
+ * transferred executable (`exeName`), else the launcher. Linear scans: a step has a few files, and a Map
+ * per step costs 10,000 Maps on a 10,000-step workflow.
+ */
+function occupant(
+  inputs: readonly PlannedFile[],
+  name: string,
+  k: number,
+  exeName: string | undefined,
+): string | undefined {
+  for (let j = k - 1; j >= 0; j--) {
+    const f = inputs[j] as PlannedFile;
+    if (f.name === name) return `input '${f.path}'`;
+  }
+  if (exeName === name) return '/executable';
+  if (name === 'vmdag-mpi.sh') return 'vmdag’s launcher';
+  return undefined;
+}
+
 function planStep(
   step: ComputeStep,
   i: number,
@@ -147,8 +191,8 @@ function planStep(
   issues: PlanIssue[],
   files: { file(p: string): PlannedFile },
 ): PlannedStep {
-  // Always the list form; compile maps it onto a single-mapping `compute` when the file has one.
-  const at = `/compute/${i}`;
+  // Pointers (made only for an issue) are of the list form; compile maps them onto a single-mapping
+  // `compute` when the file has one.
   // Ranks packed into as few VMs as possible; without VMs every rank gets its own slot.
   const ranksPerNode = vm ? Math.min(vm.cpus, step.cpus) : 1;
   const machineCount = Math.ceil(step.cpus / ranksPerNode);
@@ -156,26 +200,15 @@ function planStep(
   const exeAbs = exeTransferred ? files.file(step.executable).absPath : undefined;
   const exeName = basename(step.executable);
   const inputs: PlannedFile[] = step.inputs.map((p) => files.file(p));
-  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh). A clash
-  // names the latest earlier occupant: an earlier input, else the executable, else the launcher. Linear
-  // scans: a step has a few files, and a Map per step costs 10,000 Maps on a 10,000-step workflow.
-  const occupant = (name: string, k: number): string | undefined => {
-    for (let j = k - 1; j >= 0; j--) {
-      const f = inputs[j] as PlannedFile;
-      if (f.name === name) return `input '${f.path}'`;
-    }
-    if (exeTransferred && exeName === name) return '/executable';
-    if (name === 'vmdag-mpi.sh') return 'vmdag’s launcher';
-    return undefined;
-  };
+  // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh).
   for (let k = 0; k < inputs.length; k++) {
     const f = inputs[k] as PlannedFile;
-    const other = occupant(f.name, k);
+    const other = occupant(inputs, f.name, k, exeTransferred ? exeName : undefined);
     if (other !== undefined) {
       issues.push({
         code: 'plan.sandbox-name-clash',
         message: `input '${f.path}' would land in the job's sandbox as '${f.name}', like ${other}`,
-        pointer: `${at}/inputs/${k}`,
+        pointer: `/compute/${i}/inputs/${k}`,
       });
     }
   }
@@ -186,13 +219,13 @@ function planStep(
       issues.push({
         code: 'plan.output-not-a-name',
         message: `output '${o}' must be a file name in the job's working directory (no '/')`,
-        pointer: `${at}/outputs/${k}`,
+        pointer: `/compute/${i}/outputs/${k}`,
       });
     } else if (outputs.indexOf(o) < k) {
       issues.push({
         code: 'plan.output-duplicate',
         message: `output '${o}' is listed twice`,
-        pointer: `${at}/outputs/${k}`,
+        pointer: `/compute/${i}/outputs/${k}`,
       });
     }
   }
@@ -225,28 +258,36 @@ export const VMS_NODE = 'VMS';
 export const GATE_NODE = 'GATE';
 export const STOP_NODE = 'STOP';
 
-function planDag(name: string, steps: PlannedStep[], withVms: boolean) {
+function dagFiles(name: string) {
+  return {
+    file: `${name}.dag`,
+    configFile: `${name}.config`,
+    statusFile: `${name}.status`,
+    jobstateLog: `${name}.jobstate.log`,
+  };
+}
+
+/** The DAG's nodes and edges (and files), from each step's name and `after`. */
+export function planDag(
+  name: string,
+  steps: readonly { name: string; after: readonly string[] }[],
+  withVms: boolean,
+): PlannedDag {
   const nodes: DagNode[] = [];
   const edges: DagEdge[] = [];
   if (withVms) {
     nodes.push({ name: VMS_NODE, kind: 'service', submitFile: 'vms.sub' });
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
   }
-  for (const s of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as { name: string; after: readonly string[] };
     nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
       if (withVms) edges.push({ parent: GATE_NODE, child: s.name });
     } else {
-      for (const a of s.after) edges.push({ parent: a, child: s.name });
+      for (let k = 0; k < s.after.length; k++) edges.push({ parent: s.after[k] as string, child: s.name });
     }
   }
   if (withVms) nodes.push({ name: STOP_NODE, kind: 'final', submitFile: 'stop.sub' });
-  return {
-    file: `${name}.dag`,
-    configFile: `${name}.config`,
-    statusFile: `${name}.status`,
-    jobstateLog: `${name}.jobstate.log`,
-    nodes,
-    edges,
-  };
+  return { ...dagFiles(name), nodes, edges };
 }

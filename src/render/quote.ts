@@ -77,8 +77,13 @@ const PLAIN_ARGUMENT = /^[A-Za-z0-9_.,/:=+@%^-]+$/;
 
 /** The inside of a new-syntax `arguments = "…"` (for `arguments = "$(macro)"`). */
 export function submitArgumentsInner(args: readonly string[]): string {
+  // Arguments written as they are (the usual case) are joined at once; the others quoted one by one.
+  let plain = true;
+  for (let i = 0; i < args.length && plain; i++) plain = PLAIN_ARGUMENT.test(args[i] as string);
+  if (plain) return args.join(' ');
   let out = '';
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
     let s = a;
     if (!PLAIN_ARGUMENT.test(a)) {
       refuseControl(a, 'argument');
@@ -122,23 +127,26 @@ const PLAIN_FILE = /^[A-Za-z0-9_./+@%-]+$/;
  */
 export function submitFileList(files: readonly string[]): string {
   if (files.length === 0) return '';
-  for (const f of files) {
-    if (PLAIN_FILE.test(f)) continue;
-    refuseControl(f, 'file name');
-    if (f === '' || /[,\s]/.test(f)) {
-      throw new UnsafeValueError(
-        `file name ${show(f)} is empty or holds a comma or blank, which HTCondor's file lists cannot carry`,
-        f,
-      );
-    }
-    if (/[=;"\\]/.test(f)) {
-      throw new UnsafeValueError(
-        `file name ${show(f)} holds '=', ';', '"' or '\\' (reserved in submit lists)`,
-        f,
-      );
-    }
-  }
+  for (let i = 0; i < files.length; i++) checkFileListEntry(files[i] as string);
   return escapeDollar(files.join(','));
+}
+
+/** One entry of a file list, checked (see submitFileList). */
+function checkFileListEntry(f: string): void {
+  if (PLAIN_FILE.test(f)) return;
+  refuseControl(f, 'file name');
+  if (f === '' || /[,\s]/.test(f)) {
+    throw new UnsafeValueError(
+      `file name ${show(f)} is empty or holds a comma or blank, which HTCondor's file lists cannot carry`,
+      f,
+    );
+  }
+  if (/[=;"\\]/.test(f)) {
+    throw new UnsafeValueError(
+      `file name ${show(f)} holds '=', ';', '"' or '\\' (reserved in submit lists)`,
+      f,
+    );
+  }
 }
 
 /** DAG keywords a node name must not equal (case-insensitive; the DAG language ignores case). */
@@ -198,7 +206,8 @@ export function dagNodeName(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
     throw new UnsafeValueError(`node name ${show(name)} may hold only letters, digits, '_', '-', '.'`, name);
   }
-  if (DAG_KEYWORDS.has(name.toLowerCase())) {
+  // A keyword holds no digit (most step names do: no lower-case copy for them).
+  if (!/[0-9]/.test(name) && DAG_KEYWORDS.has(name.toLowerCase())) {
     throw new UnsafeValueError(`node name ${show(name)} is a DAG keyword`, name);
   }
   return name;
@@ -231,11 +240,14 @@ export function submitVmDisk(file: string, device: string, access: 'r' | 'w', fo
  */
 export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: string }>): string {
   let out = '';
-  for (const e of entries) {
-    const to = e.to.replaceAll('{node}', '0');
-    submitFileList([e.from, to]);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as { from: string; to: string };
+    const node = e.to.includes('{node}');
+    checkFileListEntry(e.from);
+    checkFileListEntry(node ? e.to.replaceAll('{node}', '0') : e.to);
     if (out !== '') out += ';';
-    out += `${escapeDollar(e.from)}=${escapeDollar(e.to).replaceAll('{node}', '$(Node)')}`;
+    const to = escapeDollar(e.to);
+    out += `${escapeDollar(e.from)}=${node ? to.replaceAll('{node}', '$(Node)') : to}`;
   }
   return out;
 }

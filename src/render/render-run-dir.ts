@@ -2,7 +2,7 @@
  * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
-import type { Plan, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import type { Plan, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
 import { planJsonChunks } from './plan-json.js';
 import {
   dagFileName,
@@ -58,7 +58,6 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   const add = (path: string, content: string, mode = 0o644): void => {
     files.push({ path, content, mode });
   };
-  const vm = plan.vm;
   const steps: StepView[] = [];
   // The same as attempt() per step, without two closures and two pointers per step (built only on error).
   const refused = (e: unknown, pointer: string): void => {
@@ -79,23 +78,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       refused(e, `/compute/${i}`);
     }
   });
-  const holdRemoveSeconds = plan.holdRemoveSeconds;
-  attempt('/compute', () =>
-    add(
-      'compute.sub',
-      templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
-    ),
-  );
-  if (vm) {
-    attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds))));
-    attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
-    attempt('/vm', () =>
-      add(
-        'stop.sub',
-        templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
-      ),
-    );
-  }
+  for (const f of headFiles(plan, templates)) attempt(f.pointer, () => add(f.path, f.render()));
   if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
     // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
@@ -105,12 +88,59 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
   });
   if (issues.length > 0) return { ok: false, issues };
-  const scripts: ScriptName[] = ['vmdag-mpi.sh'];
-  if (vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
-  if (steps.some((s) => s.collect !== null)) scripts.push('vmdag-collect.sh');
-  for (const s of scripts) add(s, templates.script(s), 0o755);
+  const collect = steps.some((s) => s.collect !== null);
+  for (const s of scriptsFor(plan, collect)) add(s, templates.script(s), 0o755);
   files.push(chunked('plan.json', planJsonChunks(plan)));
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
+}
+
+/**
+ * The submit files of the plan's head, in the run directory's order: each one's path, the workflow value a
+ * refusal is reported at, and its text (rendering may throw UnsafeValueError).
+ */
+export function headFiles(
+  plan: Plan,
+  templates: Templates,
+): Array<{ path: string; pointer: string; render(): string }> {
+  const vm = plan.vm;
+  const holdRemoveSeconds = plan.holdRemoveSeconds;
+  const list = [
+    {
+      path: 'compute.sub',
+      pointer: '/compute',
+      render: () =>
+        templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
+    },
+  ];
+  if (vm) {
+    list.push(
+      {
+        path: 'vms.sub',
+        pointer: '/vm',
+        render: () => templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds)),
+      },
+      {
+        path: 'gate.sub',
+        pointer: '/vm',
+        render: () => templates.render('gate.sub', { name: plan.name, vm }),
+      },
+      {
+        path: 'stop.sub',
+        pointer: '/vm',
+        render: () =>
+          templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
+      },
+    );
+  }
+  return list;
+}
+
+/** The helper scripts a run directory needs; `collect`: a step gathers its outputs from several nodes. */
+export function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
+  const scripts: ScriptName[] = ['vmdag-mpi.sh'];
+  if (plan.vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
+  if (collect) scripts.push('vmdag-collect.sh');
+  return scripts;
 }
 
 /** A file written in pieces; its content, when read (tests), is their concatenation. */
@@ -126,7 +156,7 @@ function chunked(path: string, chunks: Iterable<string>): RunDirFile {
 }
 
 /** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */
-interface StepView {
+export interface StepView {
   node: string;
   args: string;
   machines: number;
@@ -140,44 +170,58 @@ interface StepView {
   collect: string | null;
 }
 
-function stepView(step: PlannedStep): StepView {
-  const transferInput: string[] = [];
-  if (step.executable.absPath !== undefined) transferInput.push(step.executable.absPath);
-  for (const f of step.inputs) transferInput.push(f.absPath);
+export function stepView(step: PlannedStep): StepView {
+  // Lists made at their exact length (no growth by push, no spread): this runs once per step.
+  const exe = step.executable.absPath;
+  const files = step.inputs;
+  const transferInput = new Array<string>(files.length + (exe === undefined ? 0 : 1));
+  let t = 0;
+  if (exe !== undefined) transferInput[t++] = exe;
+  for (let i = 0; i < files.length; i++) transferInput[t++] = (files[i] as PlannedFile).absPath;
   // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
   // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
   const several = step.machineCount > 1;
+  const outputs = step.outputs;
   const remaps = submitOutputRemaps(
-    step.outputs.map((o) => ({
+    outputs.map((o) => ({
       from: o,
       to: several ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
     })),
   );
-  const launcher = [
-    step.mpi,
-    String(step.ranks),
-    String(step.ranksPerNode),
-    step.executable.command,
-    ...step.arguments,
-  ];
+  const args = step.arguments;
+  const launcher = new Array<string>(4 + args.length);
+  launcher[0] = step.mpi;
+  launcher[1] = String(step.ranks);
+  launcher[2] = String(step.ranksPerNode);
+  launcher[3] = step.executable.command;
+  for (let i = 0; i < args.length; i++) launcher[4 + i] = args[i] as string;
+  // In this order, so that the first value refused is the one reported.
+  const node = dagNodeName(step.name);
+  const argsValue = dagVarsValue(submitArgumentsInner(launcher));
+  const inputsValue = dagVarsValue(submitFileList(transferInput));
+  const outputsValue = dagVarsValue(submitFileList(outputs));
+  const remapsValue = dagVarsValue(remaps);
+  let collect: string | null = null;
+  if (several && outputs.length > 0) {
+    collect = dagFileName(step.name);
+    for (let i = 0; i < outputs.length; i++) collect += ` ${dagFileName(outputs[i] as string)}`;
+  }
   return {
-    node: dagNodeName(step.name),
-    args: dagVarsValue(submitArgumentsInner(launcher)),
+    node,
+    args: argsValue,
     machines: step.machineCount,
     cpus: step.requestCpus,
     memory: step.requestMemoryMiB,
-    inputs: dagVarsValue(submitFileList(transferInput)),
-    outputs: dagVarsValue(submitFileList(step.outputs)),
-    remaps: dagVarsValue(remaps),
+    inputs: inputsValue,
+    outputs: outputsValue,
+    remaps: remapsValue,
     walltime: step.walltimeSeconds ?? 0,
     retries: step.retries,
-    collect:
-      several && step.outputs.length > 0
-        ? [step.name, ...step.outputs].map((a) => dagFileName(a)).join(' ')
-        : null,
+    collect,
   };
 }
 
+/** The DAG template's view: the node views of `steps`, and a PARENT line per child from the plan's edges. */
 function dagView(plan: Plan, steps: StepView[]) {
   // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
   // Node names were checked when their nodes were rendered; GATE is vmdag's own.
@@ -190,6 +234,11 @@ function dagView(plan: Plan, steps: StepView[]) {
     else byChild.set(e.child, [name(e.parent)]);
   }
   const edges = [...byChild].map(([child, parents]) => ({ parents: parents.join(' '), child: name(child) }));
+  return dagViewOf(plan, steps, edges);
+}
+
+/** The DAG template's view with these lists of nodes and PARENT lines (or stand-ins for them). */
+export function dagViewOf(plan: Plan, steps: unknown[], edges: unknown[]) {
   return {
     name: plan.name,
     description: plan.description ?? null,

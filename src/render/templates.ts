@@ -47,7 +47,18 @@ export interface Templates {
    * refuse a value) is rendered now; each block's items must already be safe to render.
    */
   pieces(name: TemplateName, view: object, lists: readonly unknown[][], batch?: number): Iterable<string>;
+  /**
+   * The text of render(name, view) around its `{{#each}}` blocks over the given lists (arrays of the view,
+   * by identity), rendered now: `texts` (one more than `blocks`), and each block in text order, with its
+   * list and the renderer of its body over any items (Handlebars' own `each`).
+   */
+  split(name: TemplateName, view: object, lists: readonly unknown[][]): SplitTemplate;
   script(name: ScriptName): string;
+}
+
+export interface SplitTemplate {
+  texts: string[];
+  blocks: Array<{ list: unknown[]; render(items: unknown[]): string }>;
 }
 
 type HelperFn = (this: unknown, context: unknown, options: unknown) => string;
@@ -62,6 +73,9 @@ let deferring:
   | undefined;
 
 let cached: Templates | undefined;
+
+/** The options of a block body's call: none (read only by Handlebars). */
+const NO_OPTIONS = Object.freeze({});
 
 /**
  * The only helpers templates may call: the build declares them to the compiler (knownHelpersOnly), so
@@ -115,6 +129,22 @@ export function loadTemplates(): Templates {
       return t(view);
     },
     pieces(name, view, lists, batch = 256) {
+      const { texts, blocks } = this.split(name, view, lists);
+      return {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < texts.length; i++) {
+            if (texts[i] !== '') yield texts[i] as string;
+            const block = blocks[i];
+            if (!block) continue;
+            for (let at = 0; at < block.list.length; at += batch) {
+              const text = block.render(block.list.slice(at, at + batch));
+              if (text !== '') yield text;
+            }
+          }
+        },
+      };
+    },
+    split(name, view, lists) {
       const t = compiled.get(name);
       if (!t) throw new Error(`no template ${name}`);
       // A marker no template text or value holds (NUL never passes validation; the tag is random).
@@ -127,25 +157,31 @@ export function loadTemplates(): Templates {
       } finally {
         deferring = undefined;
       }
+      // parts: text, call index, text, call index, …, text
       const parts = frame.split(tag);
-      return {
-        *[Symbol.iterator]() {
-          // parts: text, call index, text, call index, …, text
-          for (let i = 0; i < parts.length; i++) {
-            const part = parts[i] as string;
-            if (i % 2 === 0) {
-              if (part !== '') yield part;
-              continue;
-            }
-            const call = d.calls[Number(part)];
-            if (!call) throw new Error(`no deferred block ${part}`);
-            for (let at = 0; at < call.list.length; at += batch) {
-              const text = each.call(call.self, call.list.slice(at, at + batch), call.options);
-              if (text !== '') yield text;
-            }
-          }
-        },
-      };
+      const texts: string[] = [];
+      const blocks: SplitTemplate['blocks'] = [];
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i] as string;
+        if (i % 2 === 0) {
+          texts.push(part);
+          continue;
+        }
+        const call = d.calls[Number(part)];
+        if (!call) throw new Error(`no deferred block ${part}`);
+        // The block's body over each item, as `each` renders it: the templates are compiled without @data
+        // (data: false) and use no block parameters, so an item's text is the body's over the item alone.
+        // (An options object given, shared: Handlebars makes a new {} per call without one.)
+        const body = (call.options as { fn: (item: unknown, options: object) => string }).fn;
+        const render = (items: unknown[]): string => {
+          if (items.length === 0) return each.call(call.self, items, call.options);
+          let text = '';
+          for (let k = 0; k < items.length; k++) text += body(items[k], NO_OPTIONS);
+          return text;
+        };
+        blocks.push({ list: call.list, render });
+      }
+      return { texts, blocks };
     },
     script(name) {
       const s = scripts.get(name);

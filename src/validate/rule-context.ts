@@ -36,7 +36,23 @@ export interface Rule {
   code: string;
   /** One line for docs/dsl.md and the tests. */
   summary: string;
+  /**
+   * The rule looks at every step's name and `after` together (duplicates, unknown names, cycles); the
+   * others judge each step on its own, with the document's other keys.
+   */
+  workflowWide?: true;
   check(ctx: RuleContext): void;
+}
+
+/** A step of the list form; its pointer is made only when read (a rule reports), not for every step. */
+class ListStep implements StepView {
+  constructor(
+    readonly value: Obj,
+    private readonly index: number,
+  ) {}
+  get pointer(): string {
+    return `/compute/${this.index}`;
+  }
 }
 
 export function buildContext(value: unknown, env: ValidateEnv, report: Reporter): RuleContext {
@@ -46,9 +62,10 @@ export function buildContext(value: unknown, env: ValidateEnv, report: Reporter)
   const listForm = Array.isArray(compute);
   const steps: StepView[] = [];
   if (Array.isArray(compute)) {
-    compute.forEach((s, i) => {
-      if (isObj(s)) steps.push({ pointer: `/compute/${i}`, value: s });
-    });
+    for (let i = 0; i < compute.length; i++) {
+      const s: unknown = compute[i];
+      if (isObj(s)) steps.push(new ListStep(s, i));
+    }
   } else if (isObj(compute)) {
     steps.push({ pointer: '/compute', value: compute });
   }

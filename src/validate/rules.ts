@@ -1,64 +1,18 @@
 /**
  * The rules of design.md §1 beyond the schema, one entry each: its code, what it demands, its check.
- * Checks read the raw document and skip values of the wrong type (the schema reports those).
+ * Checks read the raw document and skip values of the wrong type (the schema reports those). Steps are
+ * walked by index: code V8 has not optimised yet allocates an iterator result per for-of step.
  * Tests: test/validate/rules.test.ts (one case per rule) and fixtures/invalid/.
  */
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
-import { eachString, isObj, type Rule, type RuleContext } from './rule-context.js';
+import { eachString, isObj, type Rule, type StepView } from './rule-context.js';
+import { at, eachItem, eachLocalFile, escapes, memo, num, stepName } from './rule-helpers.js';
 import { parseMemoryMiB } from './units.js';
 
 const DEFAULT_MEMORY_MIB = 512;
 /** The schema's name pattern: rules only judge names the schema accepts (it reports the others). */
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
-}
-
-function escapes(p: string): boolean {
-  const n = posix.normalize(p);
-  return n === '..' || n.startsWith('../');
-}
-
-/** A path's verdict computed once per distinct path (10,000 steps name the same few files). */
-function memo<T>(fn: (p: string) => T): (p: string) => T {
-  const seen = new Map<string, T>();
-  return (p) => {
-    let r = seen.get(p);
-    if (r === undefined && !seen.has(p)) {
-      r = fn(p);
-      seen.set(p, r);
-    }
-    return r as T;
-  };
-}
-
-/**
- * Files on the submit host that the workflow names: relative executables, inputs, a local image. Calls fn
- * with each one's path and how to build its pointer (built only for a report).
- */
-function eachLocalFile(
-  ctx: RuleContext,
-  fn: (path: string, what: string, pointer: () => string) => void,
-): void {
-  const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
-  if (image && typeof image.path === 'string' && image.path !== '' && image.location === 'local')
-    fn(image.path, 'image', () => '/vm/image/path');
-  for (const step of ctx.steps) {
-    const exe = step.value.executable;
-    if (typeof exe === 'string' && exe !== '' && !posix.isAbsolute(exe))
-      fn(exe, 'executable', () => `${step.pointer}/executable`);
-    eachString(step.value.inputs, (input, k) => {
-      if (input !== '') fn(input, 'input', () => `${step.pointer}/inputs/${k}`);
-    });
-  }
-}
-
-function stepName(ctx: RuleContext, i: number): string | undefined {
-  const n = ctx.steps[i]?.value.name;
-  return typeof n === 'string' ? n : undefined;
-}
 
 export const rules: Rule[] = [
   {
@@ -68,7 +22,8 @@ export const rules: Rule[] = [
       const count = num(ctx.vm?.count);
       const cpus = num(ctx.vm?.cpus);
       if (count === undefined || cpus === undefined || count < 1 || cpus < 1) return;
-      for (const step of ctx.steps) {
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
         const want = num(step.value.cpus);
         if (want !== undefined && want > count * cpus)
           ctx.report.error(
@@ -86,7 +41,8 @@ export const rules: Rule[] = [
       const vmMiB = parseMemoryMiB(ctx.vm?.memory);
       if (vmMiB === undefined) return;
       const mib = new Map<unknown, number | undefined>();
-      for (const step of ctx.steps) {
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
         const m = step.value.memory;
         let want = mib.get(m);
         if (want === undefined && !mib.has(m)) {
@@ -107,7 +63,8 @@ export const rules: Rule[] = [
     summary: 'in the list form every compute step has a name',
     check(ctx) {
       if (!ctx.listForm) return;
-      for (const step of ctx.steps)
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
         if (step.value.name === undefined)
           ctx.report.error(
             `${step.pointer}/name`,
@@ -115,10 +72,12 @@ export const rules: Rule[] = [
             'a compute step in a list needs a name',
             { pointer: step.pointer },
           );
+      }
     },
   },
   {
     code: 'rule.duplicate-step',
+    workflowWide: true,
     summary: 'step names are unique',
     check(ctx) {
       const first = new Map<string, number>();
@@ -141,7 +100,8 @@ export const rules: Rule[] = [
     summary: '`after` is only allowed in the list form of compute',
     check(ctx) {
       if (ctx.listForm) return;
-      for (const step of ctx.steps)
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
         if (step.value.after !== undefined)
           ctx.report.error(
             `${step.pointer}/after`,
@@ -149,15 +109,18 @@ export const rules: Rule[] = [
             '`after` needs the list form of compute (a single step has nothing to wait for)',
             { mode: 'key' },
           );
+      }
     },
   },
   {
     code: 'rule.unknown-after',
+    workflowWide: true,
     summary: '`after` names existing steps',
     check(ctx) {
       if (!ctx.listForm) return;
       const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
-      for (const step of ctx.steps)
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
         eachString(step.value.after, (a, k) => {
           if (NAME.test(a) && !names.has(a))
             ctx.report.error(
@@ -166,10 +129,12 @@ export const rules: Rule[] = [
               `\`after\` names "${a}", which is no step`,
             );
         });
+      }
     },
   },
   {
     code: 'rule.cycle',
+    workflowWide: true,
     summary: 'the `after` lists form no cycle',
     check: checkCycles,
   },
@@ -178,10 +143,10 @@ export const rules: Rule[] = [
     summary: "relative paths stay inside the workflow's folder (no '..' out of it)",
     check(ctx) {
       const escaping = memo((p) => !posix.isAbsolute(p) && escapes(p));
-      eachLocalFile(ctx, (path, what, pointer) => {
+      eachLocalFile(ctx, (path, what, step, key, index) => {
         if (escaping(path))
           ctx.report.error(
-            pointer(),
+            at(step, key, index),
             'rule.path-escapes',
             `${what} path "${path}" leaves the workflow's folder`,
           );
@@ -196,10 +161,10 @@ export const rules: Rule[] = [
         const abs = posix.isAbsolute(p) ? p : escapes(p) ? undefined : resolve(ctx.env.dir, p);
         return abs !== undefined && !ctx.env.fileExists(abs);
       });
-      eachLocalFile(ctx, (path, what, pointer) => {
+      eachLocalFile(ctx, (path, what, step, key, index) => {
         if (missing(path))
           ctx.report.error(
-            pointer(),
+            at(step, key, index),
             'rule.file-missing',
             posix.isAbsolute(path)
               ? `${what} "${path}" does not exist`
@@ -212,20 +177,20 @@ export const rules: Rule[] = [
     code: 'rule.output-path',
     summary: "outputs are relative plain paths: no leading '/', no '.' or '..' segments, no empty segments",
     check(ctx) {
-      for (const step of ctx.steps)
-        eachString(step.value.outputs, (o, k) => {
-          if (o === '') return;
-          // A plain file name (the usual case) has one segment: only '.' and '..' are wrong.
-          const bad = o.includes('/')
-            ? posix.isAbsolute(o) || o.split('/').some((s) => s === '' || s === '.' || s === '..')
-            : o === '.' || o === '..';
-          if (bad)
-            ctx.report.error(
-              `${step.pointer}/outputs/${k}`,
-              'rule.output-path',
-              `output "${o}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
-            );
-        });
+      const judge = (o: string, step: StepView, key: string, k: number) => {
+        if (o === '') return;
+        // A plain file name (the usual case) has one segment: only '.' and '..' are wrong.
+        const bad = o.includes('/')
+          ? posix.isAbsolute(o) || o.split('/').some((s) => s === '' || s === '.' || s === '..')
+          : o === '.' || o === '..';
+        if (bad)
+          ctx.report.error(
+            at(step, key, k),
+            'rule.output-path',
+            `output "${o}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
+          );
+      };
+      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as StepView, 'outputs', judge);
     },
   },
   {
@@ -283,21 +248,21 @@ export const rules: Rule[] = [
     summary:
       "file paths contain no ',' (HTCondor's file lists are comma-separated) and no leading/trailing spaces",
     check(ctx) {
-      const check = (value: string, pointer: string | (() => string)) => {
+      const check = (value: string, step: StepView | undefined, key: string, index: number) => {
         if (value.includes(',') || value.startsWith(' ') || value.endsWith(' '))
           ctx.report.error(
-            typeof pointer === 'string' ? pointer : pointer(),
+            at(step, key, index),
             'unsafe.path-char',
             `path "${value}" cannot be written into a submit file: no ',' and no leading or trailing spaces`,
           );
       };
       const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
-      if (typeof image?.path === 'string') check(image.path, '/vm/image/path');
-      for (const step of ctx.steps) {
-        if (typeof step.value.executable === 'string')
-          check(step.value.executable, () => `${step.pointer}/executable`);
-        eachString(step.value.inputs, (v, k) => check(v, () => `${step.pointer}/inputs/${k}`));
-        eachString(step.value.outputs, (v, k) => check(v, () => `${step.pointer}/outputs/${k}`));
+      if (typeof image?.path === 'string') check(image.path, undefined, 'path', -1);
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
+        if (typeof step.value.executable === 'string') check(step.value.executable, step, 'executable', -1);
+        eachItem(step, 'inputs', check);
+        eachItem(step, 'outputs', check);
       }
     },
   },

@@ -44,9 +44,29 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
 
 /** The schema-valid, rule-valid document → Workflow. */
 function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
-  const vm = isObj(root.vm) ? normaliseVm(root.vm, env) : undefined;
+  const wf = normaliseHead(root, file, env);
   const list = Array.isArray(root.compute) ? (root.compute as Obj[]) : [root.compute as Obj];
-  // Sizes and durations converted once per distinct value (10,000 steps share a few).
+  wf.compute = list.map(stepNormaliser(wf.vm));
+  return wf;
+}
+
+/** Everything of the Workflow but its steps (compute: []), from the valid document's other keys. */
+export function normaliseHead(root: Obj, file: string, env: ValidateEnv): Workflow {
+  const vm = isObj(root.vm) ? normaliseVm(root.vm, env) : undefined;
+  const wf: Workflow = {
+    version: 1,
+    name: root.name as string,
+    compute: [],
+    source: { file, dir: env.dir },
+  };
+  if (typeof root.description === 'string') wf.description = root.description;
+  if (vm) wf.vm = vm;
+  if (typeof root.site === 'string') wf.site = root.site;
+  return wf;
+}
+
+/** A valid step's value → ComputeStep, sizes and durations converted once per distinct value (10,000 steps share a few). */
+export function stepNormaliser(vm: VmRequest | undefined): (s: Obj) => ComputeStep {
   const mib = new Map<unknown, number>();
   const seconds = new Map<unknown, number>();
   const memoryMiB = (v: unknown): number => {
@@ -65,7 +85,7 @@ function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
     }
     return r;
   };
-  const compute = list.map((s): ComputeStep => {
+  return (s) => {
     const step: ComputeStep = {
       name: (s.name as string | undefined) ?? 'compute',
       after: (s.after as string[] | undefined) ?? [],
@@ -80,17 +100,7 @@ function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
     };
     if (s.walltime !== undefined) step.walltimeSeconds = durationSeconds(s.walltime);
     return step;
-  });
-  const wf: Workflow = {
-    version: 1,
-    name: root.name as string,
-    compute,
-    source: { file, dir: env.dir },
   };
-  if (typeof root.description === 'string') wf.description = root.description;
-  if (vm) wf.vm = vm;
-  if (typeof root.site === 'string') wf.site = root.site;
-  return wf;
 }
 
 function normaliseVm(vm: Obj, env: ValidateEnv): VmRequest {

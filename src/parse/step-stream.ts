@@ -1,0 +1,96 @@
+/**
+ * parse, one compute step at a time: a workflow whose `compute` is a block sequence and its last root key is
+ * read as its other root keys (the head) and its steps, each step's value made only when it is reached, so
+ * that a 10,000-step file is never one value in memory. Each part is read by fast-yaml.ts, and the result
+ * is exactly the value it (and js-yaml) gives for the whole file: the head is the text before `compute:`,
+ * each step the lines of its `-` item. Anything else — compute written otherwise, a root key after it, a
+ * line the fast reader declines — is not streamable: undefined, or an iteration that throws
+ * NotStreamable, and the caller reads the whole file instead.
+ */
+import { fastReader, fastYaml } from './fast-yaml.js';
+
+/** The file leaves the streamable shape at this point (the caller then reads the whole file). */
+export class NotStreamable extends Error {}
+
+export interface StepStream {
+  /** The root keys before `compute`, in order (a plain value, as the whole file's). */
+  head: Record<string, unknown>;
+  /** The compute steps' values, in batches of up to `size` steps, each read as it is reached. */
+  batches(size: number): Iterable<unknown[]>;
+}
+
+/** Anything but printable ASCII and LF: the fast reader declines it. */
+const OUTSIDE = /[^\n\x20-\x7e]/;
+/** The `compute:` line at the root: the key alone, maybe a comment. */
+const COMPUTE_LINE = /^compute:[ ]*(?:[ ]#.*)?$/;
+
+export function streamSteps(text: string): StepStream | undefined {
+  if (OUTSIDE.test(text)) return undefined;
+  const at = text.startsWith('compute:') ? 0 : text.indexOf('\ncompute:') + 1;
+  if (at <= 0 && !text.startsWith('compute:')) return undefined;
+  const lineEnd = text.indexOf('\n', at);
+  if (lineEnd < 0 || !COMPUTE_LINE.test(text.slice(at, lineEnd))) return undefined;
+  const parsed = at === 0 ? { value: {} } : fastYaml(text.slice(0, at));
+  const head = parsed?.value as Record<string, unknown> | undefined;
+  if (!head || typeof head !== 'object' || Array.isArray(head) || head.compute !== undefined)
+    return undefined;
+  // The first content line after `compute:` must be a dash: its column is the sequence's.
+  let pos = lineEnd + 1;
+  let col = -1;
+  const n = text.length;
+  /** The next line with content from pos: its start, its indent (pos moves past blanks and comments). */
+  const nextContent = (): number => {
+    while (pos < n) {
+      let i = pos;
+      while (i < n && text.charCodeAt(i) === 32) i++;
+      const c = text.charCodeAt(i);
+      if (i >= n) break;
+      if (c !== 10 && c !== 35) return i;
+      const nl = text.indexOf('\n', i);
+      pos = nl < 0 ? n : nl + 1;
+    }
+    pos = n;
+    return -1;
+  };
+  const isDash = (i: number): boolean => {
+    if (text.charCodeAt(i) !== 45) return false;
+    const c = text.charCodeAt(i + 1);
+    return i + 1 >= n || c === 32 || c === 10;
+  };
+  const first = nextContent();
+  if (first < 0 || !isDash(first)) return undefined;
+  col = first - pos;
+  const start = pos;
+  const reader = fastReader(text);
+  return {
+    head,
+    *batches(size) {
+      pos = start;
+      let from = pos;
+      let count = 0;
+      for (;;) {
+        // A step runs to the next line with content at or left of the dashes' column.
+        const nl = text.indexOf('\n', pos);
+        pos = nl < 0 ? n : nl + 1;
+        let next = nextContent();
+        while (next >= 0 && next - pos > col) {
+          const e = text.indexOf('\n', next);
+          pos = e < 0 ? n : e + 1;
+          next = nextContent();
+        }
+        count++;
+        // Another dash at the column is the next step; anything else (a root key after compute) is not ours.
+        if (next >= 0 && (next - pos !== col || !isDash(next))) throw new NotStreamable();
+        if (count === size || next < 0) {
+          const end = next < 0 ? n : pos;
+          const batch = reader.sequence(from, end);
+          if (batch?.length !== count) throw new NotStreamable();
+          yield batch;
+          from = end;
+          count = 0;
+        }
+        if (next < 0) return;
+      }
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * render, a batch of steps at a time (the streaming compile, src/compile-stream.ts): the same files, byte
+ * for byte, as renderRunDir, with the DAG and plan.json made in the order they are written — their heads
+ * from the plan's head, then each batch's nodes and lines, then their tails once every step is known — so
+ * that no step's view is held after its batch is written. A value the quoting helpers refuse throws its
+ * UnsafeValueError (the compile then renders the whole plan, which says where).
+ */
+import type { DagEdge, Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
+import { planJsonWriter } from './plan-json.js';
+import { dagNodeName } from './quote.js';
+import { dagViewOf, headFiles, type RunDirFile, scriptsFor, stepView } from './render-run-dir.js';
+import { loadTemplates, type Templates } from './templates.js';
+
+/** Edges rendered per piece of the DAG's tail. */
+const BATCH = 256;
+
+export interface RunDirStream {
+  /** The submit files of the plan's head (compute.sub, and vms.sub, gate.sub, stop.sub with VMs). */
+  headFiles: RunDirFile[];
+  /** The DAG file's path, and its text before the step nodes. */
+  dagFile: string;
+  dagHead: string;
+  /** plan.json's text before its steps. */
+  planHead: string;
+  /** The next steps: their DAG nodes and their plan.json lines. */
+  steps(steps: readonly PlannedStep[]): { dag: string; plan: string };
+  /**
+   * After the last step, with the DAG's nodes and edges: the DAG's and plan.json's remaining pieces, and the
+   * files that follow the DAG (the DAGMan config, the helper scripts).
+   */
+  finish(dag: PlannedDag): { dagTail: Iterable<string>; planTail: Iterable<string>; files: RunDirFile[] };
+}
+
+/** `head`: the plan without its steps and DAG nodes and edges (planHead). */
+export function renderStream(head: Plan, templates: Templates = loadTemplates()): RunDirStream {
+  const files = headFiles(head, templates).map(
+    (f): RunDirFile => ({ path: f.path, content: f.render(), mode: 0o644 }),
+  );
+  // The DAG's frame around its `{{#each steps}}` block, whose body renders each batch's nodes; the edges
+  // are not known yet, so the text after the nodes is rendered again at the end.
+  const stand = dagViewOf(head, [], []);
+  const first = templates.split('dag', stand, [stand.steps, stand.edges]);
+  const nodesBlock = first.blocks[0];
+  if (!nodesBlock || nodesBlock.list !== stand.steps)
+    throw new Error('dag template: no {{#each steps}} block');
+  const dagHead = first.texts[0] as string;
+  const plan = planJsonWriter(head);
+  let collect = false;
+  return {
+    headFiles: files,
+    dagFile: head.dag.file,
+    dagHead,
+    planHead: plan.head(),
+    steps(steps) {
+      const views = steps.map((s) => {
+        const v = stepView(s);
+        if (v.collect !== null) collect = true;
+        return v;
+      });
+      return { dag: nodesBlock.render(views), plan: plan.steps(steps) };
+    },
+    finish(dag) {
+      // The PARENT lines are made a batch at a time while written, straight from the edges (planDag gives
+      // each child's edges together, in step order: the lines renderRunDir groups by child); the frame is
+      // rendered with a stand-in list, there when there are edges.
+      const lines = dag.edges.length > 0 ? [null] : [];
+      const view = dagViewOf({ ...head, dag }, [], lines);
+      const last = templates.split('dag', view, [view.steps, lines]);
+      if (last.texts[0] !== dagHead || last.blocks[0]?.list !== view.steps)
+        throw new Error('dag template: the text before the step nodes depends on the edges');
+      const dagTail = {
+        *[Symbol.iterator]() {
+          for (let i = 1; i < last.texts.length; i++) {
+            const block = last.blocks[i - 1];
+            if (i > 1 && block) {
+              if (block.list !== lines) throw new Error('dag template: an unexpected {{#each}} block');
+              for (const batch of parentLines(dag.edges, BATCH)) yield block.render(batch);
+            }
+            yield last.texts[i] as string;
+          }
+        },
+      };
+      const after: RunDirFile[] = [
+        { path: dag.configFile, content: templates.render('dagman.config', { dag }), mode: 0o644 },
+      ];
+      for (const s of scriptsFor(head, collect))
+        after.push({ path: s, content: templates.script(s), mode: 0o755 });
+      return { dagTail, planTail: plan.tail(dag), files: after };
+    },
+  };
+}
+
+/** The PARENT lines of planDag's edges (each child's together), `size` at a time. */
+function* parentLines(
+  edges: readonly DagEdge[],
+  size: number,
+): Generator<Array<{ parents: string; child: string }>> {
+  let batch: Array<{ parents: string; child: string }> = [];
+  for (let i = 0; i < edges.length; ) {
+    const child = (edges[i] as DagEdge).child;
+    let parents = dagNodeName((edges[i] as DagEdge).parent);
+    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
+      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
+    batch.push({ parents, child: dagNodeName(child) });
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
