@@ -47,10 +47,12 @@ function processOutput(): Output {
 
 /**
  * The commands to declare for this argv: the one being run (or asked about with `help NAME`) alone, so that
- * only its module is loaded; every command when the help lists them, or when the name is unknown (commander
+ * only its module is loaded; none for `--version`; every command when the help lists them, or when the name is unknown (commander
  * then suggests the nearest).
  */
 async function specsFor(argv: string[]): Promise<CommandSpec[]> {
+  // `vmdag --version` needs no command at all.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
   const first = argv[0] === 'help' ? argv[1] : argv[0];
   const one = commands.find((c) => c.name === first);
   return Promise.all((one ? [one] : commands).map((c) => c.load()));
