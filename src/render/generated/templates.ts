@@ -59,8 +59,8 @@ const L55 = {"start":{"line":6,"column":30},"end":{"line":6,"column":38}};
 const L56 = {"start":{"line":6,"column":43},"end":{"line":6,"column":64}};
 const L57 = {"start":{"line":2,"column":33},"end":{"line":2,"column":49}};
 const L58 = {"start":{"line":12,"column":0},"end":{"line":16,"column":7}};
-const L59 = {"start":{"line":28,"column":71},"end":{"line":28,"column":88}};
-const L60 = {"start":{"line":29,"column":85},"end":{"line":29,"column":102}};
+const L59 = {"start":{"line":31,"column":71},"end":{"line":31,"column":88}};
+const L60 = {"start":{"line":32,"column":85},"end":{"line":32,"column":102}};
 const L61 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
 const L62 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
 const L63 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
@@ -293,11 +293,11 @@ export const templateSpecs = {
     + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L57})) != null ? stack1 : "")
     + " (parallel universe, vmdag-mpi.sh on each node). Each DAG\n# node gives its own values through VARS: vmdag_args (launcher: MPI kind, ranks, ranks per node, command,\n# arguments), vmdag_machines, vmdag_cpus, vmdag_memory (MiB), vmdag_inputs, vmdag_outputs, vmdag_remaps,\n# vmdag_walltime (seconds, 0 = none).\nuniverse = parallel\nexecutable = vmdag-mpi.sh\narguments = \"$(vmdag_args)\"\nmachine_count = $(vmdag_machines)\nrequest_cpus = $(vmdag_cpus)\nrequest_memory = $(vmdag_memory)\n"
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L58})) != null ? stack1 : "")
-    + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\noutput = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
+    + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\noutput = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\n# A step whose reconnect failed after a schedd restart (VacateReasonCode 1008) is never started again by\n# the dedicated scheduler of that schedd (HTCondor 25.14.1): removed after 60 s idle, so the node fails\n# (or is retried: RETRY submits a new cluster, which runs) instead of waiting forever.\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
     + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L59 ), depth0)) != null ? stack1 : "")
-    + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime))\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
+    + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime)) || (JobStatus == 1 && VacateReasonCode =?= 1008 && time() - EnteredCurrentStatus > 60)\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
     + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L60 ), depth0)) != null ? stack1 : "")
-    + " s\", \"vmdag: walltime of $(vmdag_walltime) s exceeded\")\nqueue\n";
+    + " s\", ifThenElse(JobStatus == 1, \"vmdag: step lost in a schedd restart (reconnect failed) and not started again within 60 s\", \"vmdag: walltime of $(vmdag_walltime) s exceeded\"))\nqueue\n";
 }},
   "stop.sub": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
