@@ -26,7 +26,7 @@ while :; do
   if [ $(( now - start )) -ge 30 ]; then
     queued=$(condor_q -const "DAGManJobId == $id && JobUniverse == 13 && JobStatus =!= 3" -af ProcId 2>/dev/null | grep -c .)
     if [ "$queued" -eq 0 ]; then
-      echo "vmdag-gate: no VM job of DAG $id is left in the queue ($joined of $count joined)" >&2
+      echo "vmdag-gate: every VM job of DAG $id ended before its guest joined the pool ($joined of $count joined): the guest did not boot (bad image?) or powered off; see the execute node's guest console log" >&2
       exit 1
     fi
   fi

@@ -56,7 +56,8 @@ export function oneStep(name: string, script: string, o: { vm?: string; outputs?
   const outputs = o.outputs?.length ? `  outputs: [${o.outputs.join(', ')}]\n` : '';
   return folder({
     'bin/step.sh': `#!/bin/sh\n${script}\n`,
-    'workflow.yaml': `version: 1\nname: ${name}\n${o.vm ?? ''}compute:\n  cpus: 1\n  mpi: none\n  executable: bin/step.sh\n${outputs}`,
+    // On a VM the step must fit in the guest's slot (the guest's memory less what its system uses).
+    'workflow.yaml': `version: 1\nname: ${name}\n${o.vm ?? ''}compute:\n  cpus: 1\n${o.vm ? '  memory: 128MiB\n' : ''}  mpi: none\n  executable: bin/step.sh\n${outputs}`,
   });
 }
 
