@@ -88,7 +88,11 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   );
   if (vm) {
     attempt('/vm', () => add('vms.sub', templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds))));
-    attempt('/vm', () => add('gate.sub', templates.render('gate.sub', { name: plan.name, vm })));
+    // The most memory a step asks per VM: the gate fails at once when the joined guests offer less.
+    const stepMemoryMiB = Math.max(0, ...plan.steps.map((s) => s.requestMemoryMiB));
+    attempt('/vm', () =>
+      add('gate.sub', templates.render('gate.sub', { name: plan.name, vm, stepMemoryMiB })),
+    );
     attempt('/vm', () =>
       add(
         'stop.sub',

@@ -144,8 +144,12 @@ describe.skipIf(!ctx && !labRequired)('fault scenarios on the lab pool (native w
   it('(1) the compute step exits non-zero: failed, with its exit code as the cause', {
     timeout: T,
   }, async () => {
+    const t0 = Date.now();
     const { runDir, id } = submit(native('fault-exit', 'echo failing >&2\nexit 7'));
     const s = watched(runDir);
+    figures.push(
+      `(1) ${((Date.now() - t0) / 1000).toFixed(1)} s submit → end, state ${s.state}, cause ${s.cause}`,
+    );
     expect(s.state).toBe('failed');
     expect(String(s.cause)).toMatch(/compute: exit code 7/);
     expect(s.nodes.find((n) => n.name === 'compute')?.state).toBe('failed');
@@ -167,7 +171,7 @@ describe.skipIf(!ctx && !labRequired)('fault scenarios on the lab pool (native w
     expect(s.state).toBe('failed');
     expect(`${s.cause} ${s.nodes.map((n) => n.cause ?? '').join(' ')}`).toMatch(/held|hold/i);
     expect(seconds).toBeLessThan(120);
-    figures.push(`(2) held → run failed in ${seconds.toFixed(1)} s (hold timeout 15 s)`);
+    figures.push(`(2) held → run failed in ${seconds.toFixed(1)} s (hold timeout 15 s), cause ${s.cause}`);
     figures.push(`(2) left queue ${(await noJobLeft(id)).toFixed(1)} s after the end`);
   });
 
