@@ -70,6 +70,11 @@ export async function submitDag(
     ...(opts.batchName ? ['-batch-name', opts.batchName] : []),
     // Names this submit attempt on the DAGMan job, so an interrupted submit can be found again.
     ...(opts.submitId ? ['-append', `My.VmdagSubmitId = "${opts.submitId.replace(/[^0-9a-f-]/g, '')}"`] : []),
+    // A schedd restart stops DAGMan (exit 3, requeued); the schedd then holds it back for
+    // SCHEDULER_UNIVERSE_COOL_DOWN_DURATION (300 s) before starting it again. The run resumes at once
+    // instead; past 10 starts the cool-down applies again (it guards against a DAGMan restart loop).
+    '-append',
+    'My.DisableCoolDown = NumJobStarts < 10',
     // Not -remote: it spools (condor_submit -remote) and resolves the Name as a host name. The address and
     // ad files name the schedd for condor_submit and, through its environment, for DAGMan's node submits.
     ...(opts.target?.addressFile ? ['-schedd-address-file', opts.target.addressFile] : []),

@@ -79,12 +79,21 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     }
   });
   for (const f of headFiles(plan, templates)) attempt(f.pointer, () => add(f.path, f.render()));
+  // gate.sub follows the DAG file, as in the streaming compile (which knows the steps' memory only then).
+  let gate: RunDirFile | undefined;
+  if (plan.vm) {
+    const g = gateFile(plan, plan.vm, templates, maxStepMemoryMiB(plan.steps));
+    attempt(g.pointer, () => {
+      gate = { path: g.path, content: g.render(), mode: 0o644 };
+    });
+  }
   if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
     // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
     // header, rendered now, can be refused).
     const view = dagView(plan, steps);
     files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
+    if (gate) files.push(gate);
     add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
   });
   if (issues.length > 0) return { ok: false, issues };
@@ -94,9 +103,17 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
 }
 
+/** The most memory a step asks per VM: the gate fails at once when the joined guests offer less. */
+export function maxStepMemoryMiB(steps: readonly PlannedStep[], least = 0): number {
+  let most = least;
+  for (const s of steps) if (s.requestMemoryMiB > most) most = s.requestMemoryMiB;
+  return most;
+}
+
 /**
  * The submit files of the plan's head, in the run directory's order: each one's path, the workflow value a
- * refusal is reported at, and its text (rendering may throw UnsafeValueError).
+ * refusal is reported at, and its text (rendering may throw UnsafeValueError). gate.sub is not one of them:
+ * it needs the most memory a step asks (gateFile), known once every step is.
  */
 export function headFiles(
   plan: Plan,
@@ -120,11 +137,6 @@ export function headFiles(
         render: () => templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds)),
       },
       {
-        path: 'gate.sub',
-        pointer: '/vm',
-        render: () => templates.render('gate.sub', { name: plan.name, vm }),
-      },
-      {
         path: 'stop.sub',
         pointer: '/vm',
         render: () =>
@@ -133,6 +145,19 @@ export function headFiles(
     );
   }
   return list;
+}
+
+export function gateFile(
+  plan: Plan,
+  vm: PlannedVms,
+  templates: Templates,
+  stepMemoryMiB: number,
+): { path: string; pointer: string; render(): string } {
+  return {
+    path: 'gate.sub',
+    pointer: '/vm',
+    render: () => templates.render('gate.sub', { name: plan.name, vm, stepMemoryMiB }),
+  };
 }
 
 /** The helper scripts a run directory needs; `collect`: a step gathers its outputs from several nodes. */

@@ -8,14 +8,22 @@
 import type { DagEdge, Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
 import { planJsonWriter } from './plan-json.js';
 import { dagNodeName } from './quote.js';
-import { dagViewOf, headFiles, type RunDirFile, scriptsFor, stepView } from './render-run-dir.js';
+import {
+  dagViewOf,
+  gateFile,
+  headFiles,
+  maxStepMemoryMiB,
+  type RunDirFile,
+  scriptsFor,
+  stepView,
+} from './render-run-dir.js';
 import { loadTemplates, type Templates } from './templates.js';
 
 /** Edges rendered per piece of the DAG's tail. */
 const BATCH = 256;
 
 export interface RunDirStream {
-  /** The submit files of the plan's head (compute.sub, and vms.sub, gate.sub, stop.sub with VMs). */
+  /** The submit files of the plan's head (compute.sub, and vms.sub, stop.sub with VMs; gate.sub comes last). */
   headFiles: RunDirFile[];
   /** The DAG file's path, and its text before the step nodes. */
   dagFile: string;
@@ -46,12 +54,14 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
   const dagHead = first.texts[0] as string;
   const plan = planJsonWriter(head);
   let collect = false;
+  let stepMemoryMiB = 0;
   return {
     headFiles: files,
     dagFile: head.dag.file,
     dagHead,
     planHead: plan.head(),
     steps(steps) {
+      stepMemoryMiB = maxStepMemoryMiB(steps, stepMemoryMiB);
       const views = steps.map((s) => {
         const v = stepView(s);
         if (v.collect !== null) collect = true;
@@ -80,9 +90,12 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
           }
         },
       };
-      const after: RunDirFile[] = [
-        { path: dag.configFile, content: templates.render('dagman.config', { dag }), mode: 0o644 },
-      ];
+      const after: RunDirFile[] = [];
+      if (head.vm) {
+        const gate = gateFile(head, head.vm, templates, stepMemoryMiB);
+        after.push({ path: gate.path, content: gate.render(), mode: 0o644 });
+      }
+      after.push({ path: dag.configFile, content: templates.render('dagman.config', { dag }), mode: 0o644 });
       for (const s of scriptsFor(head, collect))
         after.push({ path: s, content: templates.script(s), mode: 0o755 });
       return { dagTail, planTail: plan.tail(dag), files: after };

@@ -3,19 +3,28 @@
 # GATE node (local universe, on the submit host): wait until COUNT guests advertising this DAG's id
 # (VmWorkflowId == DAGMAN_ID) are in the collector, then exit 0. Exit 1 with a message after TIMEOUT
 # seconds, or as soon as no VM job of this DAG is left in the queue (nothing will ever join).
-# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS
+# Once they have joined, exit 1 if a guest offers less memory than STEP_MIB (a step asking more would stay
+# idle for ever: a guest advertises its VM's memory less what its kernel keeps).
+# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [STEP_MIB]
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
 id=$1
 count=$2
 timeout=$3
-case "$id$count$timeout" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
+need=${4:-0}
+case "$id$count$timeout$need" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
 start=$(date +%s)
 joined=0
 while :; do
   joined=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Machine 2>/dev/null | sort -u | grep -c .)
   if [ "$joined" -ge "$count" ]; then
     echo "vmdag-gate: $joined of $count VMs of DAG $id joined after $(( $(date +%s) - start )) s"
+    least=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Memory 2>/dev/null | sort -n | head -n 1)
+    case "$least" in ''|*[!0-9]*) least='' ;; esac
+    if [ -n "$least" ] && [ "$least" -lt "$need" ]; then
+      echo "vmdag-gate: the VMs of DAG $id offer $least MiB each but a step asks $need MiB (compute.memory): it could never start; ask at most $least MiB, or give the VMs more (vm.memory)" >&2
+      exit 1
+    fi
     exit 0
   fi
   now=$(date +%s)
@@ -26,7 +35,7 @@ while :; do
   if [ $(( now - start )) -ge 30 ]; then
     queued=$(condor_q -const "DAGManJobId == $id && JobUniverse == 13 && JobStatus =!= 3" -af ProcId 2>/dev/null | grep -c .)
     if [ "$queued" -eq 0 ]; then
-      echo "vmdag-gate: no VM job of DAG $id is left in the queue ($joined of $count joined)" >&2
+      echo "vmdag-gate: every VM job of DAG $id ended before its guest joined the pool ($joined of $count joined): the guest did not boot (bad image?) or powered off; see the execute node's guest console log" >&2
       exit 1
     fi
   fi
