@@ -8,7 +8,7 @@
  * with one it would add ~2.5 minutes and exercise the same periodic_remove and the same FINAL node as (1).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
@@ -143,23 +143,6 @@ describe.skipIf(!ready && !labRequired)('fault scenarios of runs with VMs on the
     expect(s.state, JSON.stringify(s)).toBe('failed');
     expect(String(s.cause)).toMatch(/node compute: exit code 7/);
     await ends('(1) with a VM', s, t0);
-  });
-
-  it('a step asking more memory than its guests offer (compute.memory = vm.memory, the default) fails at the gate', {
-    timeout: T,
-  }, async () => {
-    // A 512 MiB guest advertises 464 MiB: without the gate's check the step would stay idle for ever.
-    const dir = oneStep('fault-too-big', 'true', { vm: vmSection(image()) });
-    const yaml = path.join(dir, 'workflow.yaml');
-    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  memory: 128MiB\n', ''));
-    const t0 = Date.now();
-    const { runDir } = submit(dir);
-    expect(readFileSync(path.join(runDir, 'gate.sub'), 'utf8')).toMatch(/^arguments = ".* 512"$/m);
-    const s = watched(runDir);
-    expect(s.state, JSON.stringify(s)).toBe('failed');
-    expect(String(s.cause)).toMatch(/node GATE: .*offer \d+ MiB each but a step asks 512 MiB/);
-    expect(s.nodes.find((n) => n.name === 'compute')?.state).toBe('unsubmitted');
-    await ends('step larger than its guests', s, t0);
   });
 });
 

@@ -172,17 +172,25 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
     report('two VMs × 1 core, 2 ranks', seconds, await noVmLeft(status.dagmanJobId, clustersOf(status)));
   });
 
-  it('(2) one VM of two cores: both ranks inside it', { timeout: T }, async () => {
+  it("(2) one VM of two cores: both ranks inside it; the step asks no memory, so all of the VM's", {
+    timeout: T,
+  }, async () => {
     const image = lab?.guestImage as string;
     const dir = workflowDir({
       'bin/ranks.sh': rankScript,
       'workflow.yaml': workflow(
         'vm-one',
         vmSection({ image, format: 'raw', differential: false, count: 1, cpus: 2 }),
-        mpiStep,
+        mpiStep.replace('  memory: 128MiB\n', ''),
       ),
     });
     const { runDir, status, seconds } = await run(dir);
+    // compute.memory defaults to vm.memory: the guest's slot offers the VM's whole 512 MiB (vmdag.mem), not
+    // what its kernel reports, so the step starts.
+    const plan = JSON.parse(readFileSync(path.join(runDir, 'plan.json'), 'utf8')) as {
+      steps: { requestMemoryMiB: number }[];
+    };
+    expect(plan.steps[0]?.requestMemoryMiB).toBe(512);
     expect(status.state, JSON.stringify(status)).toBe('succeeded');
     const hosts = [...stepLogs(runDir).matchAll(/rank (\d) of 2 host (\S+)/g)].map((m) => m[2]);
     expect(hosts).toHaveLength(2);

@@ -90,6 +90,7 @@ describe('vmdag-libvirt-xml on the recorded VM job ad', () => {
         'vmdag.wf=guesttest-1',
         'vmdag.owner=vmdag',
         'vmdag.lease=900',
+        'vmdag.mem=512',
         'vmdag.pool=10.213.7.1:9618',
         'vmdag.sched=vmdag-lab',
       ]),

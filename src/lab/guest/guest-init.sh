@@ -8,6 +8,7 @@
 #   vmdag.wf=ID              the workflow (DAGMan job id) this guest serves
 #   vmdag.owner=USER         the only owner whose jobs it accepts
 #   vmdag.lease=SECONDS      power off after this long, whatever happens (backstop)
+#   vmdag.mem=MIB            the VM's memory: the slot offers all of it (the kernel's share included)
 #   vmdag.ip=dhcp|A.B.C.D/N  address (default dhcp)
 #   vmdag.debug=1            copy HTCondor's logs to the console at power-off
 # The pool token comes from a small seed disk (serial "vmdag-seed"), readable by root only.
@@ -48,7 +49,7 @@ chmod 1777 /var/lib/condor/execute 2>/dev/null; chown condor:condor /var/lib/con
 say "file systems ready"
 
 clean() { echo "$1" | tr -cd "$2"; }
-POOL='' SCHED='' WF='' OWNER='' LEASE='' IPSPEC=dhcp DEBUG=0
+POOL='' SCHED='' WF='' OWNER='' LEASE='' MEM='' IPSPEC=dhcp DEBUG=0
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vmdag.pool=*) POOL=$(clean "${arg#*=}" 'A-Za-z0-9.:_-') ;;
@@ -56,6 +57,7 @@ for arg in $(cat /proc/cmdline); do
     vmdag.wf=*) WF=$(clean "${arg#*=}" 'A-Za-z0-9._-') ;;
     vmdag.owner=*) OWNER=$(clean "${arg#*=}" 'A-Za-z0-9._-') ;;
     vmdag.lease=*) LEASE=$(clean "${arg#*=}" '0-9') ;;
+    vmdag.mem=*) MEM=$(clean "${arg#*=}" '0-9') ;;
     vmdag.ip=*) IPSPEC=$(clean "${arg#*=}" 'a-z0-9./') ;;
     vmdag.debug=*) DEBUG=$(clean "${arg#*=}" '0-9') ;;
   esac
@@ -168,6 +170,8 @@ done
 [ -s /run/vmdag/tokens.d/pool ] || { rm -f /run/vmdag/tokens.d/pool; say "no pool token: the pool must admit this guest otherwise"; }
 
 [ -n "$POOL" ] || say "no vmdag.pool on the kernel command line"
+MEMCONF=''
+[ -z "$MEM" ] || MEMCONF="MEMORY = $MEM"
 cat >/run/vmdag/condor.conf <<CONF
 # written by vmdag-init at boot
 CONDOR_HOST = ${POOL:-127.0.0.1}
@@ -182,6 +186,8 @@ SLOT_TYPE_1 = 100%
 SLOT_TYPE_1_PARTITIONABLE = False
 NUM_SLOTS_TYPE_1 = 1
 NUM_SLOTS = 1
+# The slot's memory: the VM's, as the job asked for it (without vmdag.mem: what the kernel reports, ~10 % less).
+${MEMCONF}
 DedicatedScheduler = "DedicatedScheduler@${SCHED:-unset}"
 VmWorkflowId = "$WF"
 VmOwner = "$OWNER"
