@@ -12,6 +12,7 @@ import type {
   PlannedSite,
   PlannedStep,
   PlannedVms,
+  Tuning,
 } from './plan-types.js';
 
 export interface PlanOptions {
@@ -30,6 +31,8 @@ export interface PlanOptions {
   holdRemoveSeconds?: number;
   /** How long the FINAL node waits for the VM jobs to leave the queue; default 300 s. */
   stopTimeoutSeconds?: number;
+  /** `latency` (default) or `defaults` (HTCondor's defaults, for comparison). */
+  tuning?: Tuning;
 }
 
 /** A problem only the plan can see (e.g. two inputs landing on the same sandbox name). */
@@ -53,6 +56,7 @@ const OVERLAY_KIB = 1024 * 1024;
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
   const holdRemoveSeconds = opts.holdRemoveSeconds ?? 300;
+  const tuning = opts.tuning ?? 'latency';
   const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
   const files = fileCache(workflow.source.dir);
   const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
@@ -65,7 +69,8 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
     mode: vm ? 'vm' : 'native',
     steps,
     holdRemoveSeconds,
-    dag: planDag(workflow.name, steps, vm !== undefined),
+    tuning,
+    dag: planDag(workflow.name, steps, vm !== undefined, tuning),
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
   if (vm) plan.vm = vm;
@@ -224,18 +229,26 @@ function planStep(
 export const VMS_NODE = 'VMS';
 export const GATE_NODE = 'GATE';
 export const STOP_NODE = 'STOP';
+export const REAP_NODE = 'REAP';
 
-function planDag(name: string, steps: PlannedStep[], withVms: boolean) {
+/**
+ * The DAG's nodes and edges. Tuned (`latency`): the first steps do not wait for GATE — they are queued with
+ * the VMs and start the moment the guests match them (GATE fails the DAG after its timeout through
+ * ABORT-DAG-ON), and the SERVICE node REAP removes the VMs as soon as the last steps ended. `defaults`:
+ * GATE is the parent of the first steps and only the FINAL node removes the VMs.
+ */
+function planDag(name: string, steps: PlannedStep[], withVms: boolean, tuning: Tuning) {
   const nodes: DagNode[] = [];
   const edges: DagEdge[] = [];
   if (withVms) {
     nodes.push({ name: VMS_NODE, kind: 'service', submitFile: 'vms.sub' });
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
+    if (tuning === 'latency') nodes.push({ name: REAP_NODE, kind: 'reaper', submitFile: 'reap.sub' });
   }
   for (const s of steps) {
     nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
-      if (withVms) edges.push({ parent: GATE_NODE, child: s.name });
+      if (withVms && tuning === 'defaults') edges.push({ parent: GATE_NODE, child: s.name });
     } else {
       for (const a of s.after) edges.push({ parent: a, child: s.name });
     }

@@ -59,6 +59,7 @@ function* planJsonPieces(plan: Plan): Generator<string> {
   head.source = plan.source;
   head.site = plan.site;
   head.mode = plan.mode;
+  head.tuning = plan.tuning;
   if (plan.vm) head.vm = { ...plan.vm, image: { ...plan.vm.image, absPath: rel(plan.vm.image.absPath) } };
   const entry = (pad: string, k: string, v: unknown) => `${pad}${JSON.stringify(k)}: ${JSON.stringify(v)}`;
   let text = `{\n${Object.entries(head)

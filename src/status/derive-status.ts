@@ -192,7 +192,8 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
   }
 
   const { state, cause } = overallState(inp, nodes, vms);
-  const runnable = nodes.filter((n) => n.kind !== 'vms');
+  // Service nodes (the VMs, REAP) are not the workflow's progress.
+  const runnable = nodes.filter((n) => n.kind !== 'vms' && n.kind !== 'reap');
   return {
     dagmanJobId: inp.dagmanJobId,
     state,
@@ -211,7 +212,14 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
 function firstCause(nodes: NodeStatus[]): string | undefined {
   // A failed or held node first; else one that keeps being sent back to the queue (evicted) with a reason.
   // The VMS service node comes last: STOP removes it in every run, so its "removed" is never the cause.
-  nodes = [...nodes.filter((n) => n.kind !== 'vms'), ...nodes.filter((n) => n.kind === 'vms')];
+  // (REAP is removed by DAGMan at the end of every run the same way.) The GATE comes first: when it fails,
+  // DAGMan aborts the DAG and removes the steps still waiting for the guests, whose "removed" follows from it.
+  const svc = (n: NodeStatus) => n.kind === 'vms' || n.kind === 'reap';
+  nodes = [
+    ...nodes.filter((n) => n.kind === 'gate'),
+    ...nodes.filter((n) => !svc(n) && n.kind !== 'gate'),
+    ...nodes.filter(svc),
+  ];
   const bad =
     nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause) ??
     nodes.find((n) => n.kind !== 'stop' && n.cause?.startsWith('evicted'));
@@ -249,7 +257,10 @@ function overallState(
     return { state: 'stopping', ...(removed ? { cause: 'the run is being removed' } : {}) };
   const cause = firstCause(nodes);
   const gate = nodes.find((n) => n.kind === 'gate');
-  const computeStarted = nodes.some((n) => n.kind === 'compute' && n.state !== 'unsubmitted');
+  // Tuned runs queue their first steps with the VMs: a step waiting in the queue is not running yet.
+  const computeStarted = nodes.some(
+    (n) => n.kind === 'compute' && n.state !== 'unsubmitted' && n.state !== 'idle',
+  );
   if (computeStarted || gate?.state === 'done') return { state: 'running', ...(cause ? { cause } : {}) };
   if (vms.some((v) => v.state !== 'unsubmitted') || (gate && gate.state !== 'unsubmitted'))
     return { state: 'booting', ...(cause ? { cause } : {}) };

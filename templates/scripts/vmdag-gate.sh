@@ -3,18 +3,24 @@
 # GATE node (local universe, on the submit host): wait until COUNT guests advertising this DAG's id
 # (VmWorkflowId == DAGMAN_ID) are in the collector, then exit 0. Exit 1 with a message after TIMEOUT
 # seconds, or as soon as no VM job of this DAG is left in the queue (nothing will ever join).
-# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS
+# Polls the collector every INTERVAL seconds. With RESCHEDULE 1, once every guest has joined it asks the
+# schedd for a negotiation cycle (condor_reschedule), so the steps already queued for these guests are
+# matched at once rather than at the negotiator's next periodic cycle.
+# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [INTERVAL [RESCHEDULE]]
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
 id=$1
 count=$2
 timeout=$3
-case "$id$count$timeout" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
+interval=${4:-2}
+reschedule=${5:-0}
+case "$id$count$timeout$interval$reschedule" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
 start=$(date +%s)
 joined=0
 while :; do
   joined=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Machine 2>/dev/null | sort -u | grep -c .)
   if [ "$joined" -ge "$count" ]; then
+    [ "$reschedule" -eq 1 ] && { condor_reschedule >/dev/null 2>&1 || true; }
     echo "vmdag-gate: $joined of $count VMs of DAG $id joined after $(( $(date +%s) - start )) s"
     exit 0
   fi
@@ -30,5 +36,5 @@ while :; do
       exit 1
     fi
   fi
-  sleep 2
+  sleep "$interval"
 done
