@@ -95,7 +95,10 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     // The gate polls the collector every second when tuned (HTCondor's tools have no event to wait on).
     const gateInterval = tuned ? 1 : 5;
     attempt('/vm', () =>
-      add('gate.sub', templates.render('gate.sub', { name: plan.name, vm, tuned, gateInterval })),
+      add(
+        'gate.sub',
+        templates.render('gate.sub', { name: plan.name, vm, tuned, gateInterval, holdRemoveSeconds }),
+      ),
     );
     if (reap) {
       attempt('/vm', () =>
@@ -106,6 +109,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
             dag: plan.dag,
             nodesLog: `${plan.dag.file}.nodes.log`,
             stepsFile: REAP_STEPS_FILE,
+            holdRemoveSeconds,
           }),
         ),
       );
@@ -114,7 +118,11 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     attempt('/vm', () =>
       add(
         'stop.sub',
-        templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
+        templates.render('stop.sub', {
+          name: plan.name,
+          stopTimeoutSeconds: vm.stopTimeoutSeconds,
+          holdRemoveSeconds,
+        }),
       ),
     );
   }

@@ -76,6 +76,23 @@ describe('renderRunDir', () => {
     expect(f.get('gate.sub')).toMatch(/ 5 0"\n/);
   });
 
+  it('a held job never stalls the DAG: every submit file removes its job after the hold timeout', () => {
+    for (const tuning of ['latency', 'defaults'] as const) {
+      const r = renderRunDir(planWorkflow(makeWorkflow(), { tuning, holdRemoveSeconds: 120 }));
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      const subs = r.run.files.filter((f) => f.path.endsWith('.sub'));
+      expect(subs.length).toBe(tuning === 'latency' ? 5 : 4);
+      for (const f of subs) {
+        expect(f.content, `${tuning} ${f.path}`).toMatch(
+          /^periodic_remove = \(JobStatus == 5 && time\(\) - EnteredCurrentStatus > 120\)/m,
+        );
+        expect(f.content, `${tuning} ${f.path}`).toMatch(
+          /^\+PeriodicRemoveReason = .*held for more than 120 s/m,
+        );
+      }
+    }
+  });
+
   it('native: no VMS, GATE or STOP, and no VM requirements', () => {
     const wf = makeWorkflow();
     delete wf.vm;
