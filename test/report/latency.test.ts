@@ -317,6 +317,11 @@ describe('latency of real 1-VM runs recorded on the lab (tuned and --defaults)',
     expect(computeLane(defaults)?.segments[0]?.start).toBeGreaterThan(at(defaults, 'vmsReady'));
     // tuned: SERVICE REAP is in the DAG; defaults: no REAP, and the VM outlived the step until STOP ran
     expect(recordedInputs('vm-1-tuned').layout.nodes.map((n) => n.kind)).toContain('reap');
+    // REAP saw the step's end in the nodes log and ended (after its condor_rm) within 2 s of it
+    const reap = tuned.lanes.find((l) => l.kind === 'reap');
+    expect(reap?.end?.outcome).toBe('done');
+    expect((reap?.end?.time ?? Number.NaN) - at(tuned, 'computeEnded')).toBeLessThanOrEqual(2000);
+    expect((reap?.end?.time ?? Number.NaN) - at(tuned, 'computeEnded')).toBeGreaterThanOrEqual(0);
     expect(recordedInputs('vm-1-defaults').layout.nodes.map((n) => n.kind)).not.toContain('reap');
     const stop = (r: typeof tuned) =>
       r.lanes.find((l) => l.kind === 'stop')?.segments[0]?.start ?? Number.NaN;
