@@ -18,7 +18,7 @@
 // under software emulation on 2 cores: the load average is printed beside each run. Runs alternate tuned and
 // defaults so that load changes hit both. Every run is removed at its end (vmdag rm) and no VM is left.
 //
-// Environment: BENCH_REPEAT (2: runs of each kind), BENCH_COMPUTE_SECONDS (20), BENCH_STATUS_NODES (1000),
+// Environment: BENCH_REPEAT (3: runs of each kind), BENCH_COMPUTE_SECONDS (20), BENCH_STATUS_NODES (1000),
 // BENCH_SKIP_VM=1 / BENCH_SKIP_STATUS=1 to run one half only.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'vmdag.js');
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const COMPUTE_S = Number(process.env.BENCH_COMPUTE_SECONDS ?? 20);
 const STATUS_NODES = Number(process.env.BENCH_STATUS_NODES ?? 1000);
 const TARGET_OVERHEAD_S = 5;
@@ -160,13 +160,20 @@ function vmBench(lab) {
       runs.push(r);
       const p = r.report.phases;
       console.log(
-        `${kind.padEnd(8)} #${i} run ${r.id}: ${r.state}; overhead ${fmt(overhead(r))} s, boot ${fmt(p.vmBoot)} s, ` +
+        `${kind.padEnd(8)} #${i} run ${r.id}: ${r.state}; overhead ${fmt(overhead(r))} s ` +
+          `(${fmt(delta(r, 'submitted', 'vmsRunning'))} + ${fmt(delta(r, 'vmsReady', 'computeStarted'))}), boot ${fmt(p.vmBoot)} s, ` +
           `compute ${fmt(p.compute)} s, teardown ${fmt(p.teardown)} s, total ${fmt(p.total)} s; ` +
           `load ${r.loadBefore} → ${r.loadAfter}; domains left ${r.domains.length}; rm ${r.rm.ok ? 'ok' : 'FAILED'}`,
       );
     }
   }
-  const of = (kind) => runs.filter((r) => r.kind === kind);
+  // A run that did not succeed (a schedd restart by someone else on the shared lab, say) is left out.
+  const dropped = runs.filter((r) => r.state !== 'succeeded');
+  if (dropped.length)
+    console.log(
+      `left out of the medians (did not succeed): ${dropped.map((r) => `${r.kind} #${r.i}`).join(', ')}`,
+    );
+  const of = (kind) => runs.filter((r) => r.kind === kind && r.state === 'succeeded');
   const med = (kind, f) => median(of(kind).map(f));
   const rows = [
     ['submitted → vmsRunning', (r) => delta(r, 'submitted', 'vmsRunning')],
@@ -178,7 +185,9 @@ function vmBench(lab) {
     ['wrapUp', (r) => r.report.phases.wrapUp],
     ['total', (r) => r.report.phases.total],
   ];
-  console.log('\n# medians (seconds), from vmdag report --json');
+  console.log(
+    `\n# medians (seconds) of ${of('tuned').length} tuned and ${of('defaults').length} defaults runs, from vmdag report --json`,
+  );
   console.log(`${'phase'.padEnd(28)}${'tuned'.padStart(8)}${'defaults'.padStart(10)}`);
   for (const [name, f] of rows)
     console.log(
