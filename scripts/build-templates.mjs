@@ -12,7 +12,7 @@ import Handlebars from 'handlebars';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = 'src/render/generated/templates.ts';
 /** Must match TEMPLATE_NAMES and KNOWN_HELPERS in src/render/templates.ts (checked by the test). */
-export const NAMES = ['dag', 'dagman.config', 'vms.sub', 'gate.sub', 'compute.sub', 'stop.sub'];
+export const NAMES = ['dag', 'dagman.config', 'vms.sub', 'gate.sub', 'compute.sub', 'stop.sub', 'reap.sub'];
 export const OPTIONS = {
   strict: true,
   noEscape: true,

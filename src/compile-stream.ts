@@ -108,7 +108,7 @@ export function compileStreaming(
           first += batch.length;
         }
         if (!validateStepGraph(stream.head, graph, env)) throw new Abandon();
-        const end = render.finish(planDag(head.name, graph, head.vm !== undefined));
+        const end = render.finish(planDag(head.name, graph, head.vm !== undefined, head.tuning));
         for (const piece of end.dagTail) dag.write(piece);
         for (const piece of end.planTail) planJson.write(piece);
         paths.push(render.dagFile);

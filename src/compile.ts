@@ -12,7 +12,7 @@ import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
 import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
-import type { Plan, PlannedSite } from './plan/plan-types.js';
+import type { Plan, PlannedSite, Tuning } from './plan/plan-types.js';
 import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
 import { renderRunDir } from './render/render-run-dir.js';
 import { validateWorkflow } from './validate/validate-workflow.js';
@@ -48,6 +48,11 @@ export interface CompileOptions {
    * the two write the same run directory (the tests compare them). Default false.
    */
   whole?: boolean;
+  /**
+   * `defaults`: leave out the latency tuning (`--defaults`; default `VMDAG_DEFAULTS=1`), for comparing a run
+   * with HTCondor's defaults against the tuned output. Default `latency`.
+   */
+  tuning?: Tuning;
 }
 
 /** `--hold-timeout` / VMDAG_HOLD_TIMEOUT (and `--gate-timeout` / VMDAG_GATE_TIMEOUT): a whole number of seconds ≥ 1, or an error message. */
@@ -176,7 +181,12 @@ export function planOptions(
     if (typeof parsed === 'string') return fail(file, 'option.gate-timeout', parsed);
     gateTimeoutSeconds = parsed;
   }
+  const envDefaults = io.env.VMDAG_DEFAULTS;
+  const tuning: Tuning =
+    opts.tuning ??
+    (envDefaults !== undefined && envDefaults !== '' && envDefaults !== '0' ? 'defaults' : 'latency');
   return {
+    tuning,
     site: opts.site ?? siteOf(workflow, catalog),
     imageBytes,
     ...(opts.stagedImage ? { stagedImage: opts.stagedImage } : {}),

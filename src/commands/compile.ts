@@ -42,6 +42,7 @@ export async function runCompile(
   const r = await compile(file, {
     ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
     ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
+    ...(opts.defaults === true ? { tuning: 'defaults' as const } : {}),
     cwd: io.cwd,
     env: io.env,
     ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
@@ -79,6 +80,10 @@ export const compileCommand: CommandSpec = {
       .option(
         '--gate-timeout <seconds>',
         'fail the run when its VMs have not all joined the pool by then (default: $VMDAG_GATE_TIMEOUT, else 600 + 30 per VM)',
+      )
+      .option(
+        '--defaults',
+        "leave out the latency tuning: the DAG as HTCondor's defaults run it, for comparison (default: $VMDAG_DEFAULTS=1)",
       )
       .addHelpText(
         'after',

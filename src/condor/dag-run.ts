@@ -117,6 +117,8 @@ export const RUN_ATTRS = [
   'HoldReason',
   'HoldReasonCode',
   'HoldReasonSubCode',
+  // A VM job's disk (file:device:access[:format]): tells a relative path from a missing file in its hold.
+  'VMPARAM_vm_Disk',
   'RemoteHost',
   'LastRemoteHost',
   'QDate',

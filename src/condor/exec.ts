@@ -63,6 +63,12 @@ export function isTransient(r: Pick<CondorResult, 'exitCode' | 'stdout' | 'stder
   return r.exitCode !== 0 && TRANSIENT.test(`${r.stderr}\n${r.stdout}`);
 }
 
+/**
+ * How many HTCondor commands this process has run, by command name (each attempt of a retried command
+ * counts). Read by the benchmark that shows `vmdag status` needs a constant number of queries.
+ */
+export const condorCallCounts = new Map<string, number>();
+
 export async function runCondor(
   ctx: CondorContext,
   command: string,
@@ -90,6 +96,7 @@ async function runOnce(
   opts: RunOptions,
 ): Promise<CondorResult> {
   const argv = [...ctx.prefix, command, ...args];
+  condorCallCounts.set(command, (condorCallCounts.get(command) ?? 0) + 1);
   const [file, ...rest] = argv;
   if (file === undefined) throw new Error('empty argv');
   let r: Awaited<ReturnType<typeof execa>>;

@@ -1,5 +1,6 @@
 /** What vmdag records about a submitted run (`run.json` in the run directory) and what status derives. */
-export type NodeKind = 'vms' | 'gate' | 'compute' | 'stop';
+/** `reap`: the SERVICE node REAP that removes the VMs as soon as the last steps ended (tuned output). */
+export type NodeKind = 'vms' | 'gate' | 'compute' | 'stop' | 'reap';
 
 export interface RunNodeInfo {
   name: string;

@@ -110,7 +110,8 @@ export interface PlannedStep {
 
 export interface DagNode {
   name: string;
-  kind: 'service' | 'gate' | 'compute' | 'final';
+  /** `reaper`: the SERVICE node REAP that removes the VMs as soon as the last steps ended (tuned output). */
+  kind: 'service' | 'gate' | 'compute' | 'final' | 'reaper';
   submitFile: string;
 }
 
@@ -118,6 +119,8 @@ export interface DagEdge {
   parent: string;
   child: string;
 }
+
+export type Tuning = 'latency' | 'defaults';
 
 export interface PlannedDag {
   file: string;
@@ -140,5 +143,11 @@ export interface Plan {
   steps: PlannedStep[];
   /** Seconds a held job (VM or step) may stay held before it is removed, so that the DAG does not stall. */
   holdRemoveSeconds: number;
+  /**
+   * `latency` (default): the output tuned for start-up and teardown latency (docs/report.md, "Latency");
+   * `defaults`: the same DAG as HTCondor's defaults would run it — steps wait for GATE, no REAP node, no
+   * DAGMan or vacate knobs, the gate polling every 5 s. For comparing the two (`npm run bench:latency`).
+   */
+  tuning: Tuning;
   dag: PlannedDag;
 }

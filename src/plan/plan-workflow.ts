@@ -13,6 +13,7 @@ import type {
   PlannedSite,
   PlannedStep,
   PlannedVms,
+  Tuning,
 } from './plan-types.js';
 
 export interface PlanOptions {
@@ -31,6 +32,8 @@ export interface PlanOptions {
   holdRemoveSeconds?: number;
   /** How long the FINAL node waits for the VM jobs to leave the queue; default 300 s. */
   stopTimeoutSeconds?: number;
+  /** `latency` (default) or `defaults` (HTCondor's defaults, for comparison). */
+  tuning?: Tuning;
 }
 
 /** A problem only the plan can see (e.g. two inputs landing on the same sandbox name). */
@@ -57,7 +60,7 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const steps = planSteps(workflow.compute, 0, workflow, issues);
   if (issues.length > 0) throw new PlanError(issues);
   plan.steps = steps;
-  plan.dag = planDag(workflow.name, steps, plan.vm !== undefined);
+  plan.dag = planDag(workflow.name, steps, plan.vm !== undefined, plan.tuning);
   return plan;
 }
 
@@ -75,6 +78,7 @@ export function planHead(workflow: Workflow, opts: PlanOptions, issues: PlanIssu
     mode: vm ? 'vm' : 'native',
     steps: [],
     holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,
+    tuning: opts.tuning ?? 'latency',
     dag: { ...dagFiles(workflow.name), nodes: [], edges: [] },
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
@@ -257,6 +261,7 @@ function planStep(
 export const VMS_NODE = 'VMS';
 export const GATE_NODE = 'GATE';
 export const STOP_NODE = 'STOP';
+export const REAP_NODE = 'REAP';
 
 function dagFiles(name: string) {
   return {
@@ -267,23 +272,31 @@ function dagFiles(name: string) {
   };
 }
 
-/** The DAG's nodes and edges (and files), from each step's name and `after`. */
+/**
+ * The DAG's nodes and edges (and files), from each step's name and `after`. Tuned (`latency`): the first
+ * steps do not wait for GATE — they are queued with the VMs and start the moment the guests match them (GATE
+ * fails the DAG after its timeout through ABORT-DAG-ON), and the SERVICE node REAP removes the VMs as soon
+ * as the last steps ended. `defaults`: GATE is the parent of the first steps and only the FINAL node
+ * removes the VMs.
+ */
 export function planDag(
   name: string,
   steps: readonly { name: string; after: readonly string[] }[],
   withVms: boolean,
+  tuning: Tuning,
 ): PlannedDag {
   const nodes: DagNode[] = [];
   const edges: DagEdge[] = [];
   if (withVms) {
     nodes.push({ name: VMS_NODE, kind: 'service', submitFile: 'vms.sub' });
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
+    if (tuning === 'latency') nodes.push({ name: REAP_NODE, kind: 'reaper', submitFile: 'reap.sub' });
   }
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i] as { name: string; after: readonly string[] };
     nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
-      if (withVms) edges.push({ parent: GATE_NODE, child: s.name });
+      if (withVms && tuning === 'defaults') edges.push({ parent: GATE_NODE, child: s.name });
     } else {
       for (let k = 0; k < s.after.length; k++) edges.push({ parent: s.after[k] as string, child: s.name });
     }

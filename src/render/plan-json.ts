@@ -93,6 +93,7 @@ export function planJsonWriter(plan: Plan): PlanJsonWriter {
       head.source = plan.source;
       head.site = plan.site;
       head.mode = plan.mode;
+      head.tuning = plan.tuning;
       if (plan.vm) head.vm = { ...plan.vm, image: { ...plan.vm.image, absPath: rel(plan.vm.image.absPath) } };
       return `{\n${Object.entries(head)
         .map(([k, v]) => `${entry('  ', k, v)},\n`)

@@ -2,7 +2,7 @@
  * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
-import type { Plan, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import type { Plan, PlannedDag, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
 import { planJsonChunks } from './plan-json.js';
 import {
   dagFileName,
@@ -79,13 +79,14 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     }
   });
   for (const f of headFiles(plan, templates)) attempt(f.pointer, () => add(f.path, f.render()));
-  // gate.sub follows the DAG file, as in the streaming compile (which knows the steps' memory only then).
-  let gate: RunDirFile | undefined;
-  if (plan.vm) {
-    const g = gateFile(plan, plan.vm, templates, maxStepMemoryMiB(plan.steps));
-    attempt(g.pointer, () => {
-      gate = { path: g.path, content: g.render(), mode: 0o644 };
-    });
+  // gate.sub and the REAP node's list of last steps follow the DAG file, as in the streaming compile (which
+  // knows the steps' memory and the last steps only then).
+  const tail: RunDirFile[] = [];
+  if (plan.vm && issues.length === 0) {
+    const post = new Set<string>();
+    for (const s of steps) if (s.collect !== null) post.add(s.node);
+    for (const f of tailFiles(plan, plan.vm, templates, maxStepMemoryMiB(plan.steps), plan.dag, post))
+      attempt(f.pointer, () => tail.push({ path: f.path, content: f.render(), mode: 0o644 }));
   }
   if (issues.length > 0) return { ok: false, issues };
   attempt('/name', () => {
@@ -93,8 +94,8 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
     // header, rendered now, can be refused).
     const view = dagView(plan, steps);
     files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
-    if (gate) files.push(gate);
-    add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag }));
+    files.push(...tail);
+    add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag, tuned: isTuned(plan) }));
   });
   if (issues.length > 0) return { ok: false, issues };
   const collect = steps.some((s) => s.collect !== null);
@@ -121,6 +122,7 @@ export function headFiles(
 ): Array<{ path: string; pointer: string; render(): string }> {
   const vm = plan.vm;
   const holdRemoveSeconds = plan.holdRemoveSeconds;
+  const tuned = isTuned(plan);
   const list = [
     {
       path: 'compute.sub',
@@ -130,40 +132,111 @@ export function headFiles(
     },
   ];
   if (vm) {
-    list.push(
-      {
-        path: 'vms.sub',
-        pointer: '/vm',
-        render: () => templates.render('vms.sub', vmsView(plan, vm, holdRemoveSeconds)),
-      },
-      {
-        path: 'stop.sub',
+    list.push({
+      path: 'vms.sub',
+      pointer: '/vm',
+      render: () => templates.render('vms.sub', { ...vmsView(plan, vm, holdRemoveSeconds), tuned }),
+    });
+    if (hasReap(plan))
+      list.push({
+        path: 'reap.sub',
         pointer: '/vm',
         render: () =>
-          templates.render('stop.sub', { name: plan.name, stopTimeoutSeconds: vm.stopTimeoutSeconds }),
-      },
-    );
+          templates.render('reap.sub', {
+            name: plan.name,
+            dag: plan.dag,
+            nodesLog: `${plan.dag.file}.nodes.log`,
+            stepsFile: REAP_STEPS_FILE,
+            holdRemoveSeconds,
+          }),
+      });
+    list.push({
+      path: 'stop.sub',
+      pointer: '/vm',
+      render: () =>
+        templates.render('stop.sub', {
+          name: plan.name,
+          stopTimeoutSeconds: vm.stopTimeoutSeconds,
+          holdRemoveSeconds,
+        }),
+    });
   }
   return list;
 }
 
-export function gateFile(
+/** Tuned for latency (the default), not HTCondor's defaults (`--defaults`). */
+export function isTuned(plan: Plan): boolean {
+  return plan.tuning === 'latency';
+}
+
+/** A tuned run with VMs has the SERVICE node REAP, which removes the VMs once the last steps ended. */
+function hasReap(plan: Plan): boolean {
+  return plan.vm !== undefined && isTuned(plan);
+}
+
+/**
+ * The files that need every step (written after the DAG file): gate.sub, which fails the run when the guests
+ * offer less memory than the most a step asks (`stepMemoryMiB`), and with REAP the list of the last steps
+ * (`post`: the DAG nodes whose outputs a POST script collects).
+ */
+export function tailFiles(
   plan: Plan,
   vm: PlannedVms,
   templates: Templates,
   stepMemoryMiB: number,
-): { path: string; pointer: string; render(): string } {
-  return {
-    path: 'gate.sub',
-    pointer: '/vm',
-    render: () => templates.render('gate.sub', { name: plan.name, vm, stepMemoryMiB }),
-  };
+  dag: PlannedDag,
+  post: ReadonlySet<string>,
+): Array<{ path: string; pointer: string; render(): string }> {
+  const tuned = isTuned(plan);
+  // The gate polls the collector every second when tuned (HTCondor's tools have no event to wait on).
+  const gateInterval = tuned ? 1 : 5;
+  const holdRemoveSeconds = plan.holdRemoveSeconds;
+  const list = [
+    {
+      path: 'gate.sub',
+      pointer: '/vm',
+      render: () =>
+        templates.render('gate.sub', {
+          name: plan.name,
+          vm,
+          tuned,
+          gateInterval,
+          holdRemoveSeconds,
+          stepMemoryMiB,
+        }),
+    },
+  ];
+  if (hasReap(plan))
+    list.push({ path: REAP_STEPS_FILE, pointer: '/compute', render: () => lastStepsText(dag, post) });
+  return list;
+}
+
+/** The file naming the last steps for vmdag-reap.sh. */
+export const REAP_STEPS_FILE = 'vmdag-reap.steps';
+
+/**
+ * The workflow's last steps (no step runs after them), one a line; `NAME:post` when the step has a POST
+ * script (its outputs are collected after the job): REAP then waits for the script's success.
+ */
+function lastStepsText(dag: PlannedDag, post: ReadonlySet<string>): string {
+  const parents = new Set<string>();
+  for (const e of dag.edges) parents.add(e.parent);
+  let text =
+    '# generated by vmdag — do not edit\n' +
+    '# The last steps of the workflow: REAP removes the VMs once each has ended (NAME:post: its POST script too).\n';
+  for (const n of dag.nodes) {
+    if (n.kind !== 'compute' || parents.has(n.name)) continue;
+    const node = dagNodeName(n.name);
+    text += `${node}${post.has(node) ? ':post' : ''}\n`;
+  }
+  return text;
 }
 
 /** The helper scripts a run directory needs; `collect`: a step gathers its outputs from several nodes. */
 export function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
   const scripts: ScriptName[] = ['vmdag-mpi.sh'];
   if (plan.vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
+  if (hasReap(plan)) scripts.push('vmdag-reap.sh');
   if (collect) scripts.push('vmdag-collect.sh');
   return scripts;
 }
@@ -269,6 +342,7 @@ export function dagViewOf(plan: Plan, steps: unknown[], edges: unknown[]) {
     description: plan.description ?? null,
     vm: plan.vm !== undefined,
     dag: plan.dag,
+    tuned: isTuned(plan),
     steps,
     edges,
   };

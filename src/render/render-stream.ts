@@ -10,12 +10,13 @@ import { planJsonWriter } from './plan-json.js';
 import { dagNodeName } from './quote.js';
 import {
   dagViewOf,
-  gateFile,
   headFiles,
+  isTuned,
   maxStepMemoryMiB,
   type RunDirFile,
   scriptsFor,
   stepView,
+  tailFiles,
 } from './render-run-dir.js';
 import { loadTemplates, type Templates } from './templates.js';
 
@@ -55,6 +56,8 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
   const plan = planJsonWriter(head);
   let collect = false;
   let stepMemoryMiB = 0;
+  // The nodes whose outputs a POST script collects (few: steps on several VMs with outputs), for REAP.
+  const post = new Set<string>();
   return {
     headFiles: files,
     dagFile: head.dag.file,
@@ -64,7 +67,10 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
       stepMemoryMiB = maxStepMemoryMiB(steps, stepMemoryMiB);
       const views = steps.map((s) => {
         const v = stepView(s);
-        if (v.collect !== null) collect = true;
+        if (v.collect !== null) {
+          collect = true;
+          post.add(v.node);
+        }
         return v;
       });
       return { dag: nodesBlock.render(views), plan: plan.steps(steps) };
@@ -91,11 +97,14 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
         },
       };
       const after: RunDirFile[] = [];
-      if (head.vm) {
-        const gate = gateFile(head, head.vm, templates, stepMemoryMiB);
-        after.push({ path: gate.path, content: gate.render(), mode: 0o644 });
-      }
-      after.push({ path: dag.configFile, content: templates.render('dagman.config', { dag }), mode: 0o644 });
+      if (head.vm)
+        for (const f of tailFiles(head, head.vm, templates, stepMemoryMiB, dag, post))
+          after.push({ path: f.path, content: f.render(), mode: 0o644 });
+      after.push({
+        path: dag.configFile,
+        content: templates.render('dagman.config', { dag, tuned: isTuned(head) }),
+        mode: 0o644,
+      });
       for (const s of scriptsFor(head, collect))
         after.push({ path: s, content: templates.script(s), mode: 0o755 });
       return { dagTail, planTail: plan.tail(dag), files: after };

@@ -31,11 +31,18 @@ export const TEMPLATE_NAMES = [
   'gate.sub',
   'compute.sub',
   'stop.sub',
+  'reap.sub',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** Helper scripts copied verbatim into every run directory that needs them. */
-export const SCRIPT_NAMES = ['vmdag-mpi.sh', 'vmdag-gate.sh', 'vmdag-stop.sh', 'vmdag-collect.sh'] as const;
+export const SCRIPT_NAMES = [
+  'vmdag-mpi.sh',
+  'vmdag-gate.sh',
+  'vmdag-stop.sh',
+  'vmdag-collect.sh',
+  'vmdag-reap.sh',
+] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface Templates {

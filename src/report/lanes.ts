@@ -1,4 +1,4 @@
-/** Pure: the timeline's lanes — one per VM (a proc of the SERVICE node's cluster), one per gate/compute/stop node. */
+/** Pure: the timeline's lanes — one per VM (a proc of the SERVICE node's cluster), one per gate/reap/compute/stop node. */
 import type { RunLayout } from '../model/run.js';
 import type { ProcTrack } from './tracks.js';
 import type { Lane, LaneKind } from './types.js';
@@ -42,7 +42,7 @@ export function buildLanes(
         ),
       );
   }
-  const order: LaneKind[] = ['gate', 'compute', 'stop'];
+  const order: LaneKind[] = ['gate', 'reap', 'compute', 'stop'];
   for (const kind of order)
     for (const n of layout.nodes.filter((x) => x.kind === kind))
       lanes.push(

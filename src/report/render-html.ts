@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../render/templates.js';
-import { fmtSeconds, isoSeconds, phaseSpan, phasesOf, timestampsOf } from './render-text.js';
+import { fmtSeconds, isoSeconds, phaseSpan, phasesOf, timestampsOf, vmCountText } from './render-text.js';
 import { phaseLabel, timelineView } from './timeline-view.js';
 import type { LatencyReport } from './types.js';
 
@@ -62,7 +62,7 @@ export function latencyHtml(r: LatencyReport): string {
       r.state === 'finished'
         ? `finished ${r.timestamps.finished === null ? '' : isoSeconds(r.timestamps.finished)}`
         : `still running — as of ${r.asOf === null ? 'the first record' : isoSeconds(r.asOf)} (HTCondor’s latest record)`,
-    modeText: r.mode === 'vm' ? `${r.lanes.filter((l) => l.kind === 'vm').length} VMs` : 'native, no VMs',
+    modeText: r.mode === 'vm' ? vmCountText(r.lanes.filter((l) => l.kind === 'vm').length) : 'native, no VMs',
     submittedText: sub === null ? 'not recorded' : isoSeconds(sub),
     cards: phases.map((p) => ({
       ...p,

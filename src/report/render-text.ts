@@ -13,6 +13,11 @@ const PHASE_MEANING: Record<PhaseName, string> = {
 
 export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
+/** "1 VM", "2 VMs". */
+export function vmCountText(n: number): string {
+  return `${n} VM${n === 1 ? '' : 's'}`;
+}
+
 export function fmtSeconds(s: number | null): string {
   if (s === null) return '-';
   return Number.isInteger(s) ? `${s}` : s.toFixed(1);
@@ -53,7 +58,7 @@ function laneLine(l: Lane, r: LatencyReport): string {
 export function latencyText(r: LatencyReport): string {
   const sub = r.timestamps.submitted;
   const lines = [
-    `run ${r.dagmanJobId} (${r.name}): ${r.state === 'finished' ? `finished (${r.outcome ?? 'unknown'})` : `running, as of ${r.asOf === null ? '-' : isoSeconds(r.asOf)}`}; ${r.mode === 'vm' ? `${r.lanes.filter((l) => l.kind === 'vm').length} VMs` : 'native (no VMs)'}`,
+    `run ${r.dagmanJobId} (${r.name}): ${r.state === 'finished' ? `finished (${r.outcome ?? 'unknown'})` : `running, as of ${r.asOf === null ? '-' : isoSeconds(r.asOf)}`}; ${r.mode === 'vm' ? vmCountText(r.lanes.filter((l) => l.kind === 'vm').length) : 'native (no VMs)'}`,
     '',
     `  ${'phase'.padEnd(12)} ${'seconds'.padStart(8)} ${'share'.padStart(6)}  interval`,
   ];

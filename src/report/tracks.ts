@@ -34,8 +34,9 @@ function open(t: ProcTrack, state: Segment['state'], time: number): void {
 function close(t: ProcTrack, time: number): void {
   const last = t.segments.at(-1);
   if (!last || last.end !== null) return;
-  // A removal writes "evicted" then "aborted" in the same second: no queued stretch in between.
-  if (last.start === time && t.segments.length > 1) t.segments.pop();
+  // A removal writes "evicted" then "aborted" in the same second: no queued stretch in between. (A job
+  // that runs for less than a second keeps its running stretch: its start is the execute event.)
+  if (last.start === time && last.state === 'queued' && t.segments.length > 1) t.segments.pop();
   else last.end = time;
 }
 

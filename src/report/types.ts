@@ -34,7 +34,8 @@ export interface Segment {
   end: number | null;
 }
 
-export type LaneKind = 'vm' | 'gate' | 'compute' | 'stop';
+/** `reap`: the SERVICE node REAP of tuned runs, which removes the VMs when the last steps end. */
+export type LaneKind = 'vm' | 'gate' | 'reap' | 'compute' | 'stop';
 
 /** One VM (a proc of the SERVICE node's cluster) or one DAG node (every attempt of it, in order). */
 export interface Lane {

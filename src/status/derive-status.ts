@@ -13,6 +13,7 @@ import {
   termination,
 } from '../condor/event-log.js';
 import type { JobState, NodeStatus, RunLayout, RunState, RunStatus, VmStatus } from '../model/run.js';
+import { explainVmError } from './explain-vm-error.js';
 
 export interface StatusInputs {
   layout: RunLayout;
@@ -31,12 +32,21 @@ export interface StatusInputs {
   gateError?: string;
 }
 
-interface ProcTrack {
+export interface ProcTrack {
   cluster: number;
   proc: number;
   state: JobState;
   host: string | null;
   cause?: string;
+  /** The starter's message naming a VM gahp error (event 021): why the VM did not start; kept over the
+   * eviction that follows it (whose reason is only "Unspecified job interruption"). */
+  vmError?: string;
+}
+
+/** A cause with the plain fix for a VM gahp error it names, if any. */
+function withFix(cause: string, vmDisk?: string): string {
+  const fix = explainVmError(cause, vmDisk !== undefined ? { vmDisk } : {});
+  return fix ? `${cause} — ${fix}` : cause;
 }
 
 const JOB_STATUS: Record<number, JobState> = {
@@ -48,7 +58,8 @@ const JOB_STATUS: Record<number, JobState> = {
   7: 'running',
 };
 
-function trackProcs(events: readonly JobEvent[]): {
+/** Each job proc's state and cause from the nodes log (exported for tests on recorded logs). */
+export function trackProcs(events: readonly JobEvent[]): {
   procs: Map<string, ProcTrack>;
   nodeOfCluster: Map<number, string>;
 } {
@@ -76,14 +87,29 @@ function trackProcs(events: readonly JobEvent[]): {
       case EventCode.held: {
         const h = holdInfo(e);
         p.state = 'held';
-        p.cause = `held: ${h.reason}${h.code !== undefined ? ` (hold code ${h.code} subcode ${h.subcode ?? 0})` : ''}`;
+        p.cause = withFix(
+          `held: ${h.reason}${h.code !== undefined ? ` (hold code ${h.code} subcode ${h.subcode ?? 0})` : ''}`,
+        );
+        break;
+      }
+      case EventCode.remoteError: {
+        // "Error/Message from starter on slotN: …": kept when it names a VM gahp error (the VM did not start).
+        const text = e.body
+          .filter((l) => !/^Code -?\d+ Subcode -?\d+$/.test(l))
+          .join(' ')
+          .trim();
+        if (/\bVMGAHP_ERR_/.test(text)) p.vmError = `the VM did not start: ${text}`;
         break;
       }
       case EventCode.evicted: {
         // Back in the queue; the reason (e.g. an input file the AP cannot read) is the root cause when it repeats.
         const reason = e.body.find((l) => l.startsWith('Reason: '));
         p.state = 'idle';
-        p.cause = reason ? `evicted: ${reason.slice('Reason: '.length)}` : 'evicted';
+        p.cause = p.vmError
+          ? withFix(`evicted: ${p.vmError}`)
+          : reason
+            ? `evicted: ${reason.slice('Reason: '.length)}`
+            : 'evicted';
         break;
       }
       case EventCode.released:
@@ -99,7 +125,11 @@ function trackProcs(events: readonly JobEvent[]): {
       }
       case EventCode.aborted:
         p.state = 'removed';
-        p.cause = `removed${e.body.length ? `: ${e.body.join(' ').trim()}` : ''}`;
+        {
+          // A held job removed (by periodic_remove after the hold timeout, or by hand) keeps why it was held.
+          const removed = `removed${e.body.length ? `: ${e.body.join(' ').trim()}` : ''}`;
+          p.cause = p.cause?.startsWith('held: ') ? `${removed}, after it was ${p.cause}` : removed;
+        }
         break;
       default:
         break;
@@ -143,7 +173,10 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
     p.state = st;
     const reason = adString(ad, 'HoldReason');
     if (st === 'held' && reason)
-      p.cause = `held: ${reason} (hold code ${adNumber(ad, 'HoldReasonCode') ?? '?'} subcode ${adNumber(ad, 'HoldReasonSubCode') ?? 0})`;
+      p.cause = withFix(
+        `held: ${reason} (hold code ${adNumber(ad, 'HoldReasonCode') ?? '?'} subcode ${adNumber(ad, 'HoldReasonSubCode') ?? 0})`,
+        adString(ad, 'VMPARAM_vm_Disk'),
+      );
     const node = adString(ad, 'DAGNodeName');
     if (node) nodeOfCluster.set(cluster, node);
     p.host = adString(ad, 'RemoteHost') ?? p.host;
@@ -192,7 +225,8 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
   }
 
   const { state, cause } = overallState(inp, nodes, vms);
-  const runnable = nodes.filter((n) => n.kind !== 'vms');
+  // Service nodes (the VMs, REAP) are not the workflow's progress.
+  const runnable = nodes.filter((n) => n.kind !== 'vms' && n.kind !== 'reap');
   return {
     dagmanJobId: inp.dagmanJobId,
     state,
@@ -211,7 +245,14 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
 function firstCause(nodes: NodeStatus[]): string | undefined {
   // A failed or held node first; else one that keeps being sent back to the queue (evicted) with a reason.
   // The VMS service node comes last: STOP removes it in every run, so its "removed" is never the cause.
-  nodes = [...nodes.filter((n) => n.kind !== 'vms'), ...nodes.filter((n) => n.kind === 'vms')];
+  // (REAP is removed by DAGMan at the end of every run the same way.) The GATE comes first: when it fails,
+  // DAGMan aborts the DAG and removes the steps still waiting for the guests, whose "removed" follows from it.
+  const svc = (n: NodeStatus) => n.kind === 'vms' || n.kind === 'reap';
+  nodes = [
+    ...nodes.filter((n) => n.kind === 'gate'),
+    ...nodes.filter((n) => !svc(n) && n.kind !== 'gate'),
+    ...nodes.filter(svc),
+  ];
   const bad =
     nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause) ??
     nodes.find((n) => n.kind !== 'stop' && n.cause?.startsWith('evicted'));
@@ -249,7 +290,10 @@ function overallState(
     return { state: 'stopping', ...(removed ? { cause: 'the run is being removed' } : {}) };
   const cause = firstCause(nodes);
   const gate = nodes.find((n) => n.kind === 'gate');
-  const computeStarted = nodes.some((n) => n.kind === 'compute' && n.state !== 'unsubmitted');
+  // Tuned runs queue their first steps with the VMs: a step waiting in the queue is not running yet.
+  const computeStarted = nodes.some(
+    (n) => n.kind === 'compute' && n.state !== 'unsubmitted' && n.state !== 'idle',
+  );
   if (computeStarted || gate?.state === 'done') return { state: 'running', ...(cause ? { cause } : {}) };
   if (vms.some((v) => v.state !== 'unsubmitted') || (gate && gate.state !== 'unsubmitted'))
     return { state: 'booting', ...(cause ? { cause } : {}) };

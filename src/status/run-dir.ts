@@ -10,9 +10,10 @@ const KIND_OF_PLAN: Record<string, NodeKind> = {
   final: 'stop',
   gate: 'gate',
   compute: 'compute',
+  reaper: 'reap',
 };
 
-/** Node declarations of a .dag file, in order; `JOB GATE` counts as the gate. */
+/** Node declarations of a .dag file, in order; `JOB GATE` counts as the gate, `SERVICE REAP` as the reaper. */
 export function dagNodes(dagText: string): RunNodeInfo[] {
   const out: RunNodeInfo[] = [];
   for (const line of dagText.split('\n')) {
@@ -20,7 +21,10 @@ export function dagNodes(dagText: string): RunNodeInfo[] {
     if (!m) continue;
     const decl = (m[1] ?? '').toUpperCase();
     const name = m[2] ?? '';
-    const kind: NodeKind = KIND_OF_DECL[decl] ?? (name.toUpperCase() === 'GATE' ? 'gate' : 'compute');
+    const kind: NodeKind =
+      decl === 'SERVICE' && name.toUpperCase() === 'REAP'
+        ? 'reap'
+        : (KIND_OF_DECL[decl] ?? (name.toUpperCase() === 'GATE' ? 'gate' : 'compute'));
     out.push({ name, kind });
   }
   return out;

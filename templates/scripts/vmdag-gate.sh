@@ -3,16 +3,21 @@
 # GATE node (local universe, on the submit host): wait until COUNT guests advertising this DAG's id
 # (VmWorkflowId == DAGMAN_ID) are in the collector, then exit 0. Exit 1 with a message after TIMEOUT
 # seconds, or as soon as no VM job of this DAG is left in the queue (nothing will ever join).
-# Once they have joined, exit 1 if a guest offers less memory than STEP_MIB (a step asking more would stay
-# idle for ever: a guest advertises its VM's memory less what its kernel keeps).
-# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [STEP_MIB]
+# Polls the collector every INTERVAL seconds. Once they have joined, exit 1 if a guest offers less memory
+# than STEP_MIB (a step asking more would stay idle for ever; vmdag's guest offers its VM's whole memory, an
+# image that does not read vmdag.mem offers what its kernel reports). With RESCHEDULE 1, once every guest
+# has joined it asks the schedd for a negotiation cycle (condor_reschedule), so the steps already queued for
+# these guests are matched at once rather than at the negotiator's next periodic cycle.
+# usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [INTERVAL [RESCHEDULE [STEP_MIB]]]
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
 id=$1
 count=$2
 timeout=$3
-need=${4:-0}
-case "$id$count$timeout$need" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
+interval=${4:-2}
+reschedule=${5:-0}
+need=${6:-0}
+case "$id$count$timeout$interval$reschedule$need" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
 start=$(date +%s)
 joined=0
 while :; do
@@ -25,6 +30,7 @@ while :; do
       echo "vmdag-gate: the VMs of DAG $id offer $least MiB each but a step asks $need MiB (compute.memory): it could never start; ask at most $least MiB, or give the VMs more (vm.memory)" >&2
       exit 1
     fi
+    [ "$reschedule" -eq 1 ] && { condor_reschedule >/dev/null 2>&1 || true; }
     exit 0
   fi
   now=$(date +%s)
@@ -39,5 +45,5 @@ while :; do
       exit 1
     fi
   fi
-  sleep 2
+  sleep "$interval"
 done

@@ -48,7 +48,7 @@ function adOf(dryRun: string): Record<string, string> {
   return ad;
 }
 
-const UNIVERSE: Record<string, string> = { VMS: '13', GATE: '12', STOP: '12' };
+const UNIVERSE: Record<string, string> = { VMS: '13', GATE: '12', REAP: '12', STOP: '12' };
 
 describe.skipIf(!ctx && !labRequired)(
   'golden run directories through the real condor_submit -dry-run',

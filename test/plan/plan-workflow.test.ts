@@ -113,7 +113,32 @@ describe('planWorkflow: files', () => {
 });
 
 describe('planWorkflow: DAG', () => {
-  it('VMS, GATE, steps, STOP; GATE is parent of the first steps; after → edges', () => {
+  it('tuned: VMS, GATE, REAP, steps, STOP; the first steps wait for no node; after → edges', () => {
+    const wf = makeWorkflow({
+      compute: [
+        makeStep({ name: 'prep' }),
+        makeStep({ name: 'other' }),
+        makeStep({ name: 'run', after: ['prep', 'other'] }),
+      ],
+    });
+    const plan = planWorkflow(wf);
+    expect(plan.tuning).toBe('latency');
+    expect(plan.dag.nodes.map((n) => [n.name, n.kind])).toEqual([
+      ['VMS', 'service'],
+      ['GATE', 'gate'],
+      ['REAP', 'reaper'],
+      ['prep', 'compute'],
+      ['other', 'compute'],
+      ['run', 'compute'],
+      ['STOP', 'final'],
+    ]);
+    expect(plan.dag.edges).toEqual([
+      { parent: 'prep', child: 'run' },
+      { parent: 'other', child: 'run' },
+    ]);
+    expect(plan.dag.file).toBe('wf.dag');
+  });
+  it('defaults: GATE is the parent of the first steps and there is no REAP node', () => {
     const plan = planWorkflow(
       makeWorkflow({
         compute: [
@@ -122,22 +147,15 @@ describe('planWorkflow: DAG', () => {
           makeStep({ name: 'run', after: ['prep', 'other'] }),
         ],
       }),
+      { tuning: 'defaults' },
     );
-    expect(plan.dag.nodes.map((n) => [n.name, n.kind])).toEqual([
-      ['VMS', 'service'],
-      ['GATE', 'gate'],
-      ['prep', 'compute'],
-      ['other', 'compute'],
-      ['run', 'compute'],
-      ['STOP', 'final'],
-    ]);
+    expect(plan.dag.nodes.map((n) => n.name)).toEqual(['VMS', 'GATE', 'prep', 'other', 'run', 'STOP']);
     expect(plan.dag.edges).toEqual([
       { parent: 'GATE', child: 'prep' },
       { parent: 'GATE', child: 'other' },
       { parent: 'prep', child: 'run' },
       { parent: 'other', child: 'run' },
     ]);
-    expect(plan.dag.file).toBe('wf.dag');
   });
   it('walltime and retries carried; local site by default', () => {
     const plan = planWorkflow(makeWorkflow({ compute: [makeStep({ retries: 2, walltimeSeconds: 3600 })] }));

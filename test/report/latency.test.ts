@@ -9,6 +9,7 @@ import { adNumber, parseAdsJson } from '../../src/condor/classads.js';
 import { ofRunDir } from '../../src/report/gather-report.js';
 import { computeLatency, type LatencyInputs, latencyJson } from '../../src/report/latency.js';
 import { PHASE_NAMES } from '../../src/report/types.js';
+import { rawVmStamps } from './raw-events.js';
 import { RECORDED, recordedInputs } from './recorded.js';
 
 const FINISHED = ['native-diamond', 'native-diamond-slow', 'native-step-failed'];
@@ -279,5 +280,51 @@ describe('job ads of another DAG that reuses the ids (a reinstalled schedd numbe
     const all = ads('native-diamond');
     expect(ofRunDir(all, '/tmp/rep/diamond1')).toHaveLength(all.length);
     expect(ofRunDir(all, '/tmp/some-other-run')).toEqual([]);
+  });
+});
+
+describe('latency of real 1-VM runs recorded on the lab (tuned and --defaults)', () => {
+  for (const name of ['vm-1-tuned', 'vm-1-defaults']) {
+    const inp = recordedInputs(name);
+    const r = computeLatency(inp);
+    const raw = rawVmStamps(join(RECORDED, name), inp.layout.dagFile);
+    it(`${name}: every phase is there and they add up to the total`, () => {
+      expect(r.state).toBe('finished');
+      expect(r.mode).toBe('vm');
+      for (const p of PHASE_NAMES) expect(r.phases[p], p).not.toBeNull();
+      const parts = PHASE_NAMES.filter((p) => p !== 'total').map((p) => r.phases[p] ?? 0);
+      expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(r.phases.total ?? Number.NaN, 3);
+    });
+    it(`${name}: every timestamp agrees (±1 s) with the raw event-log headers`, () => {
+      for (const [k, v] of Object.entries(raw)) {
+        expect(v, k).toBeDefined();
+        near(r.timestamps[k as keyof typeof r.timestamps], v);
+      }
+      // the overhead and the teardown recomputed from the raw headers
+      const s = (a: number | undefined, b: number | undefined) => ((b ?? 0) - (a ?? 0)) / 1000;
+      const overhead = s(raw.submitted, raw.vmsRunning) + s(raw.vmsReady, raw.computeStarted);
+      expect(Math.abs((r.phases.scheduling ?? 0) - overhead)).toBeLessThanOrEqual(1);
+      expect(Math.abs((r.phases.teardown ?? 0) - s(raw.computeEnded, raw.vmsStopped))).toBeLessThanOrEqual(1);
+    });
+  }
+  it('the tuned run queued its step with the VMs and REAP removed the VM; the --defaults run waited for GATE', () => {
+    const tuned = computeLatency(recordedInputs('vm-1-tuned'));
+    const defaults = computeLatency(recordedInputs('vm-1-defaults'));
+    const at = (r: typeof tuned, t: keyof typeof tuned.timestamps) => r.timestamps[t] ?? Number.NaN;
+    const computeLane = (r: typeof tuned) => r.lanes.find((l) => l.kind === 'compute');
+    // tuned: the step was submitted before the guest had joined; defaults: only after GATE ended
+    expect(computeLane(tuned)?.segments[0]?.start).toBeLessThan(at(tuned, 'vmsReady'));
+    expect(computeLane(defaults)?.segments[0]?.start).toBeGreaterThan(at(defaults, 'vmsReady'));
+    // tuned: SERVICE REAP is in the DAG; defaults: no REAP, and the VM outlived the step until STOP ran
+    expect(recordedInputs('vm-1-tuned').layout.nodes.map((n) => n.kind)).toContain('reap');
+    // REAP saw the step's end in the nodes log and ended (after its condor_rm) within 2 s of it
+    const reap = tuned.lanes.find((l) => l.kind === 'reap');
+    expect(reap?.end?.outcome).toBe('done');
+    expect((reap?.end?.time ?? Number.NaN) - at(tuned, 'computeEnded')).toBeLessThanOrEqual(2000);
+    expect((reap?.end?.time ?? Number.NaN) - at(tuned, 'computeEnded')).toBeGreaterThanOrEqual(0);
+    expect(recordedInputs('vm-1-defaults').layout.nodes.map((n) => n.kind)).not.toContain('reap');
+    const stop = (r: typeof tuned) =>
+      r.lanes.find((l) => l.kind === 'stop')?.segments[0]?.start ?? Number.NaN;
+    expect(at(defaults, 'vmsStopped')).toBeGreaterThan(stop(defaults));
   });
 });
