@@ -207,6 +207,7 @@ function workflowFolder(c: Case): string {
 interface Plan {
   mode: 'vm' | 'native';
   name: string;
+  tuning: 'latency' | 'defaults';
   source: { dir: string };
   vm?: { count: number; image: { diskFile: string } };
   steps: {
@@ -256,8 +257,18 @@ function checkDag(plan: Plan, text: string): Map<string, [string, string][]> {
     'PARENT',
     'FINAL',
   ]);
-  for (const l of lines)
+  for (const l of lines) {
+    if (l.keyword === 'ABORT-DAG-ON') {
+      // vmdag's own line of a tuned DAG with VMs: a failed GATE aborts the DAG (the steps are queued with the VMs).
+      expect(plan.vm !== undefined && plan.tuning === 'latency', 'ABORT-DAG-ON in an untuned DAG').toBe(true);
+      expect(l.rest).toBe('GATE 1 RETURN 1');
+      continue;
+    }
     expect(allowed.has(l.keyword), `unexpected DAG line: ${l.keyword} ${l.rest}`).toBe(true);
+  }
+  expect(lines.filter((l) => l.keyword === 'ABORT-DAG-ON')).toHaveLength(
+    plan.vm !== undefined && plan.tuning === 'latency' ? 1 : 0,
+  );
   const declared = lines
     .filter((l) => ['JOB', 'SERVICE', 'FINAL'].includes(l.keyword))
     .map((l) => {
@@ -265,7 +276,7 @@ function checkDag(plan: Plan, text: string): Map<string, [string, string][]> {
       expect(parts.length, `node line: ${l.keyword} ${l.rest}`).toBe(2);
       return `${l.keyword} ${parts[0]} ${parts[1]}`;
     });
-  const kindWord: Record<string, string> = { service: 'SERVICE', final: 'FINAL' };
+  const kindWord: Record<string, string> = { service: 'SERVICE', reaper: 'SERVICE', final: 'FINAL' };
   expect(declared.sort()).toEqual(
     plan.dag.nodes.map((n) => `${kindWord[n.kind] ?? 'JOB'} ${n.name} ${n.submitFile}`).sort(),
   );
