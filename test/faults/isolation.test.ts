@@ -22,7 +22,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import {
   folder,
@@ -41,15 +41,7 @@ import {
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
-async function vmsReady(): Promise<boolean> {
-  if (!ctx || !lab?.guestImage) return false;
-  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-    allowFailure: true,
-    cwd: '/',
-  });
-  return r.stdout.trim() !== '';
-}
-const ready = (await vmsReady()) && process.getuid?.() === 0;
+const ready = Boolean(lab?.guestImage) && (await labRunsVms(ctx)) && process.getuid?.() === 0;
 const figures: string[] = [];
 const probes: { cluster: number; dir: string }[] = [];
 

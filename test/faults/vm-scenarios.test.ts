@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import {
   labDomains,
@@ -32,16 +32,7 @@ import {
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
-/** The lab runs VMs: a guest image, and slots with the site kit and VM support. */
-async function vmsReady(): Promise<boolean> {
-  if (!ctx || !lab?.guestImage) return false;
-  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-    allowFailure: true,
-    cwd: '/',
-  });
-  return r.stdout.trim() !== '';
-}
-const ready = await vmsReady();
+const ready = Boolean(lab?.guestImage) && (await labRunsVms(ctx));
 const T = 600_000;
 const figures: string[] = [];
 const image = () => lab?.guestImage as string;

@@ -11,21 +11,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
-/** The lab runs VMs: it has a guest image and its slots carry the site kit and VM support. */
-async function vmsReady(): Promise<boolean> {
-  if (!ctx || !lab?.guestImage) return false;
-  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-    allowFailure: true,
-    cwd: '/',
-  });
-  return r.stdout.trim() !== '';
-}
-const ready = await vmsReady();
+const ready = Boolean(lab?.guestImage) && (await labRunsVms(ctx));
 const T = 900_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -16,6 +16,16 @@ export async function labContext(): Promise<CondorContext | undefined> {
   return await labCondorContext();
 }
 
+/** The pool has slots that boot vmdag's guests: the site kit, and VM support (HasVM) on. */
+export async function labRunsVms(ctx: CondorContext | undefined): Promise<boolean> {
+  if (!ctx) return false;
+  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
+    allowFailure: true,
+    cwd: '/',
+  });
+  return r.stdout.trim() !== '';
+}
+
 /** A fresh run directory under os.tmpdir() holding `files`. */
 export function runDir(files: Record<string, string>, mode: Record<string, number> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmdag-lab-test-'));

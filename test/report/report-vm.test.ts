@@ -13,20 +13,12 @@ import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { PHASE_NAMES } from '../../src/report/types.js';
 import { capture } from '../capture-output.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { rawVmStamps } from './raw-events.js';
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
-const vmReady =
-  ctx && lab?.guestImage
-    ? (
-        await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-          allowFailure: true,
-          cwd: '/',
-        })
-      ).stdout.trim() !== ''
-    : false;
+const vmReady = Boolean(ctx && lab?.guestImage) && (await labRunsVms(ctx));
 
 describe.skipIf(!vmReady && !labRequired)('vmdag report of a real VM run on the lab', () => {
   it('phases add up and every timestamp agrees (±1 s) with the raw event logs; no VM left', async () => {

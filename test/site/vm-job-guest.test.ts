@@ -12,17 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { ensureGuestImage } from '../../src/lab/guest/ensure-guest-image.js';
 import { labCondorContext, labStatus } from '../../src/lab/index.js';
+import { labRunsVms } from '../lab/lab-context.js';
 
 const ctx: CondorContext | undefined = await labCondorContext();
-async function siteKitInLab(): Promise<boolean> {
-  if (!ctx) return false;
-  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-    allowFailure: true,
-    cwd: '/',
-  });
-  return r.stdout.trim() !== '';
-}
-const ready = await siteKitInLab();
+const ready = await labRunsVms(ctx);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A condor command in the lab, retried while the 23.9.6 schedd restarts after its known crash. */

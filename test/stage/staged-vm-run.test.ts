@@ -14,19 +14,11 @@ import { labStatus } from '../../src/lab/index.js';
 import { sha256File } from '../../src/sites/image-facts.js';
 import { stagedName } from '../../src/stage/staging-decision.js';
 import { vmdag, workflowDir } from '../integration/cli-run.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
-async function vmsReady(): Promise<boolean> {
-  if (!ctx || !lab?.guestImageQcow2) return false;
-  const r = await runCondor(ctx, 'condor_status', ['-const', 'VmdagSiteKit >= 1 && HasVM', '-af', 'Name'], {
-    allowFailure: true,
-    cwd: '/',
-  });
-  return r.stdout.trim() !== '';
-}
-const ready = await vmsReady();
+const ready = Boolean(lab?.guestImageQcow2) && (await labRunsVms(ctx));
 const images = mkdtempSync(path.join(tmpdir(), 'vmdag-staged-images-'));
 afterAll(() => rmSync(images, { recursive: true, force: true }));
 
