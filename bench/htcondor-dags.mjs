@@ -88,17 +88,19 @@ function dagShape(text, rename = (n) => n) {
   const edges = new Set();
   let vars = 0;
   let posts = 0;
+  const aborts = [];
   for (const line of text.split('\n')) {
     const w = line.trim().split(/\s+/);
     if (['JOB', 'SERVICE', 'FINAL', 'PROVISIONER'].includes(w[0])) nodes.set(rename(w[1]), w[0]);
     else if (w[0] === 'VARS') vars++;
     else if (w[0] === 'SCRIPT' && w[1] === 'POST') posts++;
+    else if (w[0] === 'ABORT-DAG-ON') aborts.push(`${rename(w[1])} ${w.slice(2).join(' ')}`);
     else if (w[0] === 'PARENT') {
       const c = w.indexOf('CHILD');
       for (const p of w.slice(1, c)) for (const ch of w.slice(c + 1)) edges.add(`${rename(p)} ${rename(ch)}`);
     }
   }
-  return { nodes, edges, vars, posts };
+  return { nodes, edges, vars, posts, aborts: aborts.join('; ') };
 }
 
 const fromPython = (n) => {
@@ -115,6 +117,7 @@ function sameShape(a, b) {
   for (const e of a.edges) if (!b.edges.has(e)) problems.push(`edge ${e} missing`);
   if (a.vars !== b.vars) problems.push(`VARS lines ${a.vars} vs ${b.vars}`);
   if (a.posts !== b.posts) problems.push(`POST scripts ${a.posts} vs ${b.posts}`);
+  if (a.aborts !== b.aborts) problems.push(`ABORT-DAG-ON ${a.aborts} vs ${b.aborts}`);
   return problems.slice(0, 5);
 }
 
