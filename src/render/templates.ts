@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type HandlebarsNs from 'handlebars';
 import runtime from 'handlebars/runtime.js';
-import { templateSpecs } from './generated/templates.js';
+import { eachBodies, templateSpecs } from './generated/templates.js';
 import {
   commentText,
   dagFileName,
@@ -120,6 +120,16 @@ function makeEnvironment(): { hb: typeof Handlebars; each: HelperFn } {
   return { hb, each };
 }
 
+/** A block's place in its template (Handlebars gives it to block helpers as `options.loc`). */
+type Loc = { start: { line: number; column: number } };
+
+const bodies = eachBodies as Partial<Record<TemplateName, Record<string, (item: unknown) => string>>>;
+
+/** The build's plain function for the `{{#each}}` block at `loc` of template `name`, if it made one. */
+export function bodyAt(name: TemplateName, loc: Loc | undefined): ((item: unknown) => string) | undefined {
+  return loc ? bodies[name]?.[`${loc.start.line}:${loc.start.column}`] : undefined;
+}
+
 /** The templates, ready once per process; helper scripts read from the package's templates/scripts. */
 export function loadTemplates(): Templates {
   if (cached) return cached;
@@ -178,12 +188,15 @@ export function loadTemplates(): Templates {
         if (!call) throw new Error(`no deferred block ${part}`);
         // The block's body over each item, as `each` renders it: the templates are compiled without @data
         // (data: false) and use no block parameters, so an item's text is the body's over the item alone.
-        // (An options object given, shared: Handlebars makes a new {} per call without one.)
-        const body = (call.options as { fn: (item: unknown, options: object) => string }).fn;
+        // (An options object given, shared: Handlebars makes a new {} per call without one.) A body the
+        // build compiled to a plain function (text, fields, `if`: scripts/build-templates.mjs) runs as that.
+        const options = call.options as { fn: (item: unknown, options: object) => string; loc?: Loc };
+        const compiled = bodyAt(name, options.loc);
+        const body = compiled ?? ((item: unknown) => options.fn(item, NO_OPTIONS));
         const render = (items: unknown[]): string => {
           if (items.length === 0) return each.call(call.self, items, call.options);
           let text = '';
-          for (let k = 0; k < items.length; k++) text += body(items[k], NO_OPTIONS);
+          for (let k = 0; k < items.length; k++) text += body(items[k]);
           return text;
         };
         blocks.push({ list: call.list, render });

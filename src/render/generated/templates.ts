@@ -405,3 +405,63 @@ export const templateSpecs = {
     + " s\"\nqueue\n";
 }},
 };
+
+/** The `{{#each}}` bodies compiled to plain functions (scripts/build-templates.mjs), by template and line:column. */
+export const eachBodies = {
+  "dag": {
+    "22:0": function (v) {
+      let t = "";
+      let x;
+      t += "JOB ";
+      if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
+      t += " compute.sub\nVARS ";
+      if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
+      t += " vmdag_args=\"";
+      if ((x = v["args"]) != null) t += x; else if (!("args" in v)) missing("args", v);
+      t += "\" vmdag_machines=\"";
+      if ((x = v["machines"]) != null) t += x; else if (!("machines" in v)) missing("machines", v);
+      t += "\" vmdag_cpus=\"";
+      if ((x = v["cpus"]) != null) t += x; else if (!("cpus" in v)) missing("cpus", v);
+      t += "\" vmdag_memory=\"";
+      if ((x = v["memory"]) != null) t += x; else if (!("memory" in v)) missing("memory", v);
+      t += "\" vmdag_inputs=\"";
+      if ((x = v["inputs"]) != null) t += x; else if (!("inputs" in v)) missing("inputs", v);
+      t += "\" vmdag_outputs=\"";
+      if ((x = v["outputs"]) != null) t += x; else if (!("outputs" in v)) missing("outputs", v);
+      t += "\" vmdag_remaps=\"";
+      if ((x = v["remaps"]) != null) t += x; else if (!("remaps" in v)) missing("remaps", v);
+      t += "\" vmdag_walltime=\"";
+      if ((x = v["walltime"]) != null) t += x; else if (!("walltime" in v)) missing("walltime", v);
+      t += "\"\n";
+      if ((x = v["retries"]) && !(Array.isArray(x) && x.length === 0)) {
+        t += "RETRY ";
+        if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
+        t += " ";
+        if ((x = v["retries"]) != null) t += x; else if (!("retries" in v)) missing("retries", v);
+        t += "\n";
+      }
+      if ((x = v["collect"]) && !(Array.isArray(x) && x.length === 0)) {
+        t += "SCRIPT POST ";
+        if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
+        t += " vmdag-collect.sh $RETURN ";
+        if ((x = v["collect"]) != null) t += x; else if (!("collect" in v)) missing("collect", v);
+        t += "\n";
+      }
+      return t;
+    },
+    "34:0": function (v) {
+      let t = "";
+      let x;
+      t += "PARENT ";
+      if ((x = v["parents"]) != null) t += x; else if (!("parents" in v)) missing("parents", v);
+      t += " CHILD ";
+      if ((x = v["child"]) != null) t += x; else if (!("child" in v)) missing("child", v);
+      t += "\n";
+      return t;
+    },
+  },
+};
+
+function missing(field, item) {
+  throw new Error('"' + field + '" not defined in ' + item);
+}
