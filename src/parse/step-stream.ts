@@ -62,34 +62,43 @@ export function streamSteps(text: string): StepStream | undefined {
   col = first - pos;
   const start = pos;
   const reader = fastReader(text);
+  // Each step starts on a line of exactly `col` blanks and a dash followed by a blank or the line's end; no
+  // other line can look so (deeper lines have more blanks; a dash at `col` not followed by a blank is not
+  // an item, and the fast reader has no multi-line scalars). Those lines are found with indexOf; whether
+  // the text between them is a well-formed sequence is the fast reader's to say: a batch it reads short
+  // (a line less indented, another root key) or declines is not streamable.
+  const pad = ' '.repeat(col);
+  const item = `\n${pad}- `;
+  const bare = `\n${pad}-\n`;
+  // The next match of each form at or after the last offset asked (offsets only grow: each form is searched
+  // once through the text, not once per step).
+  let nextA = -2;
+  let nextB = -2;
+  /** The '\n' before the next item line at or after offset i, or -1. */
+  const nextItem = (i: number): number => {
+    if (nextA !== -1 && nextA < i) nextA = text.indexOf(item, i);
+    if (nextB !== -1 && nextB < i) nextB = text.indexOf(bare, i);
+    return nextA < 0 ? nextB : nextB < 0 || nextA < nextB ? nextA : nextB;
+  };
   return {
     head,
     *batches(size) {
-      pos = start;
-      let from = pos;
-      let count = 0;
+      let from = start;
+      nextA = -2;
+      nextB = -2;
       for (;;) {
-        // A step runs to the next line with content at or left of the dashes' column.
-        const nl = text.indexOf('\n', pos);
-        pos = nl < 0 ? n : nl + 1;
-        let next = nextContent();
-        while (next >= 0 && next - pos > col) {
-          const e = text.indexOf('\n', next);
-          pos = e < 0 ? n : e + 1;
-          next = nextContent();
+        let count = 1;
+        let k = nextItem(from);
+        while (k >= 0 && count < size) {
+          count++;
+          k = nextItem(k + 1);
         }
-        count++;
-        // Another dash at the column is the next step; anything else (a root key after compute) is not ours.
-        if (next >= 0 && (next - pos !== col || !isDash(next))) throw new NotStreamable();
-        if (count === size || next < 0) {
-          const end = next < 0 ? n : pos;
-          const batch = reader.sequence(from, end);
-          if (batch?.length !== count) throw new NotStreamable();
-          yield batch;
-          from = end;
-          count = 0;
-        }
-        if (next < 0) return;
+        const end = k < 0 ? n : k + 1;
+        const batch = reader.sequence(from, end);
+        if (batch?.length !== count) throw new NotStreamable();
+        yield batch;
+        if (k < 0) return;
+        from = end;
       }
     },
   };

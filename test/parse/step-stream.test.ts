@@ -143,6 +143,21 @@ describe('streamSteps', () => {
     expect(expectSame(text.replaceAll('\n  ', '\n'), 4)).toBe(true); // the dashes at the key's column
   });
 
+  it('finds each step by its dash line: bare dashes, nested lists, comments at the dash column, no final LF', () => {
+    const steps = [
+      '  -\n    name: a\n    cpus: 1\n',
+      '  - name: b\n    inputs:\n      - x.dat\n      - y.dat\n    outputs:\n    - r.txt\n',
+      '  # a comment at the dashes\u2019 column\n'.replace('\u2019', ''),
+      '  - name: c\n    arguments: ["-", "- x", "a - b"]\n',
+      '  -   name: d\n      cpus: 2\n',
+      '  - e\n',
+      '  - name: f',
+    ];
+    const text = `version: 1\ncompute:\n${steps.join('')}`;
+    for (const size of [1, 2, 3, 100]) expect(expectSame(text, size)).toBe(true);
+    expect(expectSame(`${text}\n`, 2)).toBe(true);
+  });
+
   const notStreamed: Array<[string, string]> = [
     ['compute as one mapping', 'version: 1\ncompute:\n  cpus: 1\n'],
     ['compute as a flow list', 'version: 1\ncompute: [{cpus: 1}]\n'],
@@ -151,6 +166,11 @@ describe('streamSteps', () => {
     ['a step the fast reader declines', 'version: 1\ncompute:\n  - cpus: &a 1\n'],
     ['a non-ASCII character', 'version: 1\nname: é\ncompute:\n  - cpus: 1\n'],
     ['a bad line in the middle of the list', 'version: 1\ncompute:\n  - cpus: 1\n x\n  - cpus: 2\n'],
+    [
+      'a line at the dashes\u2019 column that is no item',
+      'version: 1\ncompute:\n  - cpus: 1\n  -x: 1\n  - cpus: 2\n',
+    ],
+    ['a less indented key between items', 'version: 1\ncompute:\n  - cpus: 1\n name: 1\n  - cpus: 2\n'],
     ['no compute', 'version: 1\nname: x\n'],
     ['an empty compute', 'version: 1\ncompute:\n'],
   ];
