@@ -43,48 +43,23 @@ export interface PlanJsonWriter {
 /** `plan` gives everything but its steps and DAG, which come through steps() and tail(). */
 export function planJsonWriter(plan: Plan): PlanJsonWriter {
   const dir = plan.source.dir;
-  const cache = new Map<string, string>();
   const rel = (p: string): string => {
     if (!isAbsolute(p)) return p;
-    let r = cache.get(p);
-    if (r === undefined) {
-      const x = relative(dir, p);
-      r = x === '' || x.startsWith('..') || isAbsolute(x) ? p : x;
-      cache.set(p, r);
-    }
-    return r;
-  };
-  // Paths made relative: one copy per distinct input (steps share their PlannedFile objects).
-  const relFiles = new Map<PlannedFile, PlannedFile>();
-  const relFile = (f: PlannedFile): PlannedFile => {
-    let r = relFiles.get(f);
-    if (r === undefined) {
-      r = { ...f, absPath: rel(f.absPath) };
-      relFiles.set(f, r);
-    }
-    return r;
-  };
-  // One copy per distinct executable path too (its other fields follow from the path).
-  const relExecutables = new Map<string, PlannedStep['executable']>();
-  const relExecutable = (e: PlannedStep['executable']): PlannedStep['executable'] => {
-    if (e.absPath === undefined) return e;
-    let r = relExecutables.get(e.path);
-    if (r === undefined) {
-      r = { ...e, absPath: rel(e.absPath) };
-      relExecutables.set(e.path, r);
-    }
-    return r;
+    const x = relative(dir, p);
+    return x === '' || x.startsWith('..') || isAbsolute(x) ? p : x;
   };
   // A step's line is JSON.stringify of the step with its paths made relative, written field by field in
-  // PlannedStep's order (planStep's), with the JSON of each distinct executable and input made once: the
-  // 10,000-step benchmark shares them, and the copy per step cost more than the writing (callgrind: -1.6 %
-  // of a whole compile). test/render/plan-json.test.ts holds it to JSON.stringify and to PlannedStep's keys.
+  // PlannedStep's order (planStep's), with the JSON of each distinct executable (by path: its other fields
+  // follow from it) and input (steps share their PlannedFile objects) made once: the 10,000-step benchmark
+  // shares them, and the copy per step cost more than the writing (callgrind: -1.6 % of a whole compile).
+  // test/render/plan-json.test.ts holds it to JSON.stringify and to PlannedStep's keys.
   const exeJson = new Map<string, string>();
   const fileJson = new Map<PlannedFile, string>();
   const step = (s: PlannedStep): string => {
     let exe = exeJson.get(s.executable.path);
     if (exe === undefined) {
-      exe = JSON.stringify(relExecutable(s.executable));
+      const e = s.executable;
+      exe = JSON.stringify(e.absPath === undefined ? e : { ...e, absPath: rel(e.absPath) });
       exeJson.set(s.executable.path, exe);
     }
     let inputs = '[';
@@ -92,7 +67,7 @@ export function planJsonWriter(plan: Plan): PlanJsonWriter {
       const f = s.inputs[i] as PlannedFile;
       let j = fileJson.get(f);
       if (j === undefined) {
-        j = JSON.stringify(relFile(f));
+        j = JSON.stringify({ ...f, absPath: rel(f.absPath) });
         fileJson.set(f, j);
       }
       inputs += i === 0 ? j : `,${j}`;
