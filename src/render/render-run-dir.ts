@@ -2,7 +2,7 @@
  * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
-import type { Plan, PlannedDag, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import type { DagEdge, Plan, PlannedDag, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
 import { planJsonChunks } from './plan-json.js';
 import {
   dagFileName,
@@ -321,18 +321,30 @@ export function stepView(step: PlannedStep): StepView {
 
 /** The DAG template's view: the node views of `steps`, and a PARENT line per child from the plan's edges. */
 function dagView(plan: Plan, steps: StepView[]) {
-  // PARENT a b CHILD c: one line per child, parents in the order the workflow gives them.
-  // Node names were checked when their nodes were rendered; GATE is vmdag's own.
-  const known = new Set<string>(steps.map((s) => s.node));
-  const name = (n: string): string => (known.has(n) ? n : dagNodeName(n));
-  const byChild = new Map<string, string[]>();
-  for (const e of plan.dag.edges) {
-    const list = byChild.get(e.child);
-    if (list) list.push(name(e.parent));
-    else byChild.set(e.child, [name(e.parent)]);
+  return dagViewOf(plan, steps, [...parentLines(plan.dag.edges, Number.POSITIVE_INFINITY)].flat());
+}
+
+/**
+ * The PARENT lines of planDag's edges, `size` at a time: `PARENT a b CHILD c`, one line per child, its
+ * parents in the order the workflow gives them (planDag gives each child's edges together, in step order).
+ */
+export function* parentLines(
+  edges: readonly DagEdge[],
+  size: number,
+): Generator<Array<{ parents: string; child: string }>> {
+  let batch: Array<{ parents: string; child: string }> = [];
+  for (let i = 0; i < edges.length; ) {
+    const child = (edges[i] as DagEdge).child;
+    let parents = dagNodeName((edges[i] as DagEdge).parent);
+    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
+      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
+    batch.push({ parents, child: dagNodeName(child) });
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
   }
-  const edges = [...byChild].map(([child, parents]) => ({ parents: parents.join(' '), child: name(child) }));
-  return dagViewOf(plan, steps, edges);
+  if (batch.length > 0) yield batch;
 }
 
 /** The DAG template's view with these lists of nodes and PARENT lines (or stand-ins for them). */

@@ -5,14 +5,14 @@
  * that no step's view is held after its batch is written. A value the quoting helpers refuse throws its
  * UnsafeValueError (the compile then renders the whole plan, which says where).
  */
-import type { DagEdge, Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
+import type { Plan, PlannedDag, PlannedStep } from '../plan/plan-types.js';
 import { planJsonWriter } from './plan-json.js';
-import { dagNodeName } from './quote.js';
 import {
   dagViewOf,
   headFiles,
   isTuned,
   maxStepMemoryMiB,
+  parentLines,
   type RunDirFile,
   scriptsFor,
   stepView,
@@ -76,9 +76,8 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
       return { dag: nodesBlock.render(views), plan: plan.steps(steps) };
     },
     finish(dag) {
-      // The PARENT lines are made a batch at a time while written, straight from the edges (planDag gives
-      // each child's edges together, in step order: the lines renderRunDir groups by child); the frame is
-      // rendered with a stand-in list, there when there are edges.
+      // The PARENT lines are made a batch at a time while written (parentLines, as renderRunDir makes them
+      // all at once); the frame is rendered with a stand-in list, there when there are edges.
       const lines = dag.edges.length > 0 ? [null] : [];
       const view = dagViewOf({ ...head, dag }, [], lines);
       const last = templates.split('dag', view, [view.steps, lines]);
@@ -110,24 +109,4 @@ export function renderStream(head: Plan, templates: Templates = loadTemplates())
       return { dagTail, planTail: plan.tail(dag), files: after };
     },
   };
-}
-
-/** The PARENT lines of planDag's edges (each child's together), `size` at a time. */
-function* parentLines(
-  edges: readonly DagEdge[],
-  size: number,
-): Generator<Array<{ parents: string; child: string }>> {
-  let batch: Array<{ parents: string; child: string }> = [];
-  for (let i = 0; i < edges.length; ) {
-    const child = (edges[i] as DagEdge).child;
-    let parents = dagNodeName((edges[i] as DagEdge).parent);
-    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
-      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
-    batch.push({ parents, child: dagNodeName(child) });
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
