@@ -71,15 +71,3 @@ export function buildContext(value: unknown, env: ValidateEnv, report: Reporter)
   }
   return { root, vm, steps, listForm, env, report };
 }
-
-/**
- * Each string of a list with its index (non-strings skipped: the schema reports them). Allocates nothing:
- * a rule builds an item's pointer (`${pointer}/${index}`) only when it reports it.
- */
-export function eachString(list: unknown, fn: (value: string, index: number) => void): void {
-  if (!Array.isArray(list)) return;
-  for (let i = 0; i < list.length; i++) {
-    const v: unknown = list[i];
-    if (typeof v === 'string') fn(v, i);
-  }
-}

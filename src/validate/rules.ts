@@ -6,7 +6,7 @@
  */
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
-import { eachString, isObj, type Rule, type StepView } from './rule-context.js';
+import { isObj, type Rule, type StepView } from './rule-context.js';
 import { at, eachItem, eachLocalFile, escapes, memo, num, stepName } from './rule-helpers.js';
 import { parseMemoryMiB } from './units.js';
 
@@ -119,17 +119,15 @@ export const rules: Rule[] = [
     check(ctx) {
       if (!ctx.listForm) return;
       const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
-      for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
-        eachString(step.value.after, (a, k) => {
-          if (NAME.test(a) && !names.has(a))
-            ctx.report.error(
-              `${step.pointer}/after/${k}`,
-              'rule.unknown-after',
-              `\`after\` names "${a}", which is no step`,
-            );
-        });
-      }
+      const unknown = (a: string, step: StepView, key: string, k: number) => {
+        if (NAME.test(a) && !names.has(a))
+          ctx.report.error(
+            at(step, key, k),
+            'rule.unknown-after',
+            `\`after\` names "${a}", which is no step`,
+          );
+      };
+      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as StepView, 'after', unknown);
     },
   },
   {
