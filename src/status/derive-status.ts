@@ -13,7 +13,7 @@ import {
   termination,
 } from '../condor/event-log.js';
 import type { JobState, NodeStatus, RunLayout, RunState, RunStatus, VmStatus } from '../model/run.js';
-import { explainVmError } from './explain-vm-error.js';
+import { explainVmError, vmGahpError } from './explain-vm-error.js';
 
 export interface StatusInputs {
   layout: RunLayout;
@@ -98,7 +98,7 @@ export function trackProcs(events: readonly JobEvent[]): {
           .filter((l) => !/^Code -?\d+ Subcode -?\d+$/.test(l))
           .join(' ')
           .trim();
-        if (/\bVMGAHP_ERR_/.test(text)) p.vmError = `the VM did not start: ${text}`;
+        if (vmGahpError(text) !== undefined) p.vmError = `the VM did not start: ${text}`;
         break;
       }
       case EventCode.evicted: {
@@ -226,7 +226,7 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
 
   const { state, cause } = overallState(inp, nodes, vms);
   // Service nodes (the VMs, REAP) are not the workflow's progress.
-  const runnable = nodes.filter((n) => n.kind !== 'vms' && n.kind !== 'reap');
+  const runnable = nodes.filter((n) => !isService(n));
   return {
     dagmanJobId: inp.dagmanJobId,
     state,
@@ -242,16 +242,20 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
   };
 }
 
+/** The DAG's SERVICE nodes: the VMs and REAP, which DAGMan removes at the end of every run. */
+function isService(n: NodeStatus): boolean {
+  return n.kind === 'vms' || n.kind === 'reap';
+}
+
 function firstCause(nodes: NodeStatus[]): string | undefined {
   // A failed or held node first; else one that keeps being sent back to the queue (evicted) with a reason.
   // The VMS service node comes last: STOP removes it in every run, so its "removed" is never the cause.
   // (REAP is removed by DAGMan at the end of every run the same way.) The GATE comes first: when it fails,
   // DAGMan aborts the DAG and removes the steps still waiting for the guests, whose "removed" follows from it.
-  const svc = (n: NodeStatus) => n.kind === 'vms' || n.kind === 'reap';
   nodes = [
     ...nodes.filter((n) => n.kind === 'gate'),
-    ...nodes.filter((n) => !svc(n) && n.kind !== 'gate'),
-    ...nodes.filter(svc),
+    ...nodes.filter((n) => !isService(n) && n.kind !== 'gate'),
+    ...nodes.filter(isService),
   ];
   const bad =
     nodes.find((n) => n.kind !== 'stop' && (n.state === 'failed' || n.state === 'held') && n.cause) ??
