@@ -4,7 +4,6 @@
  * starts with CONDOR_CONFIG naming that file, and `lab up` waits until org-b's collector lists its schedd
  * and every slot with that schedd's dedicated scheduler. `lab down` stops it like the other lab daemons.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCondor } from '../condor/exec.js';
 import { spawnInLab } from './daemons.js';
@@ -12,7 +11,7 @@ import type { LabSettings } from './options.js';
 import { type LabPool, orgB, orgBConfig, orgBScheddName } from './orgs.js';
 import { writeSites } from './sites-file.js';
 import { type LabState, labIsRunning, pidInRoot, readLabState, writeLabState } from './state.js';
-import { LabError, type Log, sys, timed } from './sys.js';
+import { LabError, type Log, sys, timed, writeLabFile } from './sys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,12 +52,6 @@ export async function waitForPool(
   );
 }
 
-function writeFile(file: string, text: string, mode = 0o644): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  chmodSync(file, mode);
-}
-
 /** org-b's master when it runs (alive inside the lab's root), else undefined. */
 function orgBMaster(s: LabSettings, state: LabState): { name: string; pid: number } | undefined {
   const d = state.daemons.find((x) => x.name === orgB(s).master);
@@ -83,7 +76,7 @@ export async function ensureOrgB(s: LabSettings, state: LabState, log: Log): Pro
   const pid =
     running?.pid ??
     (await timed(log, `${b.name} start`, async () => {
-      writeFile(path.join(root, b.config.slice(1)), orgBConfig(s, b));
+      writeLabFile(path.join(root, b.config.slice(1)), orgBConfig(s, b));
       for (const dir of [`${b.etc}/passwords.d`, `${b.etc}/tokens.d`]) {
         await sys(['chroot', root, 'install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', dir]);
       }

@@ -1,17 +1,10 @@
 /** The site catalog of the lab's running pools (current/sites.yaml), rewritten by `lab up` and `lab down --org`. */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { DEFAULT_IMAGES_DIR } from '../stage/images-folder.js';
 import type { LabSettings } from './options.js';
 import { ORG_A, sitesCatalog } from './orgs.js';
 import { type LabState, readLabState, runningPools, writeLabState } from './state.js';
-import type { Log } from './sys.js';
-
-function writeFile(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  chmodSync(file, 0o644);
-}
+import { type Log, writeLabFile } from './sys.js';
 
 /**
  * Write the site catalog of the running pools (org-a, and org-b when it runs) and record its path. org-a's
@@ -30,7 +23,7 @@ export function writeSites(s: LabSettings, state: LabState, log: Log): LabState 
     mkdirSync(DEFAULT_IMAGES_DIR, { recursive: true, mode: 0o755 });
     images[ORG_A] = DEFAULT_IMAGES_DIR;
   }
-  writeFile(s.sitesFile, sitesCatalog(pools, images));
+  writeLabFile(s.sitesFile, sitesCatalog(pools, images));
   const latest = readLabState(s.dir) ?? state;
   latest.pools = latest.pools.map((p) => pools.find((q) => q.collector === p.collector) ?? p);
   latest.sitesFile = s.sitesFile;

@@ -2,6 +2,8 @@
  * How the lab runs system commands (debootstrap, mount, ip, chroot): execa with argv arrays, never a shell
  * string. Failures become LabError with the command's last stderr lines.
  */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 
 /** A lab problem the user can act on; `code` 3 = the environment (root, mirror, HTCondor) is missing. */
@@ -68,4 +70,11 @@ export async function timed<T>(log: Log, what: string, fn: () => Promise<T>): Pr
   const v = await fn();
   log(`lab: ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return v;
+}
+
+/** Write a file of the lab (its folder made when missing) with exactly this mode, whatever the umask. */
+export function writeLabFile(file: string, text: string, mode = 0o644): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  chmodSync(file, mode);
 }
