@@ -36,7 +36,6 @@ export function streamSteps(text: string): StepStream | undefined {
     return undefined;
   // The first content line after `compute:` must be a dash: its column is the sequence's.
   let pos = lineEnd + 1;
-  let col = -1;
   const n = text.length;
   /** The next line with content from pos: its start, its indent (pos moves past blanks and comments). */
   const nextContent = (): number => {
@@ -59,7 +58,7 @@ export function streamSteps(text: string): StepStream | undefined {
   };
   const first = nextContent();
   if (first < 0 || !isDash(first)) return undefined;
-  col = first - pos;
+  const col = first - pos;
   const start = pos;
   const reader = fastReader(text);
   // Each step starts on a line of exactly `col` blanks and a dash followed by a blank or the line's end; no
