@@ -15,7 +15,7 @@
 // where a parent python3 spawns each build and reads its rusage with os.wait4 (what GNU time does).
 // Environment: BENCH_STEPS (10000, a multiple of 100), BENCH_DAGS_RUNS (5).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,9 @@ try {
   writeFileSync(join(dir, 'bin', 'app'), '#!/bin/sh\n', { mode: 0o755 });
   writeFileSync(join(dir, 'input.dat'), 'x\n');
   writeFileSync(join(dir, 'workflow.yaml'), workflow(STEPS));
+  // python3 runs in the lab's root, which sees the host's shared folders (/tmp, /work, …) but not
+  // necessarily this checkout: the builder goes beside the workflow, in the temporary folder.
+  copyFileSync(PY, join(dir, 'htcondor-dags.py'));
 
   const nodeFloor = [0, 1, 2].map(() => measureNode(['-e', '0'], dir));
   const vm = [];
@@ -154,7 +157,7 @@ try {
     [
       ...prefix.slice(1),
       'python3',
-      PY,
+      join(dir, 'htcondor-dags.py'),
       'measure',
       String(RUNS),
       join(dir, 'py'),

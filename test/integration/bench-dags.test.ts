@@ -31,7 +31,7 @@ describe.skipIf(!ctx && !labRequired)('bench/htcondor-dags.mjs (htcondor2.dags i
       },
     });
     expect(p.stderr).not.toMatch(/differ in shape/);
-    expect(p.status).toBe(0);
+    expect(p.status, p.stderr).toBe(0);
     // 200 compute nodes + VMS, GATE, REAP, STOP; the edges of 2 chain positions after the first.
     expect(p.stdout).toMatch(
       /same DAG shape checked: 204 nodes, 100 edges, 200 VARS, 200 POST scripts; 1 runs each/,
