@@ -15,7 +15,15 @@
 // where a parent python3 spawns each build and reads its rusage with os.wait4 (what GNU time does).
 // Environment: BENCH_STEPS (10000, a multiple of 100), BENCH_DAGS_RUNS (5).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
