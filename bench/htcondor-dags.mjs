@@ -151,7 +151,8 @@ try {
   writeFileSync(join(dir, 'workflow.yaml'), workflow(STEPS));
   // python3 runs in the lab's root, which sees the host's shared folders (/tmp, /work, …) but not
   // necessarily this checkout: the builder goes beside the workflow, in the temporary folder.
-  copyFileSync(PY, join(dir, 'htcondor-dags.py'));
+  const builder = join(dir, 'htcondor-dags.py');
+  copyFileSync(PY, builder);
 
   const nodeFloor = [0, 1, 2].map(() => measureNode(['-e', '0'], dir));
   const vm = [];
@@ -165,7 +166,7 @@ try {
     [
       ...prefix.slice(1),
       'python3',
-      join(dir, 'htcondor-dags.py'),
+      builder,
       'measure',
       String(RUNS),
       join(dir, 'py'),
