@@ -35,7 +35,7 @@ describe('renderRunDir', () => {
     }
   });
 
-  it('tuned: ABORT-DAG-ON GATE, SERVICE REAP with the last steps, gate every 1 s, VMs destroyed at once', () => {
+  it('tuned: ABORT-DAG-ON GATE, SERVICE REAP with the last steps, gate every 1 s, VMs destroyed 5 s after their ACPI shutdown', () => {
     const f = files(
       makeWorkflow({
         compute: [
@@ -59,7 +59,7 @@ describe('renderRunDir', () => {
       'arguments = "$(DAGManJobId) wf.jobstate.log wf.dag.nodes.log vmdag-reap.steps"',
     );
     expect(f.get('gate.sub')?.content).toMatch(/arguments = "\$\(DAGManJobId\) 2 \d+ 1 1 \d+"/);
-    expect(f.get('vms.sub')?.content).toContain('job_max_vacate_time = 0\n');
+    expect(f.get('vms.sub')?.content).toContain('job_max_vacate_time = 5\n');
     expect(f.get('wf.config')?.content).toContain('DAGMAN_USER_LOG_SCAN_INTERVAL = 1\n');
   });
 
@@ -93,7 +93,7 @@ describe('renderRunDir', () => {
     }
   });
 
-  it('native: no VMS, GATE or STOP, and no VM requirements', () => {
+  it('native: no VMS, GATE or STOP, no VM requirements, and never a VM guest', () => {
     const wf = makeWorkflow();
     delete wf.vm;
     const f = files(wf);
@@ -101,6 +101,7 @@ describe('renderRunDir', () => {
     const dag = f.get('wf.dag')?.content ?? '';
     expect(dag).not.toMatch(/SERVICE|GATE|FINAL/);
     expect(f.get('compute.sub')?.content).not.toContain('VmWorkflowId');
+    expect(f.get('compute.sub')?.content).toContain('\nrequirements = (TARGET.VmGuest =!= true)\n');
   });
 
   it("each node's VARS carry the plan: machines, cpus, launcher arguments", () => {

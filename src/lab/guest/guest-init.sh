@@ -63,13 +63,19 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
+# Before the power goes, HTCondor leaves the pool: the fast shutdown of condor_master makes the startd send
+# RELEASE_CLAIM to the schedd that holds its claim (Claim::vacate) and INVALIDATE_STARTD_ADS to the collector
+# (ResMgr::final_update). Without that the schedd keeps a claim it can never release (the dedicated
+# scheduler's releaseClaim() keeps the match when it cannot connect) and the collector lists the guest until
+# its ad expires. Waits up to 20 s; the VM job's job_max_vacate_time bounds how long the host waits.
 power_off() {
   say "power off: $1"
   MASTER_PID=$(cat /run/vmdag/master.pid 2>/dev/null)
   if [ -n "$MASTER_PID" ]; then
     kill -QUIT "$MASTER_PID" 2>/dev/null
     i=0
-    while kill -0 "$MASTER_PID" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+    while kill -0 "$MASTER_PID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$MASTER_PID" 2>/dev/null; then say "condor_master still running after 20 s"; else say "HTCondor left the pool"; fi
   fi
   if [ "$DEBUG" = 1 ]; then
     for f in /var/log/condor/MasterLog /var/log/condor/StartLog; do

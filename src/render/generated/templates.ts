@@ -32,9 +32,9 @@ const L28 = {"start":{"line":32,"column":0},"end":{"line":37,"column":7}};
 const L29 = {"start":{"line":38,"column":0},"end":{"line":42,"column":7}};
 const L30 = {"start":{"line":2,"column":51},"end":{"line":2,"column":71}};
 const L31 = {"start":{"line":3,"column":0},"end":{"line":12,"column":7}};
-const L32 = {"start":{"line":30,"column":23},"end":{"line":30,"column":49}};
-const L33 = {"start":{"line":36,"column":17},"end":{"line":36,"column":41}};
-const L34 = {"start":{"line":39,"column":20},"end":{"line":39,"column":25}};
+const L32 = {"start":{"line":31,"column":23},"end":{"line":31,"column":49}};
+const L33 = {"start":{"line":37,"column":17},"end":{"line":37,"column":41}};
+const L34 = {"start":{"line":40,"column":20},"end":{"line":40,"column":25}};
 const L35 = {"start":{"line":2,"column":8},"end":{"line":2,"column":16}};
 const L36 = {"start":{"line":2,"column":37},"end":{"line":2,"column":53}};
 const L37 = {"start":{"line":5,"column":13},"end":{"line":5,"column":34}};
@@ -45,16 +45,16 @@ const L41 = {"start":{"line":9,"column":12},"end":{"line":9,"column":16}};
 const L42 = {"start":{"line":10,"column":0},"end":{"line":12,"column":7}};
 const L43 = {"start":{"line":16,"column":19},"end":{"line":16,"column":31}};
 const L44 = {"start":{"line":17,"column":17},"end":{"line":17,"column":34}};
-const L45 = {"start":{"line":18,"column":0},"end":{"line":22,"column":7}};
-const L46 = {"start":{"line":28,"column":0},"end":{"line":31,"column":7}};
-const L47 = {"start":{"line":33,"column":20},"end":{"line":33,"column":41}};
-const L48 = {"start":{"line":34,"column":17},"end":{"line":34,"column":50}};
-const L49 = {"start":{"line":35,"column":0},"end":{"line":37,"column":7}};
-const L50 = {"start":{"line":38,"column":0},"end":{"line":40,"column":7}};
-const L51 = {"start":{"line":41,"column":34},"end":{"line":41,"column":95}};
-const L52 = {"start":{"line":42,"column":20},"end":{"line":42,"column":34}};
-const L53 = {"start":{"line":43,"column":26},"end":{"line":43,"column":46}};
-const L54 = {"start":{"line":44,"column":8},"end":{"line":44,"column":16}};
+const L45 = {"start":{"line":18,"column":0},"end":{"line":23,"column":7}};
+const L46 = {"start":{"line":29,"column":0},"end":{"line":32,"column":7}};
+const L47 = {"start":{"line":34,"column":20},"end":{"line":34,"column":41}};
+const L48 = {"start":{"line":35,"column":17},"end":{"line":35,"column":50}};
+const L49 = {"start":{"line":36,"column":0},"end":{"line":38,"column":7}};
+const L50 = {"start":{"line":39,"column":0},"end":{"line":41,"column":7}};
+const L51 = {"start":{"line":42,"column":34},"end":{"line":42,"column":95}};
+const L52 = {"start":{"line":43,"column":20},"end":{"line":43,"column":34}};
+const L53 = {"start":{"line":44,"column":26},"end":{"line":44,"column":46}};
+const L54 = {"start":{"line":45,"column":8},"end":{"line":45,"column":16}};
 const L55 = {"start":{"line":2,"column":19},"end":{"line":2,"column":35}};
 const L56 = {"start":{"line":2,"column":70},"end":{"line":2,"column":78}};
 const L57 = {"start":{"line":3,"column":34},"end":{"line":3,"column":55}};
@@ -69,9 +69,9 @@ const L65 = {"start":{"line":7,"column":117},"end":{"line":7,"column":130}};
 const L66 = {"start":{"line":11,"column":71},"end":{"line":11,"column":88}};
 const L67 = {"start":{"line":12,"column":58},"end":{"line":12,"column":75}};
 const L68 = {"start":{"line":2,"column":33},"end":{"line":2,"column":49}};
-const L69 = {"start":{"line":12,"column":0},"end":{"line":16,"column":7}};
-const L70 = {"start":{"line":31,"column":71},"end":{"line":31,"column":88}};
-const L71 = {"start":{"line":32,"column":85},"end":{"line":32,"column":102}};
+const L69 = {"start":{"line":12,"column":0},"end":{"line":20,"column":7}};
+const L70 = {"start":{"line":35,"column":71},"end":{"line":35,"column":88}};
+const L71 = {"start":{"line":36,"column":85},"end":{"line":36,"column":102}};
 const L72 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
 const L73 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
 const L74 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
@@ -218,7 +218,7 @@ export const templateSpecs = {
   "vms.sub": {"0":function(container,depth0,helpers,partials,data) {
     return "xen_kernel = included\n";
 },"1":function(container,depth0,helpers,partials,data) {
-    return "# A removed VM is destroyed at once instead of after an ACPI shutdown: its disk is read-only or a\n# throw-away overlay (vm_no_output_vm), so nothing is lost, and the slot is freed seconds sooner.\njob_max_vacate_time = 0\n";
+    return "# A removed VM gets an ACPI shutdown and is destroyed 5 s later (HTCondor's default: 10 min). In that\n# time the guest's HTCondor leaves the pool: its startd releases its claim and takes its ad out of the\n# collector (0.3 s under emulation). Its disk is read-only or a throw-away overlay (vm_no_output_vm).\njob_max_vacate_time = 5\n";
 },"2":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -342,6 +342,8 @@ export const templateSpecs = {
 }},
   "compute.sub": {"0":function(container,depth0,helpers,partials,data) {
     return "# Only this workflow's guests (they advertise this DAG's id and accept only jobs carrying it).\nrequirements = (TARGET.VmWorkflowId =?= \"$(DAGManJobId)\")\n+VmWorkflowId = \"$(DAGManJobId)\"\n";
+},"1":function(container,depth0,helpers,partials,data) {
+    return "# Never a VM guest: a schedd reuses its claims checking only the job's requirements, so a guest another\n# workflow left claimed would otherwise take this step.\nrequirements = (TARGET.VmGuest =!= true)\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.strict, alias3=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -353,7 +355,7 @@ export const templateSpecs = {
   return "# generated by vmdag — do not edit\n# Every compute step of workflow "
     + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L68})) != null ? stack1 : "")
     + " (parallel universe, vmdag-mpi.sh on each node). Each DAG\n# node gives its own values through VARS: vmdag_args (launcher: MPI kind, ranks, ranks per node, command,\n# arguments), vmdag_machines, vmdag_cpus, vmdag_memory (MiB), vmdag_inputs, vmdag_outputs, vmdag_remaps,\n# vmdag_walltime (seconds, 0 = none).\nuniverse = parallel\nexecutable = vmdag-mpi.sh\narguments = \"$(vmdag_args)\"\nmachine_count = $(vmdag_machines)\nrequest_cpus = $(vmdag_cpus)\nrequest_memory = $(vmdag_memory)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L69})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L69})) != null ? stack1 : "")
     + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\noutput = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\n# A step whose reconnect failed after a schedd restart (VacateReasonCode 1008) is never started again by\n# the dedicated scheduler of that schedd (HTCondor 25.14.1): removed after 60 s idle, so the node fails\n# (or is retried: RETRY submits a new cluster, which runs) instead of waiting forever.\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
     + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L70 ), depth0)) != null ? stack1 : "")
     + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime)) || (JobStatus == 1 && VacateReasonCode =?= 1008 && time() - EnteredCurrentStatus > 60)\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
