@@ -42,7 +42,12 @@ if (!env.VMDAG_CONDOR_PREFIX) {
 }
 if (ci) env.VMDAG_LAB_REQUIRED = '1';
 
+// The files run in a shuffled order (vitest.config.ts); the seed is printed so that a failing order can be
+// repeated with VMDAG_TEST_SEED=N npm test.
+const seed = process.env.VMDAG_TEST_SEED || String(Date.now() % 1_000_000_000);
+say(`test files in a shuffled order, seed ${seed} (repeat it: VMDAG_TEST_SEED=${seed} npm test)`);
 const t0 = Date.now();
-const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit', env, cwd: repo });
+const args = ['vitest', 'run', '--sequence.seed', seed, ...process.argv.slice(2)];
+const r = spawnSync('npx', args, { stdio: 'inherit', env, cwd: repo });
 say(`vitest: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 process.exit(r.status ?? 1);
