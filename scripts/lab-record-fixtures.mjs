@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Record real HTCondor output from the running vmdag lab into fixtures/recorded/<name>/, each folder with a
 // COMMAND.txt saying how it was produced. Parsers are tested on these files, never on invented text.
-// usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed
+// usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed,
+// guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -202,8 +203,39 @@ function dag(name, dagText, subs, { remove = false } = {}) {
   record(name, dir, files, cmds);
 }
 
+/** The guests' startd ads as `vmdag status` asks for them: while they serve the run, and once it ended. */
+function guestAds() {
+  const name = 'guest-ads';
+  const dir = workDir(name);
+  const vmdag = (argv) => {
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), ...argv], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`vmdag ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  vmdag(['compile', path.join(repo, 'examples/hpl-2vm/workflow.yaml'), '-o', 'run']);
+  const id = JSON.parse(vmdag(['submit', 'run', '--json'])).dagmanJobId;
+  const query = [
+    'condor_status',
+    '-json',
+    '-constraint',
+    `VmGuest =?= true && VmWorkflowId =?= "${id}"`,
+    '-attributes',
+    'Name,State,Activity,VmWorkflowId',
+  ];
+  const cmds = [`vmdag compile examples/hpl-2vm/workflow.yaml -o run; vmdag submit run (DAGMan job ${id})`];
+  waitFor('both guests claimed', () => (lab(dir, query).match(/"Claimed"/g) ?? []).length === 2, 600);
+  saveQuery(dir, 'condor_status.guests-claimed.json', query, cmds);
+  waitFor('the run to end', () => queued(dir, id) === 0, 600);
+  saveQuery(dir, 'condor_status.after-run.json', query, cmds);
+  record(name, dir, ['condor_status.guests-claimed.json', 'condor_status.after-run.json'], cmds);
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
+if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {
   dag(

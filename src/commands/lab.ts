@@ -3,7 +3,7 @@
  * submit to (see docs/lab.md).
  */
 import { labExec } from '../lab/exec.js';
-import { LabError, type LabStatus, labDown, labStatus, labUp } from '../lab/index.js';
+import { LabError, type LabStatus, labDown, labStatus, labUp, leftoverGuests } from '../lab/index.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 
@@ -21,6 +21,10 @@ function describe(st: LabStatus): string {
     `network namespace: ${st.netns}`,
     `command prefix (VMDAG_CONDOR_PREFIX): ${(st.prefix ?? []).join(' ')}`,
     `libvirt domains: ${st.domains.length ? st.domains.join(', ') : 'none'}`,
+    ...(st.leftoverGuests ?? []).map(
+      (g) =>
+        `leftover guest ${g.name} of run ${g.workflow} in ${g.pool} (${g.state}): its VM job is gone but its ad is still in the collector`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -47,6 +51,7 @@ async function run(args: string[], opts: Record<string, unknown>, out: Output): 
       }
       case 'status': {
         const st = await labStatus(labOpts);
+        if (st.running) st.leftoverGuests = await leftoverGuests(st);
         out.out(opts.json ? `${JSON.stringify(st, null, 2)}\n` : describe(st));
         return ExitCode.ok;
       }

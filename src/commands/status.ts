@@ -21,6 +21,7 @@ export function statusJson(s: RunStatus): object {
     progress: s.progress,
     nodes: s.nodes,
     vms: s.vms,
+    leftoverGuests: s.leftoverGuests ?? [],
   };
 }
 
@@ -38,6 +39,10 @@ export function statusText(name: string, s: RunStatus): string {
   for (const v of s.vms)
     lines.push(
       `  vm   ${String(v.index).padEnd(16)} ${(v.jobId ?? '-').padEnd(8)} ${v.state.padEnd(11)} ${v.host ?? '-'}`,
+    );
+  for (const g of s.leftoverGuests ?? [])
+    lines.push(
+      `  leftover guest ${g.name} (${g.state}): its VM has ended but its ad is still in the collector, and the schedd may still hold its claim (docs/reliability.md)`,
     );
   return `${lines.join('\n')}\n`;
 }

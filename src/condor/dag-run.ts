@@ -163,6 +163,23 @@ export function queryHistory(ctx: CondorContext, id: number, target: Target = {}
   return queryRunAds(ctx, 'condor_history', id, historyTargetArgs(target));
 }
 
+/**
+ * The startd ads of the run's VM guests in the run's pool (they advertise the DAGMan job id as VmWorkflowId):
+ * Name, State, Activity. One condor_status.
+ */
+export async function queryGuests(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
+  const args = [
+    ...(target.pool ? ['-pool', target.pool] : []),
+    '-json',
+    '-constraint',
+    `VmGuest =?= true && VmWorkflowId =?= "${id}"`,
+    '-attributes',
+    'Name,State,Activity,VmWorkflowId',
+  ];
+  const r = await runCondor(ctx, 'condor_status', args, { retryTransientMs: QUERY_RETRY_MS });
+  return parseAdsJson(r.stdout);
+}
+
 /** Remove the DAGMan job (DAGMan then runs the FINAL node) or, with `leftovers`, every job of the run. */
 export async function removeRun(
   ctx: CondorContext,

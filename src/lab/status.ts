@@ -1,7 +1,8 @@
 /**
  * `lab status`: whether the lab runs, which HTCondor, its pool, and the libvirt domains running in it.
  */
-import type { CondorContext } from '../condor/exec.js';
+import { adString, parseAdsJson } from '../condor/classads.js';
+import { type CondorContext, runCondor } from '../condor/exec.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
 import type { LabPool } from './orgs.js';
 import { type LabState, labIsRunning, pidInRoot, readLabState, runningPools } from './state.js';
@@ -23,6 +24,16 @@ export interface LabStatus {
   root?: string;
   netns?: string;
   prefix?: string[];
+  /** Guests in a pool's collector whose VM job is no longer queued (`lab status` only; see leftoverGuests). */
+  leftoverGuests?: LeftoverGuest[];
+}
+
+export interface LeftoverGuest {
+  pool: string;
+  name: string;
+  /** The run (DAGMan job id) or VM workflow id the guest served. */
+  workflow: string;
+  state: string;
 }
 
 /** libvirt domains running in the lab; [] while the lab runs no libvirtd. */
@@ -75,4 +86,64 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
 export async function labCondorContext(labDir?: string): Promise<CondorContext | undefined> {
   const state = readLabState(labDir);
   return labIsRunning(state) ? { prefix: [state.wrapper, '--'] } : undefined;
+}
+
+/**
+ * Guests that outlived their VM: startd ads with VmGuest in a pool's collector whose VmWorkflowId no queued
+ * VM job of that pool carries. A guest leaves the pool with its VM (docs/reliability.md), so any such ad is
+ * a leftover — and the schedd may still hold its claim. Two queries per running pool.
+ */
+export async function leftoverGuests(st: LabStatus): Promise<LeftoverGuest[]> {
+  if (!st.running || !st.prefix) return [];
+  const ctx: CondorContext = { prefix: st.prefix };
+  const left: LeftoverGuest[] = [];
+  for (const pool of st.pools) {
+    const opt = { allowFailure: true, cwd: '/' };
+    const [guests, vmJobs] = await Promise.all([
+      runCondor(
+        ctx,
+        'condor_status',
+        [
+          '-pool',
+          pool.collector,
+          '-json',
+          '-const',
+          'VmGuest =?= true',
+          '-attributes',
+          'Name,State,Activity,VmWorkflowId',
+        ],
+        opt,
+      ),
+      runCondor(
+        ctx,
+        'condor_q',
+        [
+          '-pool',
+          pool.collector,
+          '-global',
+          '-allusers',
+          '-json',
+          '-const',
+          'JobUniverse == 13',
+          '-attributes',
+          'VmWorkflowId',
+        ],
+        opt,
+      ),
+    ]);
+    // condor_q -global says "All queues are empty" instead of printing [] when there is no job.
+    const ads = (text: string) => (text.trim().startsWith('[') ? parseAdsJson(text) : []);
+    const serving = new Set(ads(vmJobs.stdout).map((a) => adString(a, 'VmWorkflowId')));
+    for (const g of ads(guests.stdout)) {
+      const workflow = adString(g, 'VmWorkflowId') ?? '';
+      if (serving.has(workflow)) continue;
+      left.push({
+        pool: pool.name,
+        name: adString(g, 'Name') ?? '?',
+        workflow,
+        state: `${adString(g, 'State') ?? '?'}/${adString(g, 'Activity') ?? '?'}`,
+      });
+    }
+  }
+  return left;
 }

@@ -51,5 +51,8 @@ export interface RunStatus {
   vms: VmStatus[];
   /** Why the run failed or was removed, when known. */
   cause?: string;
+  /** Startd ads of this run's guests still in the collector after every VM of the run has ended: a guest
+   * that did not leave the pool with its VM (its claim may still be held by the schedd). */
+  leftoverGuests?: { name: string; state: string }[];
   progress: { nodesDone: number; nodesTotal: number; vmsRunning: number; vmsTotal: number };
 }

@@ -30,6 +30,8 @@ export interface StatusInputs {
   dagmanError?: string;
   /** The GATE node's last message on stderr (logs/gate.err): why the VMs did not all join. */
   gateError?: string;
+  /** The startd ads of the run's guests in the collector (condor_status), for runs with VMs. */
+  guests?: ClassAd[];
 }
 
 export interface ProcTrack {
@@ -227,12 +229,21 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
   const { state, cause } = overallState(inp, nodes, vms);
   // Service nodes (the VMs, REAP) are not the workflow's progress.
   const runnable = nodes.filter((n) => !isService(n));
+  // A guest leaves the pool with its VM: once no VM of the run runs or waits, any guest ad is left over.
+  const vmsEnded = vms.length > 0 && vms.every((v) => !['running', 'idle', 'unsubmitted'].includes(v.state));
+  const leftoverGuests = vmsEnded
+    ? (inp.guests ?? []).map((g) => ({
+        name: adString(g, 'Name') ?? '?',
+        state: `${adString(g, 'State') ?? '?'}/${adString(g, 'Activity') ?? '?'}`,
+      }))
+    : [];
   return {
     dagmanJobId: inp.dagmanJobId,
     state,
     nodes,
     vms,
     ...(cause ? { cause } : {}),
+    ...(leftoverGuests.length > 0 ? { leftoverGuests } : {}),
     progress: {
       nodesDone: runnable.filter((n) => n.state === 'done').length,
       nodesTotal: runnable.length,

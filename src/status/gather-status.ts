@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { adNumber, adString, type ClassAd } from '../condor/classads.js';
 import { parseJobstateLog, parseMetrics } from '../condor/dag-files.js';
-import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
+import { queryGuests, queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import { parseEventLog } from '../condor/event-log.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout, RunStatus } from '../model/run.js';
@@ -72,5 +72,7 @@ export async function gatherStatus(
   const inQueue = queue.some((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
   const history = inQueue ? [] : await queryHistory(ctx, dagmanJobId, target);
   const inputs = assembleInputs(layout, dagmanJobId, queue, history);
+  // A run with VMs: its guests in the collector (one condor_status), so that one left behind is named.
+  if (layout.vmCount > 0) inputs.guests = await queryGuests(ctx, dagmanJobId, target);
   return { status: deriveStatus(inputs), inputs };
 }

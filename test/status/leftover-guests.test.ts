@@ -1,0 +1,64 @@
+/**
+ * `vmdag status` names a guest that outlived its VMs. The guests' startd ads are the lab's own, recorded by
+ * `scripts/lab-record-fixtures.mjs guest-ads` while two guests served a run (and again once it had ended:
+ * none left); the runs are recorded runs (fixtures/recorded/runs). A guest ad next to a run whose VMs all
+ * ended is a leftover; next to a run whose VMs still run, it is simply the run's guest.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { statusJson, statusText } from '../../src/commands/status.js';
+import { parseAdsJson } from '../../src/condor/classads.js';
+import { deriveStatus } from '../../src/status/derive-status.js';
+import { assembleInputs } from '../../src/status/gather-status.js';
+import { readIfExists, readLayout } from '../../src/status/run-dir.js';
+
+const GUESTS = 'fixtures/recorded/guest-ads';
+const guests = (file: string) => parseAdsJson(readFileSync(join(GUESTS, file), 'utf8'));
+
+function statusWith(run: string, file: string) {
+  const dir = join('fixtures/recorded/runs', run);
+  const layout = readLayout(dir);
+  const history = parseAdsJson(readFileSync(join(dir, 'condor_history.json'), 'utf8'));
+  const queue = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'));
+  const dagman = history.find((ad) => ad.DAGManJobId === undefined || ad.DAGManJobId === null);
+  const id = Number(dagman?.ClusterId);
+  const from = /from (\S+)\n/.exec(readFileSync(join(dir, 'COMMAND.txt'), 'utf8'))?.[1] ?? '';
+  const inputs = assembleInputs(layout, id, queue, history, readIfExists, from);
+  inputs.guests = guests(file);
+  return deriveStatus(inputs);
+}
+
+describe('leftover guests', () => {
+  it('the recorded guests are two claimed vmdag guests, and none is left once their run ended', () => {
+    const claimed = guests('condor_status.guests-claimed.json');
+    expect(claimed).toHaveLength(2);
+    for (const g of claimed) {
+      expect(g.Name).toMatch(/^slot1@vmdag-10-213-7-\d+$/);
+      expect(g.State).toBe('Claimed');
+    }
+    expect(guests('condor_status.after-run.json')).toEqual([]);
+  });
+
+  it('a finished run with guest ads still in the collector names each as a leftover', () => {
+    const s = statusWith('vm-1-tuned', 'condor_status.guests-claimed.json');
+    expect(s.vms.every((v) => v.state !== 'running')).toBe(true);
+    const names = guests('condor_status.guests-claimed.json').map((g) => g.Name);
+    expect(s.leftoverGuests?.map((g) => g.name)).toEqual(names);
+    expect(s.leftoverGuests?.[0]?.state).toMatch(/^Claimed\//);
+    expect(statusText('vm-1-tuned', s)).toMatch(/leftover guest slot1@vmdag-10-213-7-\d+ \(Claimed\/\w+\)/);
+    expect((statusJson(s) as { leftoverGuests: unknown[] }).leftoverGuests).toHaveLength(2);
+  });
+
+  it('the same ads beside a run whose VMs still run are its guests, not leftovers', () => {
+    const s = statusWith('vm-standins-running', 'condor_status.guests-claimed.json');
+    expect(s.vms.some((v) => v.state === 'running')).toBe(true);
+    expect(s.leftoverGuests).toBeUndefined();
+  });
+
+  it('a finished run whose guests left the pool has no leftover', () => {
+    const s = statusWith('vm-1-tuned', 'condor_status.after-run.json');
+    expect(s.leftoverGuests).toBeUndefined();
+    expect((statusJson(s) as { leftoverGuests: unknown[] }).leftoverGuests).toEqual([]);
+  });
+});
