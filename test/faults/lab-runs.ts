@@ -10,6 +10,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { runCli } from './cli-process.js';
 
 export interface Status {
@@ -186,6 +187,8 @@ export async function nothingLeft(
   id: number,
   clusters: readonly string[] = [],
   ms = 120_000,
+  /** When the run was submitted: with VM clusters, their guests must also have left the pool since. */
+  since?: number,
 ): Promise<number> {
   const t0 = Date.now();
   let last = '';
@@ -208,5 +211,10 @@ export async function nothingLeft(
   } catch (e) {
     throw new Error(`${(e as Error).message}: ${last}`);
   }
-  return (Date.now() - t0) / 1000;
+  const gone = (Date.now() - t0) / 1000;
+  if (since !== undefined && clusters.length > 0) {
+    const problems = await guestLeftovers(ctx, clusters, since);
+    if (problems.length > 0) throw new Error(`DAG ${id}'s guests left behind: ${problems.join('; ')}`);
+  }
+  return gone;
 }

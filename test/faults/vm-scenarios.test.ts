@@ -50,7 +50,7 @@ function rm(runDir: string) {
 
 async function ends(what: string, s: Status, t0: number): Promise<void> {
   if (!ctx) throw new Error('the lab is not running');
-  const left = await nothingLeft(ctx, s.dagmanJobId, vmClusters(s));
+  const left = await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
   figures.push(
     `${what}: ${((Date.now() - t0) / 1000 - left).toFixed(1)} s submit → end, state ${s.state}, cause ${JSON.stringify(s.cause ?? null)}; no job or domain left ${left.toFixed(1)} s later`,
   );

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus, stateFilePath } from '../../src/lab/index.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
@@ -416,6 +417,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
       expect(i, `domains left: ${left.join(' ')}`).toBeLessThan(60);
       await sleep(2000);
     }
+    expect(await guestLeftovers(ctx as CondorContext, vmClusters as string[], t0)).toEqual([]);
     process.stderr.write(`two-orgs: VM run on org-a via the catalog: ${seconds.toFixed(1)} s submit → end\n`);
   });
   it('lab down --org org-b stops org-b alone (org-a untouched, catalog without it); lab up --orgs 2 brings it back', {

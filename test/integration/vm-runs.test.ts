@@ -8,9 +8,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
+import { BIN } from '../faults/cli-process.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
@@ -24,7 +27,7 @@ interface Status {
   state: string;
   cause: string | null;
   dagmanJobId: number;
-  nodes: { name: string; state: string }[];
+  nodes: { name: string; state: string; jobId?: string | null }[];
   vms: { index: number; jobId: string | null; state: string; host: string | null }[];
 }
 
@@ -85,7 +88,7 @@ async function run(dir: string, compileArgs: string[] = []) {
     // The watch gave up: never leave the run (and its VMs) behind for the next test.
     await vmdag(['rm', '--json', runDir]);
   }
-  return { runDir, status, code: w.code, seconds: (Date.now() - t0) / 1000 };
+  return { runDir, status, code: w.code, seconds: (Date.now() - t0) / 1000, started: t0 };
 }
 
 function stepLogs(runDir: string): string {
@@ -124,6 +127,65 @@ function clustersOf(s: Status): string[] {
   return [...new Set(s.vms.map((v) => (v.jobId ?? '').split('.')[0] ?? '').filter(Boolean))];
 }
 
+/** After noVmLeft: the guests left the pool with their VMs (no ad in the collector, no claim in the schedd). */
+async function noGuestLeft(status: Status, started: number): Promise<void> {
+  expect(await guestLeftovers(ctx as CondorContext, clustersOf(status), started)).toEqual([]);
+}
+
+/**
+ * A native 2-rank OpenMPI workflow run through the built CLI as a child process (so that it can run beside
+ * an in-process VM run): its state, the hosts its ranks ran on, and its seconds from compile to end.
+ */
+async function nativeRun(
+  name: string,
+): Promise<{ state: string; hosts: string[]; execHosts: string[]; seconds: number }> {
+  const t0 = Date.now();
+  const dir = workflowDir({
+    'bin/ranks.sh': rankScript,
+    'workflow.yaml': `version: 1\nname: ${name}\ncompute:\n  cpus: 2\n  mpi: openmpi\n  executable: bin/ranks.sh\n  outputs: [ranks.out]\n`,
+  });
+  const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: dir, reject: false });
+  const c = await cli(['compile', 'workflow.yaml', '-o', 'run']);
+  expect(c.exitCode, c.stderr).toBe(0);
+  const sub = await cli(['submit', 'run']);
+  expect(sub.exitCode, sub.stderr).toBe(0);
+  const w = await cli(['status', '--watch', '--interval', '1', '--json', 'run']);
+  const runDir = path.join(dir, 'run');
+  const status = JSON.parse(w.stdout) as Status;
+  const seconds = (Date.now() - t0) / 1000;
+  // The slots of every node of the parallel job (its execute event names only "MPI_job").
+  const cluster = (status.nodes.find((n) => n.name === 'compute')?.jobId ?? '').split('.')[0] ?? '';
+  const h = await runCondor(ctx as CondorContext, 'condor_history', [cluster, '-af', 'AllRemoteHosts'], {
+    allowFailure: true,
+    cwd: '/',
+  });
+  return {
+    state: status.state,
+    hosts: [...stepLogs(runDir).matchAll(/rank \d of 2 host (\S+)/g)].map((m) => m[1] as string),
+    execHosts: h.stdout.trim().split(',').filter(Boolean),
+    seconds,
+  };
+}
+
+/** Waits until a guest of some VM workflow is claimed (the dedicated scheduler holds it). */
+async function aGuestClaimed(ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const r = await runCondor(
+      ctx as CondorContext,
+      'condor_status',
+      ['-const', 'VmGuest =?= true && State == "Claimed"', '-af', 'Name'],
+      {
+        allowFailure: true,
+        cwd: '/',
+      },
+    );
+    if (r.stdout.trim() !== '') return true;
+    await sleep(1000);
+  }
+  return false;
+}
+
 function report(what: string, seconds: number, left: number): void {
   process.stderr.write(
     `vm-runs: ${what}: ${seconds.toFixed(1)} s submit → end, VMs gone ${left.toFixed(1)} s later\n`,
@@ -149,7 +211,30 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
         mpiStep,
       ),
     });
-    const { runDir, status, code, seconds } = await run(dir);
+    // While this run's guests are claimed (and just after they are gone), a native MPI workflow runs on the
+    // pool's own slots at once: a schedd reuses a claim checking only the job's requirements, and a guest
+    // that is gone must have released its claim (issue: a dead guest kept it and stalled native steps).
+    const vmRun = run(dir);
+    const during = (await aGuestClaimed(300_000)) ? await nativeRun('native-during') : undefined;
+    const { runDir, status, code, seconds, started } = await vmRun;
+    const after = await nativeRun('native-after');
+    for (const n of [during, after]) {
+      expect(n, 'no guest was ever claimed').toBeDefined();
+      expect(n?.state, JSON.stringify(n)).toBe('succeeded');
+      expect(n?.execHosts.length).toBeGreaterThan(0);
+      expect(
+        n?.execHosts.every((h) => /^slot\d+@vmdag-lab$/.test(h)),
+        JSON.stringify(n),
+      ).toBe(true);
+      expect(
+        n?.hosts.some((h) => h.startsWith('vmdag-10-')),
+        JSON.stringify(n),
+      ).toBe(false);
+      expect(n?.seconds, JSON.stringify(n)).toBeLessThan(120);
+    }
+    process.stderr.write(
+      `vm-runs: native runs beside the guests ${during?.seconds} s, after them ${after.seconds} s\n`,
+    );
     expect(status.state, JSON.stringify(status)).toBe('succeeded');
     expect(code).toBe(0);
     const logs = stepLogs(runDir);
@@ -161,6 +246,7 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
       /^rank 0 of 2 host vmdag-10-213-7-\d+\n$/,
     );
     report('two VMs × 1 core, 2 ranks', seconds, await noVmLeft(status.dagmanJobId, clustersOf(status)));
+    await noGuestLeft(status, started);
   });
 
   it("(2) one VM of two cores: both ranks inside it; the step asks no memory, so all of the VM's", {
@@ -175,7 +261,7 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
         mpiStep.replace('  memory: 128MiB\n', ''),
       ),
     });
-    const { runDir, status, seconds } = await run(dir);
+    const { runDir, status, seconds, started } = await run(dir);
     // compute.memory defaults to vm.memory: the guest's slot offers the VM's whole 512 MiB (vmdag.mem), not
     // what its kernel reports, so the step starts.
     const plan = JSON.parse(readFileSync(path.join(runDir, 'plan.json'), 'utf8')) as {
@@ -188,6 +274,7 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
     expect(new Set(hosts).size).toBe(1);
     expect(hosts[0]).toMatch(/^vmdag-10-213-7-\d+$/);
     report('one VM × 2 cores, 2 ranks', seconds, await noVmLeft(status.dagmanJobId, clustersOf(status)));
+    await noGuestLeft(status, started);
   });
 
   it('(3) differential: true boots from overlays and leaves the base image byte-identical', {
@@ -204,10 +291,11 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
         mpiStep,
       ),
     });
-    const { runDir, status, seconds } = await run(dir);
+    const { runDir, status, seconds, started } = await run(dir);
     expect(status.state, JSON.stringify(status)).toBe('succeeded');
     expect(readFileSync(path.join(runDir, 'vms.sub'), 'utf8')).toMatch(/\+VmDifferential = true/);
     const left = await noVmLeft(status.dagmanJobId, clustersOf(status));
+    await noGuestLeft(status, started);
     expect(await sha256(base)).toBe(before);
     report('differential, two VMs', seconds, left);
   });
@@ -226,7 +314,7 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
         mpiStep,
       ),
     );
-    const { status, code, seconds } = await run(dir, ['--gate-timeout', '90']);
+    const { status, code, seconds, started } = await run(dir, ['--gate-timeout', '90']);
     expect(status.state, JSON.stringify(status)).toBe('failed');
     expect(code).not.toBe(0);
     expect(String(status.cause)).toMatch(/GATE|joined/);
@@ -236,5 +324,6 @@ describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', ()
       seconds,
       await noVmLeft(status.dagmanJobId, clustersOf(status)),
     );
+    await noGuestLeft(status, started);
   });
 });

@@ -37,8 +37,11 @@ describe.skipIf(!ctx && !labRequired)('lab status (real pool)', () => {
       pools: { name: string; collector: string; schedd: string; vm?: boolean }[];
       domains: string[];
       prefix: string[];
+      leftoverGuests: unknown[];
     };
     expect(st.running).toBe(true);
+    // No test leaves a guest behind (files run in a shuffled order, so this is checked after different ones).
+    expect(st.leftoverGuests).toEqual([]);
     expect(st.htcondorVersion).toMatch(/^(23|25)\.\d+\.\d+$/);
     // org-a, the lab's own pool, first; org-b beside it once `lab up --orgs 2` ran (test/integration/two-orgs).
     expect(st.pools[0]).toMatchObject({ name: 'org-a', collector: '10.213.7.1:9618' });

@@ -13,6 +13,7 @@ import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { PHASE_NAMES } from '../../src/report/types.js';
 import { capture } from '../capture-output.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 import { rawVmStamps } from './raw-events.js';
 
@@ -51,6 +52,7 @@ describe.skipIf(!vmReady && !labRequired)('vmdag report of a real VM run on the 
     );
     const dir = join(mkdtempSync(join(tmpdir(), 'vmdag-report-vm-run-')), 'run');
     expect(await main(['compile', join(src, 'workflow.yaml'), '-o', dir], capture())).toBe(0);
+    const started = Date.now();
     expect(await main(['submit', dir], capture())).toBe(0);
     let state = '';
     let vmClusters: string[] = [];
@@ -100,5 +102,6 @@ describe.skipIf(!vmReady && !labRequired)('vmdag report of a real VM run on the 
     for (const c of vmClusters) expect(q.stdout.split('\n')).not.toContain(c);
     const domains = (await labStatus()).domains.filter((d) => vmClusters.some((c) => d.includes(`_${c}.`)));
     expect(domains).toEqual([]);
+    expect(await guestLeftovers(ctx, vmClusters, started)).toEqual([]);
   }, 900_000);
 });

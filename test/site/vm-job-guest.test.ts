@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { ensureGuestImage } from '../../src/lab/guest/ensure-guest-image.js';
 import { labCondorContext, labStatus } from '../../src/lab/index.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { labRunsVms } from '../lab/lab-context.js';
 
 const ctx: CondorContext | undefined = await labCondorContext();
@@ -44,6 +45,7 @@ describe.skipIf(!ready)('a VM job of the lab boots a guest that joins the pool',
   it('joins with its identity, refuses other workflows, and is gone after condor_rm', {
     timeout: 600_000,
   }, async () => {
+    const started = Date.now();
     const guest = await ensureGuestImage();
     const dir = mkdtempSync(path.join(tmpdir(), 'vmdag-vmjob-'));
     chmodSync(dir, 0o777);
@@ -129,6 +131,8 @@ describe.skipIf(!ready)('a VM job of the lab boots a guest that joins the pool',
         `vm job: domain gone ${((Date.now() - rm) / 1000).toFixed(1)} s after condor_rm\n`,
       );
       expect(Date.now() - rm).toBeLessThan(30_000);
+      // The guest left the pool with its VM: no ad in the collector, nothing claimed by the schedd.
+      expect(await guestLeftovers(ctx as CondorContext, [String(vmCluster)], started)).toEqual([]);
     } finally {
       await runCondor(ctx as CondorContext, 'condor_rm', [String(vmCluster)], {
         allowFailure: true,
