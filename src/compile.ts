@@ -7,7 +7,6 @@ import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { loadSites, readText } from './commands/validate.js';
-import { compileStreaming } from './compile-stream.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
@@ -44,11 +43,6 @@ export interface CompileOptions {
    */
   gateTimeoutSeconds?: number;
   /**
-   * Compile the file whole even when it could be compiled a batch of steps at a time (src/compile-stream.ts);
-   * the two write the same run directory (the tests compare them). Default false.
-   */
-  whole?: boolean;
-  /**
    * `defaults`: leave out the latency tuning (`--defaults`; default `VMDAG_DEFAULTS=1`), for comparing a run
    * with HTCondor's defaults against the tuned output. Default `latency`.
    */
@@ -65,7 +59,7 @@ export function parseHoldTimeout(value: string, from: string): number | string {
 export interface CompileResult {
   ok: boolean;
   diagnostics: Diagnostic[];
-  /** The plan, when the file was compiled whole (a streamed compile never holds every step's plan). */
+  /** The plan, when the workflow was planned. */
   plan?: Plan;
   /** Absolute run directory, when written. */
   outDir?: string;
@@ -75,7 +69,7 @@ export interface CompileResult {
   files?: string[];
 }
 
-export function isFile(absPath: string): boolean {
+function isFile(absPath: string): boolean {
   try {
     return statSync(absPath).isFile();
   } catch {
@@ -83,7 +77,7 @@ export function isFile(absPath: string): boolean {
   }
 }
 
-export function fail(file: string, code: string, message: string): CompileResult {
+function fail(file: string, code: string, message: string): CompileResult {
   return {
     ok: false,
     diagnostics: [{ severity: 'error', code, message, file, line: 1, column: 1, pointer: '' }],
@@ -152,7 +146,7 @@ function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSi
  * What plan needs besides the workflow: the site, the local image's size (stat'ed here, at the edge), the
  * staged image, and the timeouts from the options or the environment (an invalid one: the failed result).
  */
-export function planOptions(
+function planOptions(
   workflow: Workflow,
   catalog: SiteCatalog | undefined,
   file: string,
@@ -256,10 +250,6 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
   const read = readText(file, absFile);
   if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
   const text = read.text as string;
-  // A workflow in the plain shape is compiled a batch of steps at a time; any other file, and any file with
-  // a problem, by the pipeline below on the whole file (which then says what and where).
-  const streamed = opts.whole ? undefined : compileStreaming(text, file, absFile, opts, io);
-  if (streamed) return streamed;
   const planned = planFile(text, file, absFile, opts, io);
   if (!('locate' in planned)) return planned;
   const { plan, diagnostics, locate } = planned;
