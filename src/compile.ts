@@ -5,7 +5,6 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { loadSites, readText } from './commands/validate.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
@@ -219,31 +218,7 @@ function planFile(
   return { plan, diagnostics, locate };
 }
 
-let v8Tuned = false;
-
-/**
- * V8 settings for a short, allocation-heavy run, set once, on the first compile, before the model is built;
- * they change only how V8 collects garbage and optimises code, never a result. Measured on the 10,000-step
- * benchmark (docs/architecture.md, Performance):
- *
- * - V8 doubles its young generation (to 2 × 16 MiB) whenever many objects survive a scavenge: kept at its
- *   starting size, a whole-file compile peaked at ~86 MiB instead of ~113 MiB RSS, at no CPU cost.
- * - TurboFan, V8's optimising compiler, works on a background thread; in a run this short it optimised
- *   ~240 functions, its compile jobs taking ~330 ms of that thread and their zone memory several MiB.
- *   Without inlining, and with functions optimised only after 8× V8's default interrupt budget of
- *   bytecode (the loops that run 10,000 times still are), the run used ~10 % less CPU (user + sys) and
- *   ~6 MiB less peak RSS.
- */
-function tuneV8(): void {
-  if (v8Tuned) return;
-  v8Tuned = true;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--no-turbo-inlining');
-  setFlagsFromString('--interrupt-budget=540672');
-}
-
 export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  tuneV8();
   const cwd = opts.cwd ?? process.cwd();
   const io = { cwd, env: opts.env ?? process.env };
   const absFile = resolve(cwd, file);
