@@ -28,7 +28,7 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
   if (doc.value === undefined) return { diagnostics: sortDiagnostics(diagnostics) };
   const report = new Reporter(doc);
 
-  const unsafe = doc.printable ? [] : findUnsafeStrings(doc.value);
+  const unsafe = findUnsafeStrings(doc.value);
   for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
   if (!validateWorkflowSchema(doc.value))
     reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
