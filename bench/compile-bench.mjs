@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// npm run bench: compile a generated workflow of 10,000 compute steps as a whole `vmdag compile` process
-// (bin/vmdag.js, exactly what users run), several times; print each run's wall time, CPU time and peak RSS,
-// the median and the spread, where the time goes (each stage in-process), and the targets of issue 2
-// (≤ 0.25 s wall, ≤ 64 MiB peak RSS) with PASS/MISS. Exit status 0 when both are met.
+// npm run bench: `vmdag compile` and `vmdag validate` as whole processes (bin/vmdag.js, exactly what users
+// run), several times each, against the targets of issue 13:
+// - a generated workflow of 10,000 compute steps compiles in ≤ 1 s (median wall) and ≤ 128 MiB peak RSS
+//   (every run);
+// - one of 100 steps in ≤ 0.2 s (median wall);
+// - time grows linearly with the file: a workflow with 32,000 unknown keys validates in ≤ 2.5× the time of
+//   one with 16,000 (median wall of each; `vmdag validate` reports every key, exit 1).
+// Each figure is printed with its target and PASS/MISS; the exit status is 0 when all are met. Also printed,
+// as information: node's own start, and where the time of the 10,000-step compile goes (each stage timed
+// in-process, bench/stage-times.mjs).
 //
 // The workflow is a realistic one, not a trivial one: a `vm` section (4 VMs, local differential image,
-// lease), and 10,000 steps, each with name, cpus, memory, executable, four arguments, an input, an output
-// and a walltime; 100 parallel chains of 100 steps (`after` edges: 9,900). It is 2.1 MB of YAML.
+// lease), and N steps, each with name, cpus, memory, executable, four arguments, an input, an output and
+// a walltime; 100 parallel chains (`after` edges: N - 100). 10,000 steps are 2.1 MB of YAML.
 //
 // Peak RSS comes from GNU time (`/usr/bin/time -f %M`; `apt-get install time`), else from the child itself
 // (a preloaded module printing process.resourceUsage().maxRSS at exit). Wall time on a shared 2-core
@@ -23,8 +29,12 @@ const BIN = join(ROOT, 'bin', 'vmdag.js');
 const STEPS = Number(process.env.BENCH_STEPS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CHAINS = 100;
-const TARGET_S = 0.25;
-const TARGET_MIB = 64;
+const SMALL_STEPS = 100;
+const TARGET_S = 1;
+const TARGET_MIB = 128;
+const TARGET_SMALL_S = 0.2;
+const KEYS = [16_000, 32_000];
+const TARGET_RATIO = 2.5;
 
 function workflow(steps) {
   const lines = [
@@ -50,23 +60,35 @@ function workflow(steps) {
   return `${lines.join('\n')}\n`;
 }
 
+/** A valid one-step workflow with `n` unknown top-level keys: n diagnostics, each located at its key. */
+function unknownKeys(n) {
+  const lines = ['version: 1', 'name: unknown-keys', 'compute:', '  executable: bin/app', '  cpus: 1'];
+  for (let i = 0; i < n; i++) lines.push(`extra${i}: ${i}`);
+  return `${lines.join('\n')}\n`;
+}
+
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const RSS_PRELOAD =
   'data:text/javascript,process.on("exit",()=>process.stderr.write("vmdag-bench-rss "+process.resourceUsage().maxRSS+"\\n"))';
 
-/** One whole process: wall s, CPU s (user+sys, GNU time only), peak RSS MiB. */
-function measure(argv, cwd) {
+/** One whole process: wall s, CPU s (user+sys, GNU time only), peak RSS MiB. `status`: the exit expected. */
+function measure(argv, cwd, status = 0) {
   const t0 = process.hrtime.bigint();
   const p = GNU_TIME
     ? spawnSync(GNU_TIME, ['-f', 'vmdag-bench-rss %M cpu %U %S', process.execPath, ...argv], {
         cwd,
         encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
       })
-    : spawnSync(process.execPath, ['--import', RSS_PRELOAD, ...argv], { cwd, encoding: 'utf8' });
+    : spawnSync(process.execPath, ['--import', RSS_PRELOAD, ...argv], {
+        cwd,
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (p.status !== 0) {
-    console.error(p.stderr);
-    throw new Error(`${argv.join(' ')} exited with ${p.status}`);
+  if (p.status !== status) {
+    console.error(p.stderr.slice(-4000));
+    throw new Error(`${argv.join(' ')} exited with ${p.status} (expected ${status})`);
   }
   const m = /vmdag-bench-rss (\d+)(?: cpu ([\d.]+) ([\d.]+))?/.exec(p.stderr ?? '');
   return {
@@ -85,8 +107,26 @@ const spread = (xs, digits, unit) => {
   const s = sorted(xs);
   return `median ${median(s).toFixed(digits)} ${unit} (min ${s[0].toFixed(digits)}, max ${s[s.length - 1].toFixed(digits)})`;
 };
+const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+
+/** `vmdag compile FILE` RUNS times: the measurements, each run's line printed. */
+function compileRuns(dir, file, label) {
+  const runs = [];
+  for (let r = 0; r < RUNS; r++) {
+    const out = join(dir, `out-${r}`);
+    const m = measure([BIN, 'compile', file, '-o', out], dir);
+    const entries = readdirSync(out).length;
+    runs.push(m);
+    console.log(
+      `${label} run ${r + 1}: ${m.wall.toFixed(3)} s wall, ${Number.isNaN(m.cpu) ? '-' : m.cpu.toFixed(2)} s CPU, ${m.rssMiB.toFixed(1)} MiB peak RSS, ${entries} entries`,
+    );
+    rmSync(out, { recursive: true, force: true });
+  }
+  return runs;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'vmdag-bench-'));
+const results = [];
 try {
   mkdirSync(join(dir, 'images'));
   mkdirSync(join(dir, 'bin'));
@@ -94,47 +134,38 @@ try {
   writeFileSync(join(dir, 'bin', 'app'), '#!/bin/sh\n', { mode: 0o755 });
   writeFileSync(join(dir, 'input.dat'), 'x\n');
   writeFileSync(join(dir, 'workflow.yaml'), workflow(STEPS));
+  writeFileSync(join(dir, 'small.yaml'), workflow(SMALL_STEPS));
+  for (const n of KEYS) writeFileSync(join(dir, `keys-${n}.yaml`), unknownKeys(n));
   console.log(
-    `vmdag compile of ${STEPS} compute steps (${CHAINS} chains), ${RUNS} runs; peak RSS from ${GNU_TIME ? 'GNU time' : 'the process itself'}`,
+    `vmdag compile of ${STEPS} and of ${SMALL_STEPS} compute steps (${CHAINS} chains), vmdag validate of ` +
+      `${KEYS.join(' and ')} unknown keys; ${RUNS} runs each; peak RSS from ${GNU_TIME ? 'GNU time' : 'the process itself'}`,
   );
   // The floor: node starting and exiting, on this machine, now.
   const floor = [];
   for (let r = 0; r < 3; r++) floor.push(measure(['-e', '0'], dir));
-  const runs = [];
-  for (let r = 0; r < RUNS; r++) {
-    const out = join(dir, `out-${r}`);
-    const m = measure([BIN, 'compile', 'workflow.yaml', '-o', out], dir);
-    const entries = readdirSync(out).length;
-    runs.push(m);
-    console.log(
-      `run ${r + 1}: ${m.wall.toFixed(3)} s wall, ${Number.isNaN(m.cpu) ? '-' : m.cpu.toFixed(2)} s CPU, ${m.rssMiB.toFixed(1)} MiB peak RSS, ${entries} entries`,
-    );
+
+  const runs = compileRuns(dir, 'workflow.yaml', `${STEPS} steps`);
+  const small = compileRuns(dir, 'small.yaml', `${SMALL_STEPS} steps`);
+  const keys = new Map(KEYS.map((n) => [n, []]));
+  // Interleaved, so that a change in the machine's load touches both sizes alike.
+  for (let r = 0; r < RUNS; r++)
+    for (const n of KEYS) keys.get(n).push(measure([BIN, 'validate', `keys-${n}.yaml`], dir, 1));
+
+  // Where the time goes, in-process (each sample a fresh process, without bin/vmdag.js's V8 settings),
+  // median of 3: the pipeline's stages one by one.
+  const stages = [];
+  for (let r = 0; r < 3; r++) {
+    const out = join(dir, `stages-${r}`);
+    const p = spawnSync(process.execPath, [join(ROOT, 'bench', 'stage-times.mjs'), 'workflow.yaml', out], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (p.status !== 0) throw new Error(`stage-times failed: ${p.stderr}`);
+    stages.push(JSON.parse(p.stdout));
     rmSync(out, { recursive: true, force: true });
   }
-  // Where the time goes, in-process (each sample a fresh process), median of 3: compile() as vmdag runs it
-  // (streamed, its stages interleaved), and the whole-file pipeline's stages one by one.
-  const stages = [];
-  const streamedRuns = [];
-  for (let r = 0; r < 3; r++) {
-    for (const [mode, list] of [
-      [[], stages],
-      [['--streamed'], streamedRuns],
-    ]) {
-      const out = join(dir, `stages-${r}`);
-      const p = spawnSync(
-        process.execPath,
-        [join(ROOT, 'bench', 'stage-times.mjs'), 'workflow.yaml', out, ...mode],
-        { cwd: dir, encoding: 'utf8' },
-      );
-      if (p.status !== 0) throw new Error(`stage-times failed: ${p.stderr}`);
-      list.push(JSON.parse(p.stdout));
-      rmSync(out, { recursive: true, force: true });
-    }
-  }
   const med = (k) => median(stages.map((s) => s[k])).toFixed(0);
-  const walls = runs.map((x) => x.wall);
-  const rss = runs.map((x) => x.rssMiB);
-  const cpus = runs.map((x) => x.cpu).filter((x) => !Number.isNaN(x));
+
   console.log(
     `node alone (node -e 0): ${spread(
       floor.map((x) => x.wall),
@@ -142,24 +173,55 @@ try {
       's',
     )}, ${median(floor.map((x) => x.rssMiB)).toFixed(1)} MiB`,
   );
-  const smed = (k) => median(streamedRuns.map((s) => s[k])).toFixed(0);
   console.log(
-    `compile() in-process (ms, median of 3): import ${smed('importMs')}, compile ${smed('compileMs')} ` +
-      `(${streamedRuns.every((s) => s.streamed) ? 'streamed' : 'whole file'}); peak RSS ${smed('maxRssMiB')} MiB`,
+    `${STEPS} steps, stages in-process (ms, median of 3): import ${med('importMs')}, read ${med('readMs')}, ` +
+      `parse ${med('parseMs')}, validate ${med('validateMs')}, plan ${med('planMs')}, render ${med('renderMs')}, ` +
+      `emit ${med('emitMs')} (with the DAG's nodes and plan.json's steps, made while written); peak RSS ${med('maxRssMiB')} MiB`,
   );
+  const walls = runs.map((x) => x.wall);
+  const rss = runs.map((x) => x.rssMiB);
+  const cpus = runs.map((x) => x.cpu).filter((x) => !Number.isNaN(x));
+  console.log(`${STEPS} steps, wall: ${spread(walls, 3, 's')}`);
+  if (cpus.length > 0) console.log(`${STEPS} steps, CPU (user+sys): ${spread(cpus, 2, 's')}`);
+  console.log(`${STEPS} steps, peak RSS: ${spread(rss, 1, 'MiB')}`);
   console.log(
-    `whole-file pipeline's stages in-process (ms, median of 3): import ${med('importMs')}, read ${med('readMs')}, parse ${med('parseMs')}, ` +
-      `validate ${med('validateMs')}, plan ${med('planMs')}, render ${med('renderMs')}, emit ${med('emitMs')}; ` +
-      `peak RSS ${med('maxRssMiB')} MiB`,
+    `${SMALL_STEPS} steps, wall: ${spread(
+      small.map((x) => x.wall),
+      3,
+      's',
+    )}; peak RSS ${median(small.map((x) => x.rssMiB)).toFixed(1)} MiB`,
   );
-  console.log(`wall: ${spread(walls, 3, 's')}`);
-  if (cpus.length > 0) console.log(`CPU (user+sys): ${spread(cpus, 2, 's')}`);
-  console.log(`peak RSS: ${spread(rss, 1, 'MiB')}`);
-  const wallOk = median(walls) <= TARGET_S;
-  const rssOk = Math.max(...rss) <= TARGET_MIB;
-  console.log(`target wall ≤ ${TARGET_S} s (median): ${wallOk ? 'PASS' : 'MISS'}`);
-  console.log(`target peak RSS ≤ ${TARGET_MIB} MiB (every run): ${rssOk ? 'PASS' : 'MISS'}`);
-  process.exitCode = wallOk && rssOk ? 0 : 1;
+  for (const n of KEYS)
+    console.log(
+      `validate, ${n} unknown keys, wall: ${spread(
+        keys.get(n).map((x) => x.wall),
+        3,
+        's',
+      )}; peak RSS ${median(keys.get(n).map((x) => x.rssMiB)).toFixed(1)} MiB`,
+    );
+
+  const [fewer, more] = KEYS.map((n) => median(keys.get(n).map((x) => x.wall)));
+  const ratio = more / fewer;
+  results.push(
+    [
+      `${STEPS} steps: wall ≤ ${TARGET_S} s (median ${median(walls).toFixed(3)} s)`,
+      median(walls) <= TARGET_S,
+    ],
+    [
+      `${STEPS} steps: peak RSS ≤ ${TARGET_MIB} MiB (every run; max ${Math.max(...rss).toFixed(1)} MiB)`,
+      Math.max(...rss) <= TARGET_MIB,
+    ],
+    [
+      `${SMALL_STEPS} steps: wall ≤ ${TARGET_SMALL_S} s (median ${median(small.map((x) => x.wall)).toFixed(3)} s)`,
+      median(small.map((x) => x.wall)) <= TARGET_SMALL_S,
+    ],
+    [
+      `linear: ${KEYS[1]} unknown keys ≤ ${TARGET_RATIO}× the time of ${KEYS[0]} (median ${more.toFixed(3)} s / ${fewer.toFixed(3)} s = ${ratio.toFixed(2)}×)`,
+      ratio <= TARGET_RATIO,
+    ],
+  );
+  for (const [what, ok] of results) console.log(`target ${what}: ${verdict(ok)}`);
+  process.exitCode = results.every(([, ok]) => ok) ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

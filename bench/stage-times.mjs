@@ -1,27 +1,13 @@
 #!/usr/bin/env node
-// Child of compile-bench.mjs, one fresh process per sample. Two modes:
-// - `node bench/stage-times.mjs WORKFLOW OUTDIR`: the whole-file pipeline's stages in-process, each timed
-//   cold, one JSON line {importMs, readMs, parseMs, validateMs, planMs, renderMs, emitMs, maxRssMiB}. This
-//   is the pipeline `vmdag compile` runs for a file it cannot stream, and to report any problem.
-// - `node bench/stage-times.mjs WORKFLOW OUTDIR --streamed`: compile() as `vmdag compile` runs it (a
-//   plain-shaped workflow is streamed a batch of steps at a time, its stages interleaved), one JSON line
-//   {importMs, compileMs, streamed, maxRssMiB}.
+// Child of compile-bench.mjs, one fresh process per sample: `node bench/stage-times.mjs WORKFLOW OUTDIR`
+// runs the pipeline's stages in-process, each timed cold, and prints one JSON line {importMs, readMs,
+// parseMs, validateMs, planMs, renderMs, emitMs, maxRssMiB}. The DAG's nodes and plan.json's step lines
+// are made while emit writes them: their time is in emitMs.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-const [file, outDir, mode] = process.argv.slice(2);
+const [file, outDir] = process.argv.slice(2);
 const t0 = performance.now();
-if (mode === '--streamed') {
-  const { compile } = await import('../dist/compile.js');
-  const importMs = performance.now() - t0;
-  const t1 = performance.now();
-  const r = await compile(file, { outDir });
-  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-  const compileMs = performance.now() - t1;
-  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ importMs, compileMs, streamed: r.plan === undefined, maxRssMiB }));
-  process.exit(0);
-}
 const { parseYaml } = await import('../dist/parse/parse-yaml.js');
 const { validateWorkflow } = await import('../dist/validate/validate-workflow.js');
 const { planWorkflow } = await import('../dist/plan/plan-workflow.js');

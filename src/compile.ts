@@ -1,21 +1,19 @@
 /**
- * compile: FILE → run directory. The one orchestrator of the pipeline parse → validate → plan → render →
- * emit; reading the workflow and probing the file system happen here, at the edge, so the stages stay pure.
- * Nothing is written when any stage reports an error.
+ * compile: FILE → run directory. The one orchestrator of the pipeline read → decode → parse → validate (the
+ * front end, src/load-workflow.ts) → plan → render → emit; the file system is reached only at the edges (the
+ * front end, the image's size, emit), so the stages stay pure. Nothing is written when any stage reports an
+ * error.
  */
 import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { loadSites, readText } from './commands/validate.js';
-import { compileStreaming } from './compile-stream.js';
+import { join, resolve } from 'node:path';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
+import { type FrontEndIo, fileDiagnostic, loadSites, loadWorkflow } from './load-workflow.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
-import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
+import type { ParsedDocument } from './parse/parse-yaml.js';
 import type { Plan, PlannedSite, Tuning } from './plan/plan-types.js';
 import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
 import { renderRunDir } from './render/render-run-dir.js';
-import { validateWorkflow } from './validate/validate-workflow.js';
 
 export interface CompileOptions {
   /** Run directory; default `<cwd>/<name>.run`. */
@@ -44,11 +42,6 @@ export interface CompileOptions {
    */
   gateTimeoutSeconds?: number;
   /**
-   * Compile the file whole even when it could be compiled a batch of steps at a time (src/compile-stream.ts);
-   * the two write the same run directory (the tests compare them). Default false.
-   */
-  whole?: boolean;
-  /**
    * `defaults`: leave out the latency tuning (`--defaults`; default `VMDAG_DEFAULTS=1`), for comparing a run
    * with HTCondor's defaults against the tuned output. Default `latency`.
    */
@@ -65,7 +58,7 @@ export function parseHoldTimeout(value: string, from: string): number | string {
 export interface CompileResult {
   ok: boolean;
   diagnostics: Diagnostic[];
-  /** The plan, when the file was compiled whole (a streamed compile never holds every step's plan). */
+  /** The plan, when the workflow was planned. */
   plan?: Plan;
   /** Absolute run directory, when written. */
   outDir?: string;
@@ -75,27 +68,13 @@ export interface CompileResult {
   files?: string[];
 }
 
-export function isFile(absPath: string): boolean {
-  try {
-    return statSync(absPath).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export function fail(file: string, code: string, message: string): CompileResult {
-  return {
-    ok: false,
-    diagnostics: [{ severity: 'error', code, message, file, line: 1, column: 1, pointer: '' }],
-  };
+function fail(file: string, code: string, message: string): CompileResult {
+  return { ok: false, diagnostics: [fileDiagnostic(file, code, message)] };
 }
 
 type Issue = { code: string; message: string; pointer: string };
 
-/**
- * Plan and render speak of `/compute/N`; a file with one `compute` mapping has it at `/compute`. The locator
- * keeps the source map, not the parsed value, so the document can be collected once validated.
- */
+/** Plan and render speak of `/compute/N`; a file with one `compute` mapping has it at `/compute`. */
 function issueLocator(doc: ParsedDocument): (issue: Issue) => Diagnostic {
   const root = doc.value as { compute?: unknown } | null;
   const single = root !== null && typeof root === 'object' && !Array.isArray(root.compute);
@@ -106,38 +85,6 @@ function issueLocator(doc: ParsedDocument): (issue: Issue) => Diagnostic {
     const at = locate(pointer);
     return { severity: 'error', code: issue.code, message: issue.message, file, ...at, pointer };
   };
-}
-
-/** Sites, parse and validate: the workflow, every diagnostic so far, and how to locate later issues. */
-function frontEnd(
-  text: string,
-  file: string,
-  absFile: string,
-  opts: CompileOptions,
-  io: { cwd: string; env: Record<string, string | undefined> },
-): {
-  workflow?: Workflow;
-  diagnostics: Diagnostic[];
-  locate: (i: Issue) => Diagnostic;
-  catalog?: SiteCatalog;
-} {
-  const sites = loadSites(opts.sites, io);
-  const doc = parseYaml(text, file);
-  const env = {
-    dir: dirname(absFile),
-    fileExists: isFile,
-    ...(sites.catalog ? { sites: sites.catalog } : {}),
-  };
-  const validated = validateWorkflow(doc, env);
-  const diagnostics = [...sites.diagnostics, ...validated.diagnostics];
-  if (sites.found && !sites.catalog) {
-    const i = diagnostics.findIndex((d) => d.code === 'rule.unknown-site');
-    if (i >= 0) diagnostics.splice(i, 1);
-  }
-  const out: ReturnType<typeof frontEnd> = { diagnostics, locate: issueLocator(doc) };
-  if (sites.catalog) out.catalog = sites.catalog;
-  if (validated.workflow && !hasErrors(diagnostics)) out.workflow = validated.workflow;
-  return out;
 }
 
 function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSite {
@@ -152,12 +99,12 @@ function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSi
  * What plan needs besides the workflow: the site, the local image's size (stat'ed here, at the edge), the
  * staged image, and the timeouts from the options or the environment (an invalid one: the failed result).
  */
-export function planOptions(
+function planOptions(
   workflow: Workflow,
   catalog: SiteCatalog | undefined,
   file: string,
   opts: CompileOptions,
-  io: { env: Record<string, string | undefined> },
+  io: FrontEndIo,
 ): PlanOptions | CompileResult {
   let imageBytes = 0;
   if (workflow.vm?.image.location === 'local') {
@@ -198,69 +145,32 @@ export function planOptions(
 type Planned = { plan: Plan; diagnostics: Diagnostic[]; locate: (i: Issue) => Diagnostic };
 
 /**
- * Read, sites, parse, validate and plan: the plan, or the result of a failure. Its own function so that the
- * text's parsed value and the validated workflow are garbage once planned: only the plan is alive while the
- * run directory is rendered and written.
+ * The front end and plan: the plan, or the result of a failure. Its own function so that the parsed value
+ * and the validated workflow are garbage once planned: only the plan is alive while the run directory is
+ * rendered and written.
  */
-function planFile(
-  text: string,
-  file: string,
-  absFile: string,
-  opts: CompileOptions,
-  io: { cwd: string; env: Record<string, string | undefined> },
-): Planned | CompileResult {
-  const front = frontEnd(text, file, absFile, opts, io);
-  const { workflow, diagnostics, locate } = front;
-  if (!workflow) return { ok: false, diagnostics };
-
-  const options = planOptions(workflow, front.catalog, file, opts, io);
+function planFile(file: string, opts: CompileOptions, io: FrontEndIo): Planned | CompileResult {
+  const sites = loadSites(opts.sites, io);
+  const loaded = loadWorkflow(file, sites, io);
+  // An unreadable file is the only problem worth saying.
+  if (!loaded.doc) return { ok: false, diagnostics: loaded.diagnostics };
+  const diagnostics = [...sites.diagnostics, ...loaded.diagnostics];
+  const workflow = loaded.workflow;
+  if (!workflow || hasErrors(diagnostics)) return { ok: false, diagnostics };
+  const locate = issueLocator(loaded.doc);
+  const options = planOptions(workflow, sites.catalog, file, opts, io);
   if ('ok' in options) return options;
-  let plan: Plan;
   try {
-    plan = planWorkflow(workflow, options);
+    return { plan: planWorkflow(workflow, options), diagnostics, locate };
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     return { ok: false, diagnostics: [...diagnostics, ...e.issues.map(locate)] };
   }
-  return { plan, diagnostics, locate };
-}
-
-let v8Tuned = false;
-
-/**
- * V8 settings for a short, allocation-heavy run, set once, on the first compile, before the model is built;
- * they change only how V8 collects garbage and optimises code, never a result. Measured on the 10,000-step
- * benchmark (docs/architecture.md, Performance):
- *
- * - V8 doubles its young generation (to 2 × 16 MiB) whenever many objects survive a scavenge: kept at its
- *   starting size, a whole-file compile peaked at ~86 MiB instead of ~113 MiB RSS, at no CPU cost.
- * - TurboFan, V8's optimising compiler, works on a background thread; in a run this short it optimised
- *   ~240 functions, its compile jobs taking ~330 ms of that thread and their zone memory several MiB.
- *   Without inlining, and with functions optimised only after 8× V8's default interrupt budget of
- *   bytecode (the loops that run 10,000 times still are), the run used ~10 % less CPU (user + sys) and
- *   ~6 MiB less peak RSS.
- */
-function tuneV8(): void {
-  if (v8Tuned) return;
-  v8Tuned = true;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--no-turbo-inlining');
-  setFlagsFromString('--interrupt-budget=540672');
 }
 
 export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  tuneV8();
   const cwd = opts.cwd ?? process.cwd();
-  const io = { cwd, env: opts.env ?? process.env };
-  const absFile = resolve(cwd, file);
-  const read = readText(file, absFile);
-  if (read.diagnostic) return { ok: false, diagnostics: [read.diagnostic] };
-  const text = read.text as string;
-  // A workflow in the plain shape is compiled a batch of steps at a time; any other file, and any file with
-  // a problem, by the pipeline below on the whole file (which then says what and where).
-  const streamed = opts.whole ? undefined : compileStreaming(text, file, absFile, opts, io);
-  if (streamed) return streamed;
-  const planned = planFile(text, file, absFile, opts, io);
+  const planned = planFile(file, opts, { cwd, env: opts.env ?? process.env });
   if (!('locate' in planned)) return planned;
   const { plan, diagnostics, locate } = planned;
   const rendered = renderRunDir(plan);

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolveCondorContext } from '../condor/context.js';
 import { CondorUnavailableError } from '../condor/exec.js';
+import { loadSites } from '../load-workflow.js';
 import { siteQueriesOf } from '../sites/plan-site.js';
 import { querySites } from '../sites/query-site.js';
 import type { SiteResources } from '../sites/site-resources.js';
@@ -13,7 +14,6 @@ import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js'
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
-import { loadSites } from './validate.js';
 
 function mib(n: number): string {
   return n >= 10240 ? `${(n / 1024).toFixed(1)} GiB` : `${n} MiB`;

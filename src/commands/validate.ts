@@ -1,83 +1,11 @@
 /**
  * `vmdag validate FILE… [--json] [--sites FILE]`: schema + rules for each workflow file, every problem at
- * once (design.md §2–§3). Exit 0 valid, 1 invalid, 2 usage. Also exports the file-reading front end that
- * `compile` shares: site catalog discovery, read, parse, validate.
+ * once (design.md §2–§3). Exit 0 valid, 1 invalid, 2 usage. The front end it runs is src/load-workflow.ts.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { Diagnostic } from '../model/diagnostic.js';
-import type { SiteCatalog, Workflow } from '../model/workflow.js';
-import { decodeText } from '../parse/decode-text.js';
-import { parseYaml } from '../parse/parse-yaml.js';
-import { findSitesFile } from '../validate/find-sites.js';
-import { validateSites } from '../validate/validate-sites.js';
-import { validateWorkflow } from '../validate/validate-workflow.js';
+import { type FrontEndIo, loadSites, loadWorkflow } from '../load-workflow.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
-
-export interface FrontEndIo {
-  cwd: string;
-  env: Record<string, string | undefined>;
-}
-
-function isFile(absPath: string): boolean {
-  try {
-    return statSync(absPath).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function unreadable(file: string, code: string, message: string): Diagnostic {
-  return { severity: 'error', code, message, file, line: 1, column: 1, pointer: '' };
-}
-
-/** Read an input file as UTF-8 text; unreadable or not UTF-8 → a diagnostic. */
-export function readText(file: string, absPath: string): { text?: string; diagnostic?: Diagnostic } {
-  try {
-    return decodeText(readFileSync(absPath), file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a folder' : err.message;
-    return { diagnostic: unreadable(file, 'file.unreadable', `cannot read ${file}: ${why}`) };
-  }
-}
-
-/** The site catalog by design.md §1's discovery, validated. `undefined` catalog: none found or invalid. */
-export function loadSites(
-  flag: string | undefined,
-  io: FrontEndIo,
-): { catalog?: SiteCatalog; found: boolean; diagnostics: Diagnostic[] } {
-  const src = findSitesFile({ flag, env: io.env, cwd: io.cwd, fileExists: existsSync });
-  if (!src) return { found: false, diagnostics: [] };
-  const read = readText(src.file, src.absPath);
-  if (read.diagnostic) return { found: true, diagnostics: [read.diagnostic] };
-  const doc = parseYaml(read.text as string, src.file);
-  return { found: true, ...validateSites(doc, { dir: dirname(src.absPath) }) };
-}
-
-/** Read, parse and validate one workflow file against a catalog (from loadSites). */
-export function loadWorkflow(
-  file: string,
-  sites: { catalog?: SiteCatalog; found: boolean },
-  io: FrontEndIo,
-): { workflow?: Workflow; diagnostics: Diagnostic[] } {
-  const absPath = resolve(io.cwd, file);
-  const read = readText(file, absPath);
-  if (read.diagnostic) return { diagnostics: [read.diagnostic] };
-  const doc = parseYaml(read.text as string, file);
-  const env = {
-    dir: dirname(absPath),
-    fileExists: isFile,
-    ...(sites.catalog ? { sites: sites.catalog } : {}),
-  };
-  const result = validateWorkflow(doc, env);
-  // A catalog that exists but is invalid has its own diagnostics; don't also claim there is none.
-  if (sites.found && !sites.catalog)
-    result.diagnostics = result.diagnostics.filter((d) => d.code !== 'rule.unknown-site');
-  return result;
-}
 
 export async function runValidate(
   files: string[],

@@ -60,95 +60,44 @@ function refuseReplace(dir: string): string | undefined {
   return undefined;
 }
 
-/** A file of the run directory being written: its text piece by piece (each converted to UTF-8 on its own). */
-export interface RunDirFileWriter {
-  write(text: string): void;
-  close(): void;
-}
-
-/** Where a producer writes the run directory: inside the temporary folder, paths relative, `/`-separated. */
-export interface RunDirSink {
-  mkdir(path: string): void;
-  /** A new file (its folder made when needed), open until close(). */
-  open(path: string, mode: number): RunDirFileWriter;
-}
-
-/** A file-system failure while writing (reported as an EmitError); anything else a producer throws is its own. */
-class WriteFailure extends Error {}
-
-function failing<T>(fn: () => T): T {
+/**
+ * A new file of `parts`, each written as UTF-8 in turn (and then dropped: a large file's parts are made while
+ * it is written). writeSync of the string itself: Node encodes it without making a Buffer of it; a short
+ * write, rare for a file, is finished from its bytes.
+ */
+function writeParts(path: string, parts: Iterable<string>, mode: number): void {
+  const fd = openSync(path, 'w', mode);
   try {
-    return fn();
-  } catch (e) {
-    throw new WriteFailure((e as Error).message);
+    for (const text of parts) {
+      const n = writeSync(fd, text);
+      const length = Buffer.byteLength(text);
+      if (n < length) {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let off = n; off < length; ) off += writeSync(fd, bytes, off);
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
-function sinkInto(tmp: string): RunDirSink {
-  const made = new Set<string>();
-  const mkdir = (d: string) => {
-    if (made.has(d)) return;
-    failing(() => mkdirSync(join(tmp, d), { recursive: true }));
-    made.add(d);
-  };
-  return {
-    mkdir,
-    open(path, mode) {
-      const slash = path.lastIndexOf('/');
-      if (slash > 0) mkdir(path.slice(0, slash));
-      const target = join(tmp, path);
-      const fd = failing(() => openSync(target, 'w', mode));
-      return {
-        write(text) {
-          failing(() => {
-            // The string as it is (Node encodes it without a Buffer object); a short write, rare for a
-            // file, is finished from its bytes.
-            const n = writeSync(fd, text);
-            const length = Buffer.byteLength(text);
-            if (n < length) {
-              const bytes = Buffer.from(text, 'utf8');
-              for (let off = n; off < length; ) off += writeSync(fd, bytes, off);
-            }
-          });
-        },
-        close() {
-          failing(() => {
-            closeSync(fd);
-            if (mode !== 0o644) chmodSync(target, mode);
-          });
-        },
-      };
-    },
-  };
+/** The files and folders of `run` written into the fresh folder `tmp` (its parent made when missing). */
+function writeInto(tmp: string, run: RenderedRunDir): void {
+  mkdirSync(dirname(tmp), { recursive: true });
+  mkdirSync(tmp);
+  for (const d of run.dirs) mkdirSync(join(tmp, d), { recursive: true });
+  for (const f of run.files) {
+    const target = join(tmp, f.path);
+    const slash = f.path.lastIndexOf('/');
+    if (slash > 0) mkdirSync(join(tmp, f.path.slice(0, slash)), { recursive: true });
+    writeParts(target, f.parts, f.mode);
+    // The mode as given, whatever the umask.
+    if (f.mode !== 0o644) chmodSync(target, f.mode);
+  }
 }
 
 /** Write the run directory atomically; returns the absolute folder and the files written (relative). */
 export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: string; files: string[] } {
-  return writeRunDir(outDir, (sink) => {
-    for (const d of run.dirs) sink.mkdir(d);
-    for (const f of run.files) {
-      const w = sink.open(f.path, f.mode);
-      try {
-        if (f.chunks) for (const c of f.chunks) w.write(c);
-        else w.write(f.content);
-      } finally {
-        w.close();
-      }
-    }
-    return run.files.map((f) => f.path);
-  });
-}
-
-/**
- * The run directory as `produce` writes it into a fresh folder beside DIR, then moved into place like
- * emitRunDir's. `produce` returns the files written (relative, in order). When it throws, the temporary
- * folder is removed and DIR is as before: a file-system failure becomes an EmitError, anything else is
- * rethrown unchanged (the producer abandoned the run directory).
- */
-export function writeRunDir(
-  outDir: string,
-  produce: (sink: RunDirSink) => string[],
-): { outDir: string; files: string[] } {
   const dir = resolve(outDir);
   const parent = dirname(dir);
   const exists = existsSync(dir);
@@ -160,19 +109,13 @@ export function writeRunDir(
   // (~4 ms to load).
   const tag = `${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
-  let files: string[];
   try {
-    failing(() => {
-      mkdirSync(parent, { recursive: true });
-      mkdirSync(tmp);
-    });
-    files = produce(sinkInto(tmp));
+    writeInto(tmp, run);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    if (!(e instanceof WriteFailure)) throw e;
     const kept = exists ? '; the existing folder is unchanged' : '';
     throw new EmitError(
-      `could not write the run directory ${dir}: ${e.message} (nothing was written${kept})`,
+      `could not write the run directory ${dir}: ${(e as Error).message} (nothing was written${kept})`,
       tmp,
     );
   }
@@ -200,5 +143,5 @@ export function writeRunDir(
     }
     rmSync(old, { recursive: true, force: true });
   }
-  return { outDir: dir, files };
+  return { outDir: dir, files: run.files.map((f) => f.path) };
 }

@@ -1,18 +1,15 @@
 /**
  * parse: YAML text → plain value + a source map (JSON pointer → line:column).
  *
- * Three readers, each used for what it is good at. fast-yaml.ts reads the plain shape workflows are written
- * in (block mappings and sequences, one-line scalars and flow lists) into exactly the value js-yaml gives,
- * ~5× faster and with a third of the garbage; it declines anything else. js-yaml (core schema) builds the
- * value of every other file: it reads the 10,000-step benchmark workflow in ~0.15 s, where the `yaml`
- * package's CST parser needs ~1 s. The `yaml` package (parseDocument + LineCounter) keeps every node's
- * position: it is loaded and run only when a position is needed — a diagnostic to locate, or a syntax error
- * to report with every problem at once — so a valid workflow never pays for it. js-yaml decides what is
- * valid YAML; `yaml` explains where.
+ * Two readers, each used for what it is good at. js-yaml (core schema) builds the value: it reads the
+ * 10,000-step benchmark workflow (2.1 MB) in ~0.25 s and ~90 MiB, where the `yaml` package's parseDocument
+ * needs ~2.5 s and ~290 MiB (its CST parser alone ~1.8 s). The `yaml` package (parseDocument +
+ * LineCounter) keeps every node's position: it is loaded and run only when a position is needed — a
+ * diagnostic to locate, or a syntax error to report with every problem at once — so a valid workflow never
+ * pays for it. js-yaml decides what is valid YAML; `yaml` explains where.
  */
+import jsYaml from 'js-yaml';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { fastYaml } from './fast-yaml.js';
-import { jsYamlLib } from './js-yaml-lib.js';
 import { type YamlSourceMap, yamlSourceMap } from './yaml-source-map.js';
 
 export interface Position {
@@ -27,11 +24,6 @@ export interface ParsedDocument {
   value: unknown;
   /** YAML problems: syntax errors, duplicate keys, … (codes `yaml.*`). */
   diagnostics: Diagnostic[];
-  /**
-   * Every key and string of the value is printable ASCII (the fast reader took it): no control character
-   * to look for.
-   */
-  printable?: boolean;
   /**
    * Where the node at a JSON pointer starts (1-based). mode `value` (default): the value; `key`: the key
    * naming it (for unknown or missing keys). Falls back to the nearest ancestor that exists.
@@ -49,9 +41,6 @@ export function parseYaml(source: string, file: string): ParsedDocument {
     return map;
   };
   const locate = (pointer: string, mode: 'value' | 'key' = 'value') => sourceMap().locate(pointer, mode);
-  const fast = fastYaml(text);
-  if (fast) return { file, value: fast.value, diagnostics: [], locate, printable: true };
-  const jsYaml = jsYamlLib();
   try {
     const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
     return { file, value: value ?? null, diagnostics: [], locate };

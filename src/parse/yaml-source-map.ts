@@ -3,7 +3,7 @@
  * diagnostics, JSON pointer → line:column, and line:column → JSON pointer.
  */
 import { createRequire } from 'node:module';
-import type { Node } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.js';
 
 /**
@@ -53,10 +53,47 @@ const YAML_MESSAGES: Partial<Record<string, string>> = {
   RESOURCE_EXHAUSTION: 'the document nests too deeply to be read (a workflow needs only a few levels)',
 };
 
+/**
+ * The item of `items` (in document order, their ranges one after another) whose range holds `offset`, by
+ * bisection; -1 when none does.
+ */
+function itemAt<T>(items: readonly T[], range: (item: T) => [number, number], offset: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [start, end] = range(items[mid] as T);
+    if (offset < start) hi = mid - 1;
+    else if (offset >= Math.max(end, start + 1)) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
 export function yamlSourceMap(text: string, file: string): YamlSourceMap {
-  const { isAlias, isMap, isPair, isSeq, LineCounter, parseDocument } = yamlLib();
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } = yamlLib();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  // Duplicate keys are found below, once per mapping: the package's own check (uniqueKeys) compares each key
+  // with every earlier one, quadratic in a mapping's size (32,000 keys: seconds).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
+  const duplicates: Array<{ pos: [number, number]; code: string; message: string }> = [];
+  visit(doc, {
+    Map(_, map) {
+      // The package's equality: the same scalar value (===, so 1 and "1" differ, and NaN is never equal).
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!isScalar(key) || Number.isNaN(key.value) || !key.range) continue;
+        if (seen.has(key.value)) {
+          duplicates.push({
+            pos: [key.range[0], key.range[0] + 1],
+            code: 'DUPLICATE_KEY',
+            message: 'Map keys must be unique',
+          });
+        } else seen.add(key.value);
+      }
+    },
+  });
   const pos = (offset: number) => {
     const p = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line: p.line, column: p.col };
@@ -67,13 +104,18 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
     let node: unknown = doc.contents;
     for (;;) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => {
-          const k = p.key as Node | null;
-          const v = p.value as Node | null;
-          const start = k?.range?.[0] ?? v?.range?.[0] ?? -1;
-          const end = v?.range?.[2] ?? k?.range?.[2] ?? -1;
-          return start <= offset && offset < Math.max(end, start + 1);
-        });
+        const pair =
+          node.items[
+            itemAt(
+              node.items,
+              (p) => {
+                const k = p.key as Node | null;
+                const v = p.value as Node | null;
+                return [k?.range?.[0] ?? v?.range?.[0] ?? -1, v?.range?.[2] ?? k?.range?.[2] ?? -1];
+              },
+              offset,
+            )
+          ];
         const k = keyText(pair?.key);
         if (!pair || k === undefined) break;
         path.push(k);
@@ -81,10 +123,14 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
         if (keyRange && offset < keyRange[2]) break;
         node = pair.value;
       } else if (isSeq(node)) {
-        const i = node.items.findIndex((item) => {
-          const r = (item as Node | null)?.range;
-          return r != null && r[0] <= offset && offset < Math.max(r[2], r[0] + 1);
-        });
+        const i = itemAt(
+          node.items,
+          (item) => {
+            const r = (item as Node | null)?.range;
+            return r ? [r[0], r[2]] : [-1, -1];
+          },
+          offset,
+        );
         if (i < 0) break;
         path.push(i);
         node = node.items[i];
@@ -96,7 +142,7 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const [severity, list] of [
-    ['error', doc.errors],
+    ['error', [...doc.errors, ...duplicates]],
     ['warning', doc.warnings],
   ] as const) {
     for (const e of list) {
@@ -118,6 +164,22 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
     }
   }
 
+  // Each mapping's pairs by key text (the first pair of a key, as a search from the start finds), made when a
+  // pointer first goes through the mapping: locating every one of n keys is linear, not quadratic.
+  const byKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: string): Pair | undefined => {
+    let index = byKey.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) ? keyText(p.key) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      byKey.set(map, index);
+    }
+    return index.get(seg);
+  };
+
   function locate(pointer: string, mode: 'value' | 'key') {
     let node: unknown = doc.contents;
     let key: Node | null = null;
@@ -125,7 +187,7 @@ export function yamlSourceMap(text: string, file: string): YamlSourceMap {
     for (const seg of splitPointer(pointer)) {
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === seg);
+        const pair = pairOf(node, seg);
         if (!pair) {
           reached = false;
           break;

@@ -56,48 +56,25 @@ const OVERLAY_KIB = 1024 * 1024;
 
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
-  const plan = planHead(workflow, opts, issues);
-  const steps = planSteps(workflow.compute, 0, workflow, issues);
-  if (issues.length > 0) throw new PlanError(issues);
-  plan.steps = steps;
-  plan.dag = planDag(workflow.name, steps, plan.vm !== undefined, plan.tuning);
-  return plan;
-}
-
-/**
- * The plan of everything but the steps (steps and DAG nodes and edges empty): for planSteps to add to, a
- * batch at a time when the compile streams. Its problems are added to `issues`.
- */
-export function planHead(workflow: Workflow, opts: PlanOptions, issues: PlanIssue[]): Plan {
   const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
+  const files = fileCache(workflow.source.dir);
+  const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
+  if (issues.length > 0) throw new PlanError(issues);
+  const tuning = opts.tuning ?? 'latency';
   const plan: Plan = {
     version: 1,
     name: workflow.name,
     source: { file: workflow.source.file, dir: workflow.source.dir },
     site: opts.site ?? { name: 'local' },
     mode: vm ? 'vm' : 'native',
-    steps: [],
+    steps,
     holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,
-    tuning: opts.tuning ?? 'latency',
-    dag: { ...dagFiles(workflow.name), nodes: [], edges: [] },
+    tuning,
+    dag: planDag(workflow.name, steps, vm !== undefined, tuning),
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
   if (vm) plan.vm = vm;
   return plan;
-}
-
-/**
- * The steps `compute` (the workflow's steps from index `first` on) planned; their problems are added to
- * `issues`, located by their index in the workflow.
- */
-export function planSteps(
-  compute: readonly ComputeStep[],
-  first: number,
-  workflow: Pick<Workflow, 'vm' | 'source'>,
-  issues: PlanIssue[],
-): PlannedStep[] {
-  const files = fileCache(workflow.source.dir);
-  return compute.map((step, i) => planStep(step, first + i, workflow.vm, issues, files));
 }
 
 function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): PlannedVms {
@@ -279,12 +256,7 @@ function dagFiles(name: string) {
  * as the last steps ended. `defaults`: GATE is the parent of the first steps and only the FINAL node
  * removes the VMs.
  */
-export function planDag(
-  name: string,
-  steps: readonly { name: string; after: readonly string[] }[],
-  withVms: boolean,
-  tuning: Tuning,
-): PlannedDag {
+function planDag(name: string, steps: readonly PlannedStep[], withVms: boolean, tuning: Tuning): PlannedDag {
   const nodes: DagNode[] = [];
   const edges: DagEdge[] = [];
   if (withVms) {
@@ -293,7 +265,7 @@ export function planDag(
     if (tuning === 'latency') nodes.push({ name: REAP_NODE, kind: 'reaper', submitFile: 'reap.sub' });
   }
   for (let i = 0; i < steps.length; i++) {
-    const s = steps[i] as { name: string; after: readonly string[] };
+    const s = steps[i] as PlannedStep;
     nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
       if (withVms && tuning === 'defaults') edges.push({ parent: GATE_NODE, child: s.name });

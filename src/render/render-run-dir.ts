@@ -2,8 +2,8 @@
  * render: Plan → the run directory's files, in memory. Pure apart from reading the templates once. A value the
  * quoting helpers refuse becomes a `RenderIssue` located at the workflow value it came from.
  */
-import type { DagEdge, Plan, PlannedDag, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
-import { planJsonChunks } from './plan-json.js';
+import type { DagEdge, Plan, PlannedFile, PlannedStep, PlannedVms } from '../plan/plan-types.js';
+import { planJson } from './plan-json.js';
 import {
   dagFileName,
   dagNodeName,
@@ -19,15 +19,21 @@ import { loadTemplates, type ScriptName, type Templates } from './templates.js';
 export interface RunDirFile {
   /** Relative to the run directory, `/`-separated. */
   path: string;
-  /** The text (of a file rendered in chunks: their concatenation, made when read). */
-  content: string;
   /**
-   * The text in pieces, for a large file (the DAG, plan.json), made while they are iterated: emit writes
-   * them in turn, so the whole text is never held, let alone as one flat string.
+   * The text, in the parts emit writes one after another (each iteration afresh). The DAG's nodes and
+   * plan.json's steps are made a batch at a time while they are written, so that neither file is ever one
+   * string in memory; every other file is one part.
    */
-  chunks?: Iterable<string>;
+  parts: Iterable<string>;
   /** 0o755 for scripts, 0o644 otherwise. */
   mode: number;
+}
+
+/** A file's whole text. */
+export function fileText(file: RunDirFile): string {
+  let text = '';
+  for (const part of file.parts) text += part;
+  return text;
 }
 
 export interface RenderedRunDir {
@@ -47,23 +53,18 @@ export type RenderResult = { ok: true; run: RenderedRunDir } | { ok: false; issu
 export function renderRunDir(plan: Plan, templates: Templates = loadTemplates()): RenderResult {
   const files: RunDirFile[] = [];
   const issues: RenderIssue[] = [];
-  const attempt = (pointer: string, fn: () => void): void => {
-    try {
-      fn();
-    } catch (e) {
-      if (!(e instanceof UnsafeValueError)) throw e;
-      issues.push({ code: 'render.unsafe-value', message: e.message, pointer });
-    }
-  };
-  const add = (path: string, content: string, mode = 0o644): void => {
-    files.push({ path, content, mode });
-  };
-  const steps: StepView[] = [];
-  // The same as attempt() per step, without two closures and two pointers per step (built only on error).
   const refused = (e: unknown, pointer: string): void => {
     if (!(e instanceof UnsafeValueError)) throw e;
     issues.push({ code: 'render.unsafe-value', message: e.message, pointer });
   };
+  const attempt = (pointer: string, path: string, render: () => Iterable<string>): void => {
+    try {
+      files.push({ path, parts: render(), mode: 0o644 });
+    } catch (e) {
+      refused(e, pointer);
+    }
+  };
+  const steps: StepView[] = [];
   plan.steps.forEach((step, i) => {
     // A name that cannot be a DAG node (a DAG keyword, say) is reported at the name itself.
     try {
@@ -78,45 +79,34 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       refused(e, `/compute/${i}`);
     }
   });
-  for (const f of headFiles(plan, templates)) attempt(f.pointer, () => add(f.path, f.render()));
-  // gate.sub and the REAP node's list of last steps follow the DAG file, as in the streaming compile (which
-  // knows the steps' memory and the last steps only then).
-  const tail: RunDirFile[] = [];
-  if (plan.vm && issues.length === 0) {
-    const post = new Set<string>();
-    for (const s of steps) if (s.collect !== null) post.add(s.node);
-    for (const f of tailFiles(plan, plan.vm, templates, maxStepMemoryMiB(plan.steps), plan.dag, post))
-      attempt(f.pointer, () => tail.push({ path: f.path, content: f.render(), mode: 0o644 }));
-  }
+  for (const f of submitFiles(plan, templates)) attempt(f.pointer, f.path, () => [f.render()]);
   if (issues.length > 0) return { ok: false, issues };
-  attempt('/name', () => {
-    // The nodes and edges in batches while emit writes them (their values are quoted already, so only the
-    // header, rendered now, can be refused).
-    const view = dagView(plan, steps);
-    files.push(chunked(plan.dag.file, templates.pieces('dag', view, [view.steps, view.edges])));
-    files.push(...tail);
-    add(plan.dag.configFile, templates.render('dagman.config', { dag: plan.dag, tuned: isTuned(plan) }));
-  });
+  // Every node name is quoted by now: only the DAG's header can still be refused.
+  if (hasReap(plan)) files.push({ path: REAP_STEPS_FILE, parts: [lastStepsText(plan, steps)], mode: 0o644 });
+  attempt('/name', plan.dag.file, () => dagParts(plan, steps, templates));
+  attempt('/name', plan.dag.configFile, () => [
+    templates.render('dagman.config', { dag: plan.dag, tuned: isTuned(plan) }),
+  ]);
   if (issues.length > 0) return { ok: false, issues };
   const collect = steps.some((s) => s.collect !== null);
-  for (const s of scriptsFor(plan, collect)) add(s, templates.script(s), 0o755);
-  files.push(chunked('plan.json', planJsonChunks(plan)));
+  for (const s of scriptsFor(plan, collect))
+    files.push({ path: s, parts: [templates.script(s)], mode: 0o755 });
+  files.push({ path: 'plan.json', parts: planJson(plan), mode: 0o644 });
   return { ok: true, run: { files, dirs: ['outputs', 'logs'] } };
 }
 
 /** The most memory a step asks per VM: the gate fails at once when the joined guests offer less. */
-export function maxStepMemoryMiB(steps: readonly PlannedStep[], least = 0): number {
-  let most = least;
+function maxStepMemoryMiB(steps: readonly PlannedStep[]): number {
+  let most = 0;
   for (const s of steps) if (s.requestMemoryMiB > most) most = s.requestMemoryMiB;
   return most;
 }
 
 /**
- * The submit files of the plan's head, in the run directory's order: each one's path, the workflow value a
- * refusal is reported at, and its text (rendering may throw UnsafeValueError). gate.sub is not one of them:
- * it needs the most memory a step asks (gateFile), known once every step is.
+ * The submit files, in the run directory's order: each one's path, the
+ * workflow value a refusal is reported at, and its text (rendering may throw UnsafeValueError).
  */
-export function headFiles(
+function submitFiles(
   plan: Plan,
   templates: Templates,
 ): Array<{ path: string; pointer: string; render(): string }> {
@@ -131,41 +121,55 @@ export function headFiles(
         templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
     },
   ];
-  if (vm) {
+  if (!vm) return list;
+  list.push({
+    path: 'vms.sub',
+    pointer: '/vm',
+    render: () => templates.render('vms.sub', { ...vmsView(plan, vm, holdRemoveSeconds), tuned }),
+  });
+  if (hasReap(plan))
     list.push({
-      path: 'vms.sub',
-      pointer: '/vm',
-      render: () => templates.render('vms.sub', { ...vmsView(plan, vm, holdRemoveSeconds), tuned }),
-    });
-    if (hasReap(plan))
-      list.push({
-        path: 'reap.sub',
-        pointer: '/vm',
-        render: () =>
-          templates.render('reap.sub', {
-            name: plan.name,
-            dag: plan.dag,
-            nodesLog: `${plan.dag.file}.nodes.log`,
-            stepsFile: REAP_STEPS_FILE,
-            holdRemoveSeconds,
-          }),
-      });
-    list.push({
-      path: 'stop.sub',
+      path: 'reap.sub',
       pointer: '/vm',
       render: () =>
-        templates.render('stop.sub', {
+        templates.render('reap.sub', {
           name: plan.name,
-          stopTimeoutSeconds: vm.stopTimeoutSeconds,
+          dag: plan.dag,
+          nodesLog: `${plan.dag.file}.nodes.log`,
+          stepsFile: REAP_STEPS_FILE,
           holdRemoveSeconds,
         }),
     });
-  }
+  list.push({
+    path: 'stop.sub',
+    pointer: '/vm',
+    render: () =>
+      templates.render('stop.sub', {
+        name: plan.name,
+        stopTimeoutSeconds: vm.stopTimeoutSeconds,
+        holdRemoveSeconds,
+      }),
+  });
+  // The gate fails the run when the guests offer less memory than the most a step asks; it polls the
+  // collector every second when tuned (HTCondor's tools have no event to wait on).
+  list.push({
+    path: 'gate.sub',
+    pointer: '/vm',
+    render: () =>
+      templates.render('gate.sub', {
+        name: plan.name,
+        vm,
+        tuned,
+        gateInterval: tuned ? 1 : 5,
+        holdRemoveSeconds,
+        stepMemoryMiB: maxStepMemoryMiB(plan.steps),
+      }),
+  });
   return list;
 }
 
 /** Tuned for latency (the default), not HTCondor's defaults (`--defaults`). */
-export function isTuned(plan: Plan): boolean {
+function isTuned(plan: Plan): boolean {
   return plan.tuning === 'latency';
 }
 
@@ -174,83 +178,34 @@ function hasReap(plan: Plan): boolean {
   return plan.vm !== undefined && isTuned(plan);
 }
 
-/**
- * The files that need every step (written after the DAG file): gate.sub, which fails the run when the guests
- * offer less memory than the most a step asks (`stepMemoryMiB`), and with REAP the list of the last steps
- * (`post`: the DAG nodes whose outputs a POST script collects).
- */
-export function tailFiles(
-  plan: Plan,
-  vm: PlannedVms,
-  templates: Templates,
-  stepMemoryMiB: number,
-  dag: PlannedDag,
-  post: ReadonlySet<string>,
-): Array<{ path: string; pointer: string; render(): string }> {
-  const tuned = isTuned(plan);
-  // The gate polls the collector every second when tuned (HTCondor's tools have no event to wait on).
-  const gateInterval = tuned ? 1 : 5;
-  const holdRemoveSeconds = plan.holdRemoveSeconds;
-  const list = [
-    {
-      path: 'gate.sub',
-      pointer: '/vm',
-      render: () =>
-        templates.render('gate.sub', {
-          name: plan.name,
-          vm,
-          tuned,
-          gateInterval,
-          holdRemoveSeconds,
-          stepMemoryMiB,
-        }),
-    },
-  ];
-  if (hasReap(plan))
-    list.push({ path: REAP_STEPS_FILE, pointer: '/compute', render: () => lastStepsText(dag, post) });
-  return list;
-}
-
 /** The file naming the last steps for vmdag-reap.sh. */
 export const REAP_STEPS_FILE = 'vmdag-reap.steps';
 
 /**
  * The workflow's last steps (no step runs after them), one a line; `NAME:post` when the step has a POST
- * script (its outputs are collected after the job): REAP then waits for the script's success.
+ * script (its outputs are collected after the job): REAP then waits for the script's success. `steps`: the
+ * views of every step, in order.
  */
-function lastStepsText(dag: PlannedDag, post: ReadonlySet<string>): string {
+function lastStepsText(plan: Plan, steps: readonly StepView[]): string {
   const parents = new Set<string>();
-  for (const e of dag.edges) parents.add(e.parent);
+  for (const e of plan.dag.edges) parents.add(e.parent);
   let text =
     '# generated by vmdag — do not edit\n' +
     '# The last steps of the workflow: REAP removes the VMs once each has ended (NAME:post: its POST script too).\n';
-  for (const n of dag.nodes) {
-    if (n.kind !== 'compute' || parents.has(n.name)) continue;
-    const node = dagNodeName(n.name);
-    text += `${node}${post.has(node) ? ':post' : ''}\n`;
-  }
+  plan.steps.forEach((step, i) => {
+    const view = steps[i] as StepView;
+    if (!parents.has(step.name)) text += `${view.node}${view.collect !== null ? ':post' : ''}\n`;
+  });
   return text;
 }
 
 /** The helper scripts a run directory needs; `collect`: a step gathers its outputs from several nodes. */
-export function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
+function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
   const scripts: ScriptName[] = ['vmdag-mpi.sh'];
   if (plan.vm) scripts.push('vmdag-gate.sh', 'vmdag-stop.sh');
   if (hasReap(plan)) scripts.push('vmdag-reap.sh');
   if (collect) scripts.push('vmdag-collect.sh');
   return scripts;
-}
-
-/** A file written in pieces; its content, when read (tests), is their concatenation. */
-function chunked(path: string, chunks: Iterable<string>): RunDirFile {
-  return {
-    path,
-    chunks,
-    mode: 0o644,
-    get content() {
-      return [...chunks].join('');
-    },
-  };
 }
 
 /** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */
@@ -319,45 +274,53 @@ export function stepView(step: PlannedStep): StepView {
   };
 }
 
-/** The DAG template's view: the node views of `steps`, and a PARENT line per child from the plan's edges. */
-function dagView(plan: Plan, steps: StepView[]) {
-  return dagViewOf(plan, steps, [...parentLines(plan.dag.edges, Number.POSITIVE_INFINITY)].flat());
-}
+/** Compute nodes per part of the DAG: ~100 KB of text. */
+const NODES_PER_PART = 256;
 
 /**
- * The PARENT lines of planDag's edges, `size` at a time: `PARENT a b CHILD c`, one line per child, its
- * parents in the order the workflow gives them (planDag gives each child's edges together, in step order).
+ * The DAG: its head (dag.hbs) and tail (dag-tail.hbs, the PARENT lines and the FINAL node) rendered now —
+ * where a value may still be refused — and between them each step's node (dag-node.hbs, its values quoted
+ * already) rendered 256 at a time while the parts are written.
  */
-export function* parentLines(
-  edges: readonly DagEdge[],
-  size: number,
-): Generator<Array<{ parents: string; child: string }>> {
-  let batch: Array<{ parents: string; child: string }> = [];
-  for (let i = 0; i < edges.length; ) {
-    const child = (edges[i] as DagEdge).child;
-    let parents = dagNodeName((edges[i] as DagEdge).parent);
-    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
-      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
-    batch.push({ parents, child: dagNodeName(child) });
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/** The DAG template's view with these lists of nodes and PARENT lines (or stand-ins for them). */
-export function dagViewOf(plan: Plan, steps: unknown[], edges: unknown[]) {
-  return {
+function dagParts(plan: Plan, steps: readonly StepView[], templates: Templates): Iterable<string> {
+  const view = {
     name: plan.name,
     description: plan.description ?? null,
     vm: plan.vm !== undefined,
     dag: plan.dag,
     tuned: isTuned(plan),
-    steps,
-    edges,
+    edges: parentLines(plan.dag.edges),
   };
+  const head = templates.render('dag', view);
+  const tail = templates.render('dag-tail', view);
+  return {
+    *[Symbol.iterator]() {
+      yield head;
+      for (let i = 0; i < steps.length; i += NODES_PER_PART) {
+        let text = '';
+        const end = Math.min(i + NODES_PER_PART, steps.length);
+        for (let k = i; k < end; k++) text += templates.render('dag-node', steps[k] as StepView);
+        yield text;
+      }
+      yield tail;
+    },
+  };
+}
+
+/**
+ * `PARENT a b CHILD c`, one line per child, its parents in the order the workflow gives them (planDag gives
+ * each child's edges together, in step order).
+ */
+function parentLines(edges: readonly DagEdge[]): Array<{ parents: string; child: string }> {
+  const lines: Array<{ parents: string; child: string }> = [];
+  for (let i = 0; i < edges.length; ) {
+    const child = (edges[i] as DagEdge).child;
+    let parents = dagNodeName((edges[i] as DagEdge).parent);
+    for (i++; i < edges.length && (edges[i] as DagEdge).child === child; i++)
+      parents += ` ${dagNodeName((edges[i] as DagEdge).parent)}`;
+    lines.push({ parents, child: dagNodeName(child) });
+  }
+  return lines;
 }
 
 function vmsView(plan: Plan, vm: PlannedVms, holdSeconds: number) {

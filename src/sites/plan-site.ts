@@ -4,8 +4,8 @@
  * presence of a cluster image), verify the workflow's `sha256`, and choose.
  */
 import { existsSync } from 'node:fs';
-import { loadSites, loadWorkflow } from '../commands/validate.js';
 import type { CondorContext } from '../condor/exec.js';
+import { loadSites, loadWorkflow } from '../load-workflow.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
 import type { PlannedSite } from '../plan/plan-types.js';

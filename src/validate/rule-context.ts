@@ -36,11 +36,6 @@ export interface Rule {
   code: string;
   /** One line for docs/dsl.md and the tests. */
   summary: string;
-  /**
-   * The rule looks at every step's name and `after` together (duplicates, unknown names, cycles); the
-   * others judge each step on its own, with the document's other keys.
-   */
-  workflowWide?: true;
   check(ctx: RuleContext): void;
 }
 

@@ -77,7 +77,6 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.duplicate-step',
-    workflowWide: true,
     summary: 'step names are unique',
     check(ctx) {
       const first = new Map<string, number>();
@@ -114,7 +113,6 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.unknown-after',
-    workflowWide: true,
     summary: '`after` names existing steps',
     check(ctx) {
       if (!ctx.listForm) return;
@@ -132,7 +130,6 @@ export const rules: Rule[] = [
   },
   {
     code: 'rule.cycle',
-    workflowWide: true,
     summary: 'the `after` lists form no cycle',
     check: checkCycles,
   },

@@ -28,7 +28,7 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
   if (doc.value === undefined) return { diagnostics: sortDiagnostics(diagnostics) };
   const report = new Reporter(doc);
 
-  const unsafe = doc.printable ? [] : findUnsafeStrings(doc.value);
+  const unsafe = findUnsafeStrings(doc.value);
   for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
   if (!validateWorkflowSchema(doc.value))
     reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
@@ -51,7 +51,7 @@ function normalise(root: Obj, file: string, env: ValidateEnv): Workflow {
 }
 
 /** Everything of the Workflow but its steps (compute: []), from the valid document's other keys. */
-export function normaliseHead(root: Obj, file: string, env: ValidateEnv): Workflow {
+function normaliseHead(root: Obj, file: string, env: ValidateEnv): Workflow {
   const vm = isObj(root.vm) ? normaliseVm(root.vm, env) : undefined;
   const wf: Workflow = {
     version: 1,
@@ -66,7 +66,7 @@ export function normaliseHead(root: Obj, file: string, env: ValidateEnv): Workfl
 }
 
 /** A valid step's value → ComputeStep, sizes and durations converted once per distinct value (10,000 steps share a few). */
-export function stepNormaliser(vm: VmRequest | undefined): (s: Obj) => ComputeStep {
+function stepNormaliser(vm: VmRequest | undefined): (s: Obj) => ComputeStep {
   const mib = new Map<unknown, number>();
   const seconds = new Map<unknown, number>();
   const memoryMiB = (v: unknown): number => {

@@ -9,7 +9,7 @@ import { isAbsolute, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedStep } from '../../src/plan/plan-types.js';
 import { planWorkflow } from '../../src/plan/plan-workflow.js';
-import { planJsonChunks } from '../../src/render/plan-json.js';
+import { planJson } from '../../src/render/plan-json.js';
 import { makeStep, makeWorkflow } from '../plan/make-workflow.js';
 
 const steps = [
@@ -47,7 +47,7 @@ function reference(s: PlannedStep, dir: string): string {
 
 describe('plan.json step lines', () => {
   const plan = planWorkflow(makeWorkflow({ compute: steps }));
-  const text = [...planJsonChunks(plan)].join('');
+  const text = [...planJson(plan)].join('');
 
   it('are JSON.stringify of each step, paths relative, for every combination of optional fields', () => {
     const lines = text.split('\n').filter((l) => l.startsWith('    {"name":'));
@@ -66,5 +66,15 @@ describe('plan.json step lines', () => {
     for (const s of plan.steps) for (const k of Object.keys(s)) planned.add(k);
     expect([...written].sort()).toEqual([...planned].sort());
     expect(planned.has('walltimeSeconds')).toBe(true);
+  });
+});
+
+describe('plan.json in parts', () => {
+  it('a plan of several parts of steps is one JSON document with every step, in order', () => {
+    const many = Array.from({ length: 300 }, (_, i) => makeStep({ name: `s${i}` }));
+    const parts = [...planJson(planWorkflow(makeWorkflow({ compute: many })))];
+    expect(parts.length).toBeGreaterThan(3);
+    const doc = JSON.parse(parts.join(''));
+    expect(doc.steps.map((s: { name: string }) => s.name)).toEqual(many.map((s) => s.name));
   });
 });

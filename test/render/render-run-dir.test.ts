@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { planWorkflow } from '../../src/plan/plan-workflow.js';
-import { renderRunDir } from '../../src/render/render-run-dir.js';
+import { fileText, renderRunDir } from '../../src/render/render-run-dir.js';
 import { makeStep, makeVm, makeWorkflow } from '../plan/make-workflow.js';
 
 function files(wf = makeWorkflow()) {
   const r = renderRunDir(planWorkflow(wf));
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return new Map(r.run.files.map((f) => [f.path, f]));
+  return new Map(r.run.files.map((f) => [f.path, { ...f, content: fileText(f) }]));
 }
 
 describe('renderRunDir', () => {
@@ -66,7 +66,7 @@ describe('renderRunDir', () => {
   it('defaults: GATE parent of the first steps, no REAP, no DAGMan or vacate knobs, gate every 5 s', () => {
     const r = renderRunDir(planWorkflow(makeWorkflow(), { tuning: 'defaults' }));
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const f = new Map(r.run.files.map((x) => [x.path, x.content]));
+    const f = new Map(r.run.files.map((x) => [x.path, fileText(x)]));
     expect(f.has('reap.sub')).toBe(false);
     expect(f.has('vmdag-reap.sh')).toBe(false);
     expect(f.get('wf.dag')).toMatch(/^PARENT GATE CHILD /m);
@@ -83,10 +83,10 @@ describe('renderRunDir', () => {
       const subs = r.run.files.filter((f) => f.path.endsWith('.sub'));
       expect(subs.length).toBe(tuning === 'latency' ? 5 : 4);
       for (const f of subs) {
-        expect(f.content, `${tuning} ${f.path}`).toMatch(
+        expect(fileText(f), `${tuning} ${f.path}`).toMatch(
           /^periodic_remove = \(JobStatus == 5 && time\(\) - EnteredCurrentStatus > 120\)/m,
         );
-        expect(f.content, `${tuning} ${f.path}`).toMatch(
+        expect(fileText(f), `${tuning} ${f.path}`).toMatch(
           /^\+PeriodicRemoveReason = .*held for more than 120 s/m,
         );
       }
@@ -197,5 +197,19 @@ describe('renderRunDir', () => {
       'd/x.dat',
       '/elsewhere/y.dat',
     ]);
+  });
+});
+
+describe('the DAG in parts', () => {
+  it('every node once, in order, between the head and the PARENT lines, whatever the number of parts', () => {
+    const many = Array.from({ length: 600 }, (_, i) =>
+      makeStep({ name: `s${i}`, ...(i > 0 ? { after: [`s${i - 1}`] } : {}) }),
+    );
+    const dag = files(makeWorkflow({ compute: many })).get('wf.dag')?.content ?? '';
+    const jobs = dag.split('\n').filter((l) => l.startsWith('JOB s'));
+    expect(jobs).toEqual(many.map((s) => `JOB ${s.name} compute.sub`));
+    expect(dag.indexOf('JOB GATE')).toBeLessThan(dag.indexOf('JOB s0 '));
+    expect(dag.lastIndexOf('JOB s599 ')).toBeLessThan(dag.indexOf('PARENT s0 CHILD s1\n'));
+    expect(dag.endsWith('FINAL STOP stop.sub\n')).toBe(true);
   });
 });

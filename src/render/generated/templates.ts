@@ -2,87 +2,86 @@
 // @ts-nocheck
 const L0 = {"start":{"line":2,"column":48},"end":{"line":2,"column":71}};
 const L1 = {"start":{"line":12,"column":0},"end":{"line":18,"column":7}};
-const L2 = {"start":{"line":23,"column":6},"end":{"line":23,"column":10}};
-const L3 = {"start":{"line":24,"column":7},"end":{"line":24,"column":11}};
-const L4 = {"start":{"line":24,"column":28},"end":{"line":24,"column":32}};
-const L5 = {"start":{"line":24,"column":54},"end":{"line":24,"column":62}};
-const L6 = {"start":{"line":24,"column":80},"end":{"line":24,"column":84}};
-const L7 = {"start":{"line":24,"column":104},"end":{"line":24,"column":110}};
-const L8 = {"start":{"line":24,"column":130},"end":{"line":24,"column":136}};
-const L9 = {"start":{"line":24,"column":157},"end":{"line":24,"column":164}};
-const L10 = {"start":{"line":24,"column":184},"end":{"line":24,"column":190}};
-const L11 = {"start":{"line":24,"column":212},"end":{"line":24,"column":220}};
-const L12 = {"start":{"line":25,"column":0},"end":{"line":27,"column":7}};
-const L13 = {"start":{"line":28,"column":0},"end":{"line":30,"column":7}};
-const L14 = {"start":{"line":26,"column":8},"end":{"line":26,"column":12}};
-const L15 = {"start":{"line":26,"column":17},"end":{"line":26,"column":24}};
-const L16 = {"start":{"line":29,"column":14},"end":{"line":29,"column":18}};
-const L17 = {"start":{"line":29,"column":48},"end":{"line":29,"column":55}};
-const L18 = {"start":{"line":34,"column":0},"end":{"line":36,"column":9}};
-const L19 = {"start":{"line":35,"column":9},"end":{"line":35,"column":16}};
-const L20 = {"start":{"line":35,"column":27},"end":{"line":35,"column":32}};
-const L21 = {"start":{"line":2,"column":11},"end":{"line":2,"column":27}};
-const L22 = {"start":{"line":2,"column":27},"end":{"line":2,"column":78}};
-const L23 = {"start":{"line":3,"column":7},"end":{"line":3,"column":33}};
-const L24 = {"start":{"line":4,"column":17},"end":{"line":4,"column":43}};
-const L25 = {"start":{"line":5,"column":13},"end":{"line":5,"column":40}};
-const L26 = {"start":{"line":6,"column":0},"end":{"line":19,"column":7}};
-const L27 = {"start":{"line":22,"column":0},"end":{"line":31,"column":9}};
-const L28 = {"start":{"line":32,"column":0},"end":{"line":37,"column":7}};
-const L29 = {"start":{"line":38,"column":0},"end":{"line":42,"column":7}};
-const L30 = {"start":{"line":2,"column":51},"end":{"line":2,"column":71}};
-const L31 = {"start":{"line":3,"column":0},"end":{"line":12,"column":7}};
-const L32 = {"start":{"line":31,"column":23},"end":{"line":31,"column":49}};
-const L33 = {"start":{"line":37,"column":17},"end":{"line":37,"column":41}};
-const L34 = {"start":{"line":40,"column":20},"end":{"line":40,"column":25}};
-const L35 = {"start":{"line":2,"column":8},"end":{"line":2,"column":16}};
-const L36 = {"start":{"line":2,"column":37},"end":{"line":2,"column":53}};
-const L37 = {"start":{"line":5,"column":13},"end":{"line":5,"column":34}};
-const L38 = {"start":{"line":6,"column":12},"end":{"line":6,"column":25}};
-const L39 = {"start":{"line":7,"column":14},"end":{"line":7,"column":26}};
-const L40 = {"start":{"line":8,"column":13},"end":{"line":8,"column":20}};
-const L41 = {"start":{"line":9,"column":12},"end":{"line":9,"column":16}};
-const L42 = {"start":{"line":10,"column":0},"end":{"line":12,"column":7}};
-const L43 = {"start":{"line":16,"column":19},"end":{"line":16,"column":31}};
-const L44 = {"start":{"line":17,"column":17},"end":{"line":17,"column":34}};
-const L45 = {"start":{"line":18,"column":0},"end":{"line":23,"column":7}};
-const L46 = {"start":{"line":29,"column":0},"end":{"line":32,"column":7}};
-const L47 = {"start":{"line":34,"column":20},"end":{"line":34,"column":41}};
-const L48 = {"start":{"line":35,"column":17},"end":{"line":35,"column":50}};
-const L49 = {"start":{"line":36,"column":0},"end":{"line":38,"column":7}};
-const L50 = {"start":{"line":39,"column":0},"end":{"line":41,"column":7}};
-const L51 = {"start":{"line":42,"column":34},"end":{"line":42,"column":95}};
-const L52 = {"start":{"line":43,"column":20},"end":{"line":43,"column":34}};
-const L53 = {"start":{"line":44,"column":26},"end":{"line":44,"column":46}};
-const L54 = {"start":{"line":45,"column":8},"end":{"line":45,"column":16}};
-const L55 = {"start":{"line":2,"column":19},"end":{"line":2,"column":35}};
-const L56 = {"start":{"line":2,"column":70},"end":{"line":2,"column":78}};
-const L57 = {"start":{"line":3,"column":34},"end":{"line":3,"column":55}};
-const L58 = {"start":{"line":3,"column":78},"end":{"line":3,"column":90}};
-const L59 = {"start":{"line":4,"column":4},"end":{"line":4,"column":17}};
-const L60 = {"start":{"line":4,"column":35},"end":{"line":4,"column":135}};
-const L61 = {"start":{"line":7,"column":30},"end":{"line":7,"column":38}};
-const L62 = {"start":{"line":7,"column":43},"end":{"line":7,"column":64}};
-const L63 = {"start":{"line":7,"column":69},"end":{"line":7,"column":81}};
-const L64 = {"start":{"line":7,"column":84},"end":{"line":7,"column":114}};
-const L65 = {"start":{"line":7,"column":117},"end":{"line":7,"column":130}};
-const L66 = {"start":{"line":11,"column":71},"end":{"line":11,"column":88}};
-const L67 = {"start":{"line":12,"column":58},"end":{"line":12,"column":75}};
-const L68 = {"start":{"line":2,"column":33},"end":{"line":2,"column":49}};
-const L69 = {"start":{"line":12,"column":0},"end":{"line":20,"column":7}};
-const L70 = {"start":{"line":35,"column":71},"end":{"line":35,"column":88}};
-const L71 = {"start":{"line":36,"column":85},"end":{"line":36,"column":102}};
-const L72 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
-const L73 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
-const L74 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
-const L75 = {"start":{"line":10,"column":71},"end":{"line":10,"column":88}};
-const L76 = {"start":{"line":11,"column":63},"end":{"line":11,"column":80}};
-const L77 = {"start":{"line":2,"column":32},"end":{"line":2,"column":48}};
-const L78 = {"start":{"line":3,"column":14},"end":{"line":3,"column":35}};
-const L79 = {"start":{"line":6,"column":28},"end":{"line":6,"column":55}};
-const L80 = {"start":{"line":6,"column":56},"end":{"line":6,"column":76}};
-const L81 = {"start":{"line":6,"column":77},"end":{"line":6,"column":98}};
-const L82 = {"start":{"line":11,"column":60},"end":{"line":11,"column":77}};
+const L2 = {"start":{"line":2,"column":11},"end":{"line":2,"column":27}};
+const L3 = {"start":{"line":2,"column":27},"end":{"line":2,"column":78}};
+const L4 = {"start":{"line":3,"column":7},"end":{"line":3,"column":33}};
+const L5 = {"start":{"line":4,"column":17},"end":{"line":4,"column":43}};
+const L6 = {"start":{"line":5,"column":13},"end":{"line":5,"column":40}};
+const L7 = {"start":{"line":6,"column":0},"end":{"line":19,"column":7}};
+const L8 = {"start":{"line":5,"column":8},"end":{"line":5,"column":12}};
+const L9 = {"start":{"line":5,"column":17},"end":{"line":5,"column":24}};
+const L10 = {"start":{"line":8,"column":14},"end":{"line":8,"column":18}};
+const L11 = {"start":{"line":8,"column":48},"end":{"line":8,"column":55}};
+const L12 = {"start":{"line":2,"column":6},"end":{"line":2,"column":10}};
+const L13 = {"start":{"line":3,"column":7},"end":{"line":3,"column":11}};
+const L14 = {"start":{"line":3,"column":28},"end":{"line":3,"column":32}};
+const L15 = {"start":{"line":3,"column":54},"end":{"line":3,"column":62}};
+const L16 = {"start":{"line":3,"column":80},"end":{"line":3,"column":84}};
+const L17 = {"start":{"line":3,"column":104},"end":{"line":3,"column":110}};
+const L18 = {"start":{"line":3,"column":130},"end":{"line":3,"column":136}};
+const L19 = {"start":{"line":3,"column":157},"end":{"line":3,"column":164}};
+const L20 = {"start":{"line":3,"column":184},"end":{"line":3,"column":190}};
+const L21 = {"start":{"line":3,"column":212},"end":{"line":3,"column":220}};
+const L22 = {"start":{"line":4,"column":0},"end":{"line":6,"column":7}};
+const L23 = {"start":{"line":7,"column":0},"end":{"line":9,"column":7}};
+const L24 = {"start":{"line":4,"column":0},"end":{"line":6,"column":9}};
+const L25 = {"start":{"line":5,"column":9},"end":{"line":5,"column":16}};
+const L26 = {"start":{"line":5,"column":27},"end":{"line":5,"column":32}};
+const L27 = {"start":{"line":2,"column":0},"end":{"line":7,"column":7}};
+const L28 = {"start":{"line":8,"column":0},"end":{"line":12,"column":7}};
+const L29 = {"start":{"line":2,"column":51},"end":{"line":2,"column":71}};
+const L30 = {"start":{"line":3,"column":0},"end":{"line":12,"column":7}};
+const L31 = {"start":{"line":31,"column":23},"end":{"line":31,"column":49}};
+const L32 = {"start":{"line":37,"column":17},"end":{"line":37,"column":41}};
+const L33 = {"start":{"line":40,"column":20},"end":{"line":40,"column":25}};
+const L34 = {"start":{"line":2,"column":8},"end":{"line":2,"column":16}};
+const L35 = {"start":{"line":2,"column":37},"end":{"line":2,"column":53}};
+const L36 = {"start":{"line":5,"column":13},"end":{"line":5,"column":34}};
+const L37 = {"start":{"line":6,"column":12},"end":{"line":6,"column":25}};
+const L38 = {"start":{"line":7,"column":14},"end":{"line":7,"column":26}};
+const L39 = {"start":{"line":8,"column":13},"end":{"line":8,"column":20}};
+const L40 = {"start":{"line":9,"column":12},"end":{"line":9,"column":16}};
+const L41 = {"start":{"line":10,"column":0},"end":{"line":12,"column":7}};
+const L42 = {"start":{"line":16,"column":19},"end":{"line":16,"column":31}};
+const L43 = {"start":{"line":17,"column":17},"end":{"line":17,"column":34}};
+const L44 = {"start":{"line":18,"column":0},"end":{"line":23,"column":7}};
+const L45 = {"start":{"line":29,"column":0},"end":{"line":32,"column":7}};
+const L46 = {"start":{"line":34,"column":20},"end":{"line":34,"column":41}};
+const L47 = {"start":{"line":35,"column":17},"end":{"line":35,"column":50}};
+const L48 = {"start":{"line":36,"column":0},"end":{"line":38,"column":7}};
+const L49 = {"start":{"line":39,"column":0},"end":{"line":41,"column":7}};
+const L50 = {"start":{"line":42,"column":34},"end":{"line":42,"column":95}};
+const L51 = {"start":{"line":43,"column":20},"end":{"line":43,"column":34}};
+const L52 = {"start":{"line":44,"column":26},"end":{"line":44,"column":46}};
+const L53 = {"start":{"line":45,"column":8},"end":{"line":45,"column":16}};
+const L54 = {"start":{"line":2,"column":19},"end":{"line":2,"column":35}};
+const L55 = {"start":{"line":2,"column":70},"end":{"line":2,"column":78}};
+const L56 = {"start":{"line":3,"column":34},"end":{"line":3,"column":55}};
+const L57 = {"start":{"line":3,"column":78},"end":{"line":3,"column":90}};
+const L58 = {"start":{"line":4,"column":4},"end":{"line":4,"column":17}};
+const L59 = {"start":{"line":4,"column":35},"end":{"line":4,"column":135}};
+const L60 = {"start":{"line":7,"column":30},"end":{"line":7,"column":38}};
+const L61 = {"start":{"line":7,"column":43},"end":{"line":7,"column":64}};
+const L62 = {"start":{"line":7,"column":69},"end":{"line":7,"column":81}};
+const L63 = {"start":{"line":7,"column":84},"end":{"line":7,"column":114}};
+const L64 = {"start":{"line":7,"column":117},"end":{"line":7,"column":130}};
+const L65 = {"start":{"line":11,"column":71},"end":{"line":11,"column":88}};
+const L66 = {"start":{"line":12,"column":58},"end":{"line":12,"column":75}};
+const L67 = {"start":{"line":2,"column":33},"end":{"line":2,"column":49}};
+const L68 = {"start":{"line":12,"column":0},"end":{"line":20,"column":7}};
+const L69 = {"start":{"line":35,"column":71},"end":{"line":35,"column":88}};
+const L70 = {"start":{"line":36,"column":85},"end":{"line":36,"column":102}};
+const L71 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
+const L72 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
+const L73 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
+const L74 = {"start":{"line":10,"column":71},"end":{"line":10,"column":88}};
+const L75 = {"start":{"line":11,"column":63},"end":{"line":11,"column":80}};
+const L76 = {"start":{"line":2,"column":32},"end":{"line":2,"column":48}};
+const L77 = {"start":{"line":3,"column":14},"end":{"line":3,"column":35}};
+const L78 = {"start":{"line":6,"column":28},"end":{"line":6,"column":55}};
+const L79 = {"start":{"line":6,"column":56},"end":{"line":6,"column":76}};
+const L80 = {"start":{"line":6,"column":77},"end":{"line":6,"column":98}};
+const L81 = {"start":{"line":11,"column":60},"end":{"line":11,"column":77}};
 export const templateSpecs = {
   "dag": {"0":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -106,73 +105,6 @@ export const templateSpecs = {
     + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":L1})) != null ? stack1 : "");
 },"2":function(container,depth0,helpers,partials,data) {
     return "# The first steps are queued with the VMs and start as soon as the guests match them; a GATE that fails\n# (the guests did not all join in time) aborts the DAG at once, and STOP removes what is left.\nABORT-DAG-ON GATE 1 RETURN 1\n# Removes the VMs the moment the last steps have ended (vmdag-reap.sh), before DAGMan notices it.\nSERVICE REAP reap.sub\n";
-},"3":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=container.lambda, alias3=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "JOB "
-    + ((stack1 = alias2(alias1(depth0, "node", L2 ), depth0)) != null ? stack1 : "")
-    + " compute.sub\nVARS "
-    + ((stack1 = alias2(alias1(depth0, "node", L3 ), depth0)) != null ? stack1 : "")
-    + " vmdag_args=\""
-    + ((stack1 = alias2(alias1(depth0, "args", L4 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_machines=\""
-    + ((stack1 = alias2(alias1(depth0, "machines", L5 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_cpus=\""
-    + ((stack1 = alias2(alias1(depth0, "cpus", L6 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_memory=\""
-    + ((stack1 = alias2(alias1(depth0, "memory", L7 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_inputs=\""
-    + ((stack1 = alias2(alias1(depth0, "inputs", L8 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_outputs=\""
-    + ((stack1 = alias2(alias1(depth0, "outputs", L9 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_remaps=\""
-    + ((stack1 = alias2(alias1(depth0, "remaps", L10 ), depth0)) != null ? stack1 : "")
-    + "\" vmdag_walltime=\""
-    + ((stack1 = alias2(alias1(depth0, "walltime", L11 ), depth0)) != null ? stack1 : "")
-    + "\"\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"retries"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":L12})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"collect"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":L13})) != null ? stack1 : "");
-},"4":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=container.lambda;
-
-  return "RETRY "
-    + ((stack1 = alias2(alias1(depth0, "node", L14 ), depth0)) != null ? stack1 : "")
-    + " "
-    + ((stack1 = alias2(alias1(depth0, "retries", L15 ), depth0)) != null ? stack1 : "")
-    + "\n";
-},"5":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=container.lambda;
-
-  return "SCRIPT POST "
-    + ((stack1 = alias2(alias1(depth0, "node", L16 ), depth0)) != null ? stack1 : "")
-    + " vmdag-collect.sh $RETURN "
-    + ((stack1 = alias2(alias1(depth0, "collect", L17 ), depth0)) != null ? stack1 : "")
-    + "\n";
-},"6":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"loc":L18})) != null ? stack1 : "");
-},"7":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=container.lambda;
-
-  return "PARENT "
-    + ((stack1 = alias2(alias1(depth0, "parents", L19 ), depth0)) != null ? stack1 : "")
-    + " CHILD "
-    + ((stack1 = alias2(alias1(depth0, "child", L20 ), depth0)) != null ? stack1 : "")
-    + "\n";
-},"8":function(container,depth0,helpers,partials,data) {
-    return "\n# Always runs (success, failure, condor_rm of the DAG): removes every VM job of this DAG and waits for it.\nFINAL STOP stop.sub\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -182,20 +114,96 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# Workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L21})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"description"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L22})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L2})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"description"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L3})) != null ? stack1 : "")
     + "\nCONFIG "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"configFile"),{"name":"dagFile","hash":{},"loc":L23})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"configFile"),{"name":"dagFile","hash":{},"loc":L4})) != null ? stack1 : "")
     + "\nNODE_STATUS_FILE "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"statusFile"),{"name":"dagFile","hash":{},"loc":L24})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"statusFile"),{"name":"dagFile","hash":{},"loc":L5})) != null ? stack1 : "")
     + " 2 ALWAYS-UPDATE\nJOBSTATE_LOG "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L25})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L6})) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L26})) != null ? stack1 : "")
-    + "\n# Compute steps: one submit description (compute.sub), each node's values in VARS.\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"steps"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":L27})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":L28})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"loc":L29})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L7})) != null ? stack1 : "")
+    + "\n# Compute steps: one submit description (compute.sub), each node's values in VARS.\n";
+}},
+  "dag-node": {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda;
+
+  return "RETRY "
+    + ((stack1 = alias2(alias1(depth0, "node", L8 ), depth0)) != null ? stack1 : "")
+    + " "
+    + ((stack1 = alias2(alias1(depth0, "retries", L9 ), depth0)) != null ? stack1 : "")
+    + "\n";
+},"1":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda;
+
+  return "SCRIPT POST "
+    + ((stack1 = alias2(alias1(depth0, "node", L10 ), depth0)) != null ? stack1 : "")
+    + " vmdag-collect.sh $RETURN "
+    + ((stack1 = alias2(alias1(depth0, "collect", L11 ), depth0)) != null ? stack1 : "")
+    + "\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda, alias3=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "JOB "
+    + ((stack1 = alias2(alias1(depth0, "node", L12 ), depth0)) != null ? stack1 : "")
+    + " compute.sub\nVARS "
+    + ((stack1 = alias2(alias1(depth0, "node", L13 ), depth0)) != null ? stack1 : "")
+    + " vmdag_args=\""
+    + ((stack1 = alias2(alias1(depth0, "args", L14 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_machines=\""
+    + ((stack1 = alias2(alias1(depth0, "machines", L15 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_cpus=\""
+    + ((stack1 = alias2(alias1(depth0, "cpus", L16 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_memory=\""
+    + ((stack1 = alias2(alias1(depth0, "memory", L17 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_inputs=\""
+    + ((stack1 = alias2(alias1(depth0, "inputs", L18 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_outputs=\""
+    + ((stack1 = alias2(alias1(depth0, "outputs", L19 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_remaps=\""
+    + ((stack1 = alias2(alias1(depth0, "remaps", L20 ), depth0)) != null ? stack1 : "")
+    + "\" vmdag_walltime=\""
+    + ((stack1 = alias2(alias1(depth0, "walltime", L21 ), depth0)) != null ? stack1 : "")
+    + "\"\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"retries"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L22})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"collect"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L23})) != null ? stack1 : "");
+}},
+  "dag-tail": {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L24})) != null ? stack1 : "");
+},"1":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda;
+
+  return "PARENT "
+    + ((stack1 = alias2(alias1(depth0, "parents", L25 ), depth0)) != null ? stack1 : "")
+    + " CHILD "
+    + ((stack1 = alias2(alias1(depth0, "child", L26 ), depth0)) != null ? stack1 : "")
+    + "\n";
+},"2":function(container,depth0,helpers,partials,data) {
+    return "\n# Always runs (success, failure, condor_rm of the DAG): removes every VM job of this DAG and waits for it.\nFINAL STOP stop.sub\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L27})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":L28})) != null ? stack1 : "");
 }},
   "dagman.config": {"0":function(container,depth0,helpers,partials,data) {
     return "# Read node job events, submit ready nodes and refresh the node status file every second (default 5 s).\n# HTCondor 25 (seen on 25.14.1) never goes below the pool's own DAGMAN_USER_LOG_SCAN_INTERVAL (an administrator limit,\n# default 5): a site lowers it there (docs/report.md, \"What a site should set\").\nDAGMAN_USER_LOG_SCAN_INTERVAL = 1\n# Keep submitting in the same cycle even when a cycle runs long.\nDAGMAN_AGGRESSIVE_SUBMIT = True\n";
@@ -210,9 +218,9 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# DAGMan configuration of this DAG only (CONFIG in "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"file"),{"name":"dagFile","hash":{},"loc":L30})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"file"),{"name":"dagFile","hash":{},"loc":L29})) != null ? stack1 : "")
     + ").\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L31})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L30})) != null ? stack1 : "")
     + "# Record the retry number in each node job's ad (DAGManNodeRetry).\nDAGMAN_NODE_RECORD_INFO = RETRY\n";
 }},
   "vms.sub": {"0":function(container,depth0,helpers,partials,data) {
@@ -228,7 +236,7 @@ export const templateSpecs = {
     };
 
   return "# The VM universe transfers the image itself; vm_disk then names it without a folder.\ntransfer_input_files = "
-    + ((stack1 = lookupProperty(helpers,"fileList").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"transferInput"),{"name":"fileList","hash":{},"loc":L32})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"fileList").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"transferInput"),{"name":"fileList","hash":{},"loc":L31})) != null ? stack1 : "")
     + "\n";
 },"3":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -239,13 +247,13 @@ export const templateSpecs = {
     };
 
   return "+VmImageSha256 = "
-    + ((stack1 = lookupProperty(helpers,"classAdString").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"sha256"),{"name":"classAdString","hash":{},"loc":L33})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"classAdString").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"sha256"),{"name":"classAdString","hash":{},"loc":L32})) != null ? stack1 : "")
     + "\n";
 },"4":function(container,depth0,helpers,partials,data) {
     var stack1;
 
   return "+VmLeaseSeconds = "
-    + ((stack1 = container.lambda(container.strict(depth0, "lease", L34 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = container.lambda(container.strict(depth0, "lease", L33 ), depth0)) != null ? stack1 : "")
     + "\n";
 },"5":function(container,depth0,helpers,partials,data) {
     return "; the lease bounds each VM's running time";
@@ -258,44 +266,44 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# The "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "count", L35 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "count", L34 ), depth0)) != null ? stack1 : "")
     + " VM(s) of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias3,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L36})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias3,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L35})) != null ? stack1 : "")
     + ": SERVICE node VMS. Each guest learns this DAG's id\n# (VmWorkflowId) from its job ad, advertises it and accepts only jobs carrying it.\nuniverse = vm\nexecutable = "
-    + ((stack1 = lookupProperty(helpers,"submitValue").call(alias3,lookupProperty(depth0,"label"),{"name":"submitValue","hash":{},"loc":L37})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"submitValue").call(alias3,lookupProperty(depth0,"label"),{"name":"submitValue","hash":{},"loc":L36})) != null ? stack1 : "")
     + "\nvm_type = "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "hypervisor", L38 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "hypervisor", L37 ), depth0)) != null ? stack1 : "")
     + "\nvm_memory = "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "memoryMiB", L39 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "memoryMiB", L38 ), depth0)) != null ? stack1 : "")
     + "\nvm_vcpus = "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "cpus", L40 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "cpus", L39 ), depth0)) != null ? stack1 : "")
     + "\nvm_disk = "
-    + ((stack1 = alias2(alias1(depth0, "disk", L41 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "disk", L40 ), depth0)) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"xen"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L42})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"xen"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L41})) != null ? stack1 : "")
     + "vm_no_output_vm = true\nvm_networking = true\nvm_networking_type = bridge\nrequest_memory = "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "memoryMiB", L43 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "memoryMiB", L42 ), depth0)) != null ? stack1 : "")
     + "\nrequest_disk = "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "requestDiskKiB", L44 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "requestDiskKiB", L43 ), depth0)) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L45})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":L44})) != null ? stack1 : "")
     + "# Only execute nodes carrying the vmdag site kit boot these guests (it advertises VmdagSiteKit).\nrequirements = (TARGET.VmdagSiteKit >= 1)\n# If the schedd stops answering, the starter destroys the VM after 120 s instead of the default 2400 s\n# (seen: removed VM jobs kept their VMs running while the schedd crash-looped).\njob_lease_duration = 120\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(lookupProperty(lookupProperty(depth0,"vm"),"image"),"transferred"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":L46})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(lookupProperty(lookupProperty(depth0,"vm"),"image"),"transferred"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":L45})) != null ? stack1 : "")
     + "+VmWorkflowId = \"$(DAGManJobId)\"\n+VmDifferential = "
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"vm"),"image"), "differential", L47 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"vm"),"image"), "differential", L46 ), depth0)) != null ? stack1 : "")
     + "\n+VmImageFormat = "
-    + ((stack1 = lookupProperty(helpers,"classAdString").call(alias3,lookupProperty(lookupProperty(lookupProperty(depth0,"vm"),"image"),"format"),{"name":"classAdString","hash":{},"loc":L48})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"classAdString").call(alias3,lookupProperty(lookupProperty(lookupProperty(depth0,"vm"),"image"),"format"),{"name":"classAdString","hash":{},"loc":L47})) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"sha256"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":L49})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"lease"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":L50})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"sha256"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":L48})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"lease"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":L49})) != null ? stack1 : "")
     + "# A held VM must not stall the DAG"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"lease"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":L51})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,lookupProperty(depth0,"lease"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":L50})) != null ? stack1 : "")
     + ".\nperiodic_remove = "
-    + ((stack1 = alias2(alias1(depth0, "periodicRemove", L52 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "periodicRemove", L51 ), depth0)) != null ? stack1 : "")
     + "\n+PeriodicRemoveReason = "
-    + ((stack1 = alias2(alias1(depth0, "periodicRemoveReason", L53 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "periodicRemoveReason", L52 ), depth0)) != null ? stack1 : "")
     + "\nqueue "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "count", L54 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"vm"), "count", L53 ), depth0)) != null ? stack1 : "")
     + "\n";
 }},
   "gate.sub": {"0":function(container,depth0,helpers,partials,data) {
@@ -313,31 +321,31 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# GATE of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L55})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L54})) != null ? stack1 : "")
     + ": on the submit host, wait until "
-    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "count", L56 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "count", L55 ), depth0)) != null ? stack1 : "")
     + " guest(s) carrying this DAG's id\n# have joined the pool (at most "
-    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "gateTimeoutSeconds", L57 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "gateTimeoutSeconds", L56 ), depth0)) != null ? stack1 : "")
     + " s), polling every "
-    + ((stack1 = alias3(alias2(depth0, "gateInterval", L58 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "gateInterval", L57 ), depth0)) != null ? stack1 : "")
     + " s, and that each offers the\n# "
-    + ((stack1 = alias3(alias2(depth0, "stepMemoryMiB", L59 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "stepMemoryMiB", L58 ), depth0)) != null ? stack1 : "")
     + " MiB a step asks"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L60})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":L59})) != null ? stack1 : "")
     + ".\nuniverse = local\nexecutable = vmdag-gate.sh\narguments = \"$(DAGManJobId) "
-    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "count", L61 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "count", L60 ), depth0)) != null ? stack1 : "")
     + " "
-    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "gateTimeoutSeconds", L62 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(lookupProperty(depth0,"vm"), "gateTimeoutSeconds", L61 ), depth0)) != null ? stack1 : "")
     + " "
-    + ((stack1 = alias3(alias2(depth0, "gateInterval", L63 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "gateInterval", L62 ), depth0)) != null ? stack1 : "")
     + " "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.program(2, data, 0),"loc":L64})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"tuned"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.program(2, data, 0),"loc":L63})) != null ? stack1 : "")
     + " "
-    + ((stack1 = alias3(alias2(depth0, "stepMemoryMiB", L65 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "stepMemoryMiB", L64 ), depth0)) != null ? stack1 : "")
     + "\"\noutput = logs/gate.out\nerror = logs/gate.err\n# A held gate must not stall the DAG (local-universe jobs are held when their script cannot be run).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L66 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L65 ), depth0)) != null ? stack1 : "")
     + ")\n+PeriodicRemoveReason = \"vmdag: gate held for more than "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L67 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L66 ), depth0)) != null ? stack1 : "")
     + " s\"\nqueue\n";
 }},
   "compute.sub": {"0":function(container,depth0,helpers,partials,data) {
@@ -353,13 +361,13 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# Every compute step of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L68})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L67})) != null ? stack1 : "")
     + " (parallel universe, vmdag-mpi.sh on each node). Each DAG\n# node gives its own values through VARS: vmdag_args (launcher: MPI kind, ranks, ranks per node, command,\n# arguments), vmdag_machines, vmdag_cpus, vmdag_memory (MiB), vmdag_inputs, vmdag_outputs, vmdag_remaps,\n# vmdag_walltime (seconds, 0 = none).\nuniverse = parallel\nexecutable = vmdag-mpi.sh\narguments = \"$(vmdag_args)\"\nmachine_count = $(vmdag_machines)\nrequest_cpus = $(vmdag_cpus)\nrequest_memory = $(vmdag_memory)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L69})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L68})) != null ? stack1 : "")
     + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\noutput = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\n# A step whose reconnect failed after a schedd restart (VacateReasonCode 1008) is never started again by\n# the dedicated scheduler of that schedd (HTCondor 25.14.1): removed after 60 s idle, so the node fails\n# (or is retried: RETRY submits a new cluster, which runs) instead of waiting forever.\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L70 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L69 ), depth0)) != null ? stack1 : "")
     + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime)) || (JobStatus == 1 && VacateReasonCode =?= 1008 && time() - EnteredCurrentStatus > 60)\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L71 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L70 ), depth0)) != null ? stack1 : "")
     + " s\", ifThenElse(JobStatus == 1, \"vmdag: step lost in a schedd restart (reconnect failed) and not started again within 60 s\", \"vmdag: walltime of $(vmdag_walltime) s exceeded\"))\nqueue\n";
 }},
   "stop.sub": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -371,15 +379,15 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# FINAL node STOP of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L72})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L71})) != null ? stack1 : "")
     + ": remove every VM job of this DAG and wait until none is left\n# (at most "
-    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L73 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L72 ), depth0)) != null ? stack1 : "")
     + " s). Exits non-zero when the DAG failed, so the DAG's result stays a failure.\nuniverse = local\nexecutable = vmdag-stop.sh\narguments = \"$(DAGManJobId) $(DAG_STATUS) "
-    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L74 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L73 ), depth0)) != null ? stack1 : "")
     + "\"\noutput = logs/stop.out\nerror = logs/stop.err\n# A held stop node must not stall the DAG (local-universe jobs are held when their script cannot be run).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L75 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L74 ), depth0)) != null ? stack1 : "")
     + ")\n+PeriodicRemoveReason = \"vmdag: stop node held for more than "
-    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L76 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L75 ), depth0)) != null ? stack1 : "")
     + " s\"\nqueue\n";
 }},
   "reap.sub": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -391,79 +399,19 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# SERVICE node REAP of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L77})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L76})) != null ? stack1 : "")
     + ": on the submit host, remove this DAG's VM jobs as soon as the\n# last steps ("
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L78})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L77})) != null ? stack1 : "")
     + ") have ended, read from the nodes log and DAGMan's jobstate log.\nuniverse = local\nexecutable = vmdag-reap.sh\narguments = \"$(DAGManJobId) "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L79})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L78})) != null ? stack1 : "")
     + " "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"nodesLog"),{"name":"dagFile","hash":{},"loc":L80})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"nodesLog"),{"name":"dagFile","hash":{},"loc":L79})) != null ? stack1 : "")
     + " "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L81})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L80})) != null ? stack1 : "")
     + "\"\noutput = logs/reap.out\nerror = logs/reap.err\n# A held reaper must not stall the DAG (local-universe jobs are held when their script cannot be run).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L75 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L74 ), depth0)) != null ? stack1 : "")
     + ")\n+PeriodicRemoveReason = \"vmdag: reaper held for more than "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L82 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L81 ), depth0)) != null ? stack1 : "")
     + " s\"\nqueue\n";
 }},
 };
-
-/** The `{{#each}}` bodies compiled to plain functions (scripts/build-templates.mjs), by template and line:column. */
-export const eachBodies = {
-  "dag": {
-    "22:0": function (v) {
-      let t = "";
-      let x;
-      t += "JOB ";
-      if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
-      t += " compute.sub\nVARS ";
-      if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
-      t += " vmdag_args=\"";
-      if ((x = v["args"]) != null) t += x; else if (!("args" in v)) missing("args", v);
-      t += "\" vmdag_machines=\"";
-      if ((x = v["machines"]) != null) t += x; else if (!("machines" in v)) missing("machines", v);
-      t += "\" vmdag_cpus=\"";
-      if ((x = v["cpus"]) != null) t += x; else if (!("cpus" in v)) missing("cpus", v);
-      t += "\" vmdag_memory=\"";
-      if ((x = v["memory"]) != null) t += x; else if (!("memory" in v)) missing("memory", v);
-      t += "\" vmdag_inputs=\"";
-      if ((x = v["inputs"]) != null) t += x; else if (!("inputs" in v)) missing("inputs", v);
-      t += "\" vmdag_outputs=\"";
-      if ((x = v["outputs"]) != null) t += x; else if (!("outputs" in v)) missing("outputs", v);
-      t += "\" vmdag_remaps=\"";
-      if ((x = v["remaps"]) != null) t += x; else if (!("remaps" in v)) missing("remaps", v);
-      t += "\" vmdag_walltime=\"";
-      if ((x = v["walltime"]) != null) t += x; else if (!("walltime" in v)) missing("walltime", v);
-      t += "\"\n";
-      if ((x = v["retries"]) && !(Array.isArray(x) && x.length === 0)) {
-        t += "RETRY ";
-        if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
-        t += " ";
-        if ((x = v["retries"]) != null) t += x; else if (!("retries" in v)) missing("retries", v);
-        t += "\n";
-      }
-      if ((x = v["collect"]) && !(Array.isArray(x) && x.length === 0)) {
-        t += "SCRIPT POST ";
-        if ((x = v["node"]) != null) t += x; else if (!("node" in v)) missing("node", v);
-        t += " vmdag-collect.sh $RETURN ";
-        if ((x = v["collect"]) != null) t += x; else if (!("collect" in v)) missing("collect", v);
-        t += "\n";
-      }
-      return t;
-    },
-    "34:0": function (v) {
-      let t = "";
-      let x;
-      t += "PARENT ";
-      if ((x = v["parents"]) != null) t += x; else if (!("parents" in v)) missing("parents", v);
-      t += " CHILD ";
-      if ((x = v["child"]) != null) t += x; else if (!("child" in v)) missing("child", v);
-      t += "\n";
-      return t;
-    },
-  },
-};
-
-function missing(field, item) {
-  throw new Error('"' + field + '" not defined in ' + item);
-}

@@ -1,0 +1,88 @@
+/**
+ * The front end every command that reads a workflow shares (`validate`, `compile`, `plan`, `submit`): the
+ * site catalog by design.md §1's discovery, then read → decode → parse → validate of the workflow file.
+ * The file system is reached here, at the edge; the stages (src/parse, src/validate) stay pure.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Diagnostic } from './model/diagnostic.js';
+import type { SiteCatalog, Workflow } from './model/workflow.js';
+import { decodeText } from './parse/decode-text.js';
+import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
+import { findSitesFile } from './validate/find-sites.js';
+import { validateSites } from './validate/validate-sites.js';
+import { validateWorkflow } from './validate/validate-workflow.js';
+
+export interface FrontEndIo {
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+export function isFile(absPath: string): boolean {
+  try {
+    return statSync(absPath).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A problem with the file as a whole (unreadable, a bad option), at its first line. */
+export function fileDiagnostic(file: string, code: string, message: string): Diagnostic {
+  return { severity: 'error', code, message, file, line: 1, column: 1, pointer: '' };
+}
+
+/** Read an input file as UTF-8 text; unreadable or not UTF-8 → a diagnostic. */
+export function readText(file: string, absPath: string): { text?: string; diagnostic?: Diagnostic } {
+  try {
+    return decodeText(readFileSync(absPath), file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a folder' : err.message;
+    return { diagnostic: fileDiagnostic(file, 'file.unreadable', `cannot read ${file}: ${why}`) };
+  }
+}
+
+export interface LoadedSites {
+  /** The validated catalog; undefined when none was found or it is invalid. */
+  catalog?: SiteCatalog;
+  /** A catalog file was found (valid or not). */
+  found: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/** The site catalog by design.md §1's discovery, validated. */
+export function loadSites(flag: string | undefined, io: FrontEndIo): LoadedSites {
+  const src = findSitesFile({ flag, env: io.env, cwd: io.cwd, fileExists: existsSync });
+  if (!src) return { found: false, diagnostics: [] };
+  const read = readText(src.file, src.absPath);
+  if (read.diagnostic) return { found: true, diagnostics: [read.diagnostic] };
+  const doc = parseYaml(read.text as string, src.file);
+  return { found: true, ...validateSites(doc, { dir: dirname(src.absPath) }) };
+}
+
+export interface LoadedWorkflow {
+  /** The normalised workflow, when the file has no error. */
+  workflow?: Workflow;
+  /** The file's diagnostics (not the catalog's: those are the LoadedSites'). */
+  diagnostics: Diagnostic[];
+  /** The parsed file, for locating what later stages find (plan, render); absent when it could not be read. */
+  doc?: ParsedDocument;
+}
+
+/** Read, decode, parse and validate one workflow file against a catalog (from loadSites). */
+export function loadWorkflow(file: string, sites: LoadedSites, io: FrontEndIo): LoadedWorkflow {
+  const absPath = resolve(io.cwd, file);
+  const read = readText(file, absPath);
+  if (read.diagnostic) return { diagnostics: [read.diagnostic] };
+  const doc = parseYaml(read.text as string, file);
+  const env = {
+    dir: dirname(absPath),
+    fileExists: isFile,
+    ...(sites.catalog ? { sites: sites.catalog } : {}),
+  };
+  const result = validateWorkflow(doc, env);
+  // A catalog that exists but is invalid has its own diagnostics; don't also claim there is none.
+  if (sites.found && !sites.catalog)
+    result.diagnostics = result.diagnostics.filter((d) => d.code !== 'rule.unknown-site');
+  return { ...result, doc };
+}
