@@ -287,7 +287,7 @@ describe.skipIf(!ready && !labRequired)('isolation: two users, two workflows, ea
     for (const r of [a, b]) {
       const s = r === a ? sa : sb;
       figures.push(
-        `run ${r.id}: no job or domain left ${(await nothingLeft(ctx, r.id, vmClusters(s))).toFixed(1)} s after its end`,
+        `run ${r.id}: no job or domain left ${(await nothingLeft(ctx, r.id, vmClusters(s), 120_000, t0)).toFixed(1)} s after its end`,
       );
     }
   });

@@ -14,6 +14,7 @@ import { labStatus } from '../../src/lab/index.js';
 import { sha256File } from '../../src/sites/image-facts.js';
 import { stagedName } from '../../src/stage/staging-decision.js';
 import { vmdag, workflowDir } from '../integration/cli-run.js';
+import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
 
 const ctx = await labContext();
@@ -87,6 +88,8 @@ compute:
     expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
     expect(await sha256File(staged)).toBe(sha);
     expect(readdirSync(images)).toEqual([stagedName(sha, 'qcow2')]);
+    // Its guests left the pool with their VMs (no ad in the collector, no claim the schedd kept).
+    expect(await guestLeftovers(ctx as CondorContext, [cluster], t0)).toEqual([]);
     process.stderr.write(
       `staged-vm-run: ${before.size} bytes staged once, 2 VMs received ${ads.map((a) => a.BytesRecvd).join(' + ')} bytes; ${((Date.now() - t0) / 1000).toFixed(1)} s submit → end\n`,
     );
