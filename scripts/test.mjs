@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm test (after the build): make sure the lab pool runs — bring it up when it does not (needs root and
-// Debian's mirror the first time) — then run vitest with VMDAG_CONDOR_PREFIX set to the lab's prefix.
+// Debian's mirror the first time) — then run vitest's unit and lab projects (VMDAG_LAB_TESTS=1) with
+// VMDAG_CONDOR_PREFIX set to the lab's prefix.
 // With CI=true a lab that cannot come up fails the suite; elsewhere the lab tests are skipped with a note.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -41,6 +42,8 @@ if (!env.VMDAG_CONDOR_PREFIX) {
   }
 }
 if (ci) env.VMDAG_LAB_REQUIRED = '1';
+// The lab project of vitest.config.ts exists only with this set: a plain `npx vitest run` stays the unit loop.
+env.VMDAG_LAB_TESTS = '1';
 
 // The files run in a shuffled order (vitest.config.ts); the seed is printed so that a failing order can be
 // repeated with VMDAG_TEST_SEED=N npm test.
