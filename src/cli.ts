@@ -5,7 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import type { CommandSpec } from './commands/spec.js';
-import { ExitCode, type Output } from './commands/types.js';
+import { type CommandIo, ExitCode, type Output } from './commands/types.js';
+import type { CondorContext } from './condor/exec.js';
 
 function processOutput(): Output {
   // log-update redraws a block in place with the terminal's own escape sequences (well-kept, small); loaded
@@ -46,6 +47,22 @@ function processOutput(): Output {
 }
 
 /**
+ * What the commands get from the process: its cwd and environment, and the HTCondor to talk to, looked for
+ * (VMDAG_CONDOR_PREFIX > the running lab > PATH) on a command's first call only and then kept.
+ */
+function processIo(): CommandIo {
+  let condor: Promise<CondorContext> | undefined;
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    condor: () => {
+      condor ??= import('./commands/condor-context.js').then((m) => m.findCondorContext(process.env));
+      return condor;
+    },
+  };
+}
+
+/**
  * The commands to declare for this argv: the one being run (or asked about with `help NAME`) alone, so that
  * only its module is loaded; none for `--version`; every command when the help lists them, or when the name is unknown (commander
  * then suggests the nearest).
@@ -58,7 +75,11 @@ async function specsFor(argv: string[]): Promise<CommandSpec[]> {
   return Promise.all((one ? [one] : commands).map((c) => c.load()));
 }
 
-export async function main(argv: string[], out: Output = processOutput()): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Output = processOutput(),
+  io: CommandIo = processIo(),
+): Promise<number> {
   const program = new Command('vmdag')
     .description(
       'Run HPC computations on virtual machines through HTCondor: compile, submit, watch, tear down.',
@@ -78,7 +99,7 @@ export async function main(argv: string[], out: Output = processOutput()): Promi
       // commander passes the positional arguments, then the options object, then the Command.
       const self = params[params.length - 1] as Command;
       const args = self.args;
-      code = await spec.run(args, self.opts(), out);
+      code = await spec.run(args, self.opts(), out, io);
     });
   }
   if (argv.length === 0) {

@@ -1,6 +1,5 @@
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { resolveCondorContext } from '../condor/context.js';
 import { gatherReport } from '../report/gather-report.js';
 import { latencyJson } from '../report/latency.js';
 import { latencyHtml } from '../report/render-html.js';
@@ -26,7 +25,7 @@ export const reportCommand: CommandSpec = {
       .argument('<dir>', 'a submitted run directory')
       .option('--html <file>', 'also write a self-contained HTML page with the timeline to FILE');
   },
-  async run(args, opts, out) {
+  async run(args, opts, out, io) {
     const json = Boolean(opts.json);
     const dir = args[0] ?? '';
     const fail = (message: string) => {
@@ -40,7 +39,7 @@ export const reportCommand: CommandSpec = {
     if (!record) return fail(`${dir}: this run directory was never submitted (no run.json)`);
     try {
       const layout = readLayout(dir);
-      const ctx = await resolveCondorContext();
+      const ctx = await io.condor();
       const report = await gatherReport(ctx, layout, record.dagmanJobId, {
         pool: record.pool,
         schedd: record.schedd,

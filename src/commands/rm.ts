@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
-import { resolveCondorContext } from '../condor/context.js';
 import { queryQueue, removeRun } from '../condor/dag-run.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { reportError, resolveRun } from './run-target.js';
@@ -15,10 +14,10 @@ export const rmCommand: CommandSpec = {
       .argument('<run>', 'run directory or DAGMan job id')
       .option('--timeout <seconds>', 'how long to wait for the run to be gone', '300');
   },
-  async run(args, opts, out) {
+  async run(args, opts, out, io) {
     const json = Boolean(opts.json);
     try {
-      const ctx = await resolveCondorContext();
+      const ctx = await io.condor();
       const run = await resolveRun(ctx, args[0] ?? '');
       const id = run.record.dagmanJobId;
       const deadline = Date.now() + Number(opts.timeout ?? 300) * 1000;

@@ -3,7 +3,6 @@
  * when at least one site answered, 3 when none did (HTCondor unavailable or every gateway unreachable).
  */
 import { existsSync } from 'node:fs';
-import { resolveCondorContext } from '../condor/context.js';
 import { CondorUnavailableError } from '../condor/exec.js';
 import { loadSites } from '../load-workflow.js';
 import { siteQueriesOf } from '../sites/plan-site.js';
@@ -13,7 +12,7 @@ import { findSitesFile } from '../validate/find-sites.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { ExitCode, type Output } from './types.js';
+import { type CommandIo, ExitCode, type Output } from './types.js';
 
 function mib(n: number): string {
   return n >= 10240 ? `${(n / 1024).toFixed(1)} GiB` : `${n} MiB`;
@@ -45,11 +44,7 @@ export function formatSitesText(sites: SiteResources[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runSites(
-  opts: Record<string, unknown>,
-  out: Output,
-  io: { cwd: string; env: Record<string, string | undefined> },
-): Promise<number> {
+export async function runSites(opts: Record<string, unknown>, out: Output, io: CommandIo): Promise<number> {
   const json = Boolean(opts.json);
   const flag = typeof opts.sites === 'string' ? opts.sites : undefined;
   const sites = loadSites(flag, io);
@@ -60,7 +55,7 @@ export async function runSites(
   }
   const src = findSitesFile({ flag, env: io.env, cwd: io.cwd, fileExists: existsSync });
   try {
-    const ctx = await resolveCondorContext(io.env as NodeJS.ProcessEnv);
+    const ctx = await io.condor();
     const resources = await querySites(ctx, siteQueriesOf(sites.catalog));
     const ok = resources.some((r) => r.reachable);
     if (json) {
@@ -86,5 +81,5 @@ export const sitesCommand: CommandSpec = {
         '\nWithout a catalog the local pool is the one site, "local". An unreachable site is listed as such.\nExit status: 0 when at least one site answered, 1 invalid catalog, 3 none answered.',
       );
   },
-  run: (_args, opts, out) => runSites(opts, out, { cwd: process.cwd(), env: process.env }),
+  run: (_args, opts, out, io) => runSites(opts, out, io),
 };

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
-import { resolveCondorContext } from '../condor/context.js';
 import { CondorCommandError, CondorUnavailableError } from '../condor/exec.js';
 import type { RunStatus } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
@@ -61,10 +60,10 @@ export const statusCommand: CommandSpec = {
       .option('-w, --watch', 'follow the run until it ends; exit with its result')
       .option('--interval <seconds>', 'seconds between polls with --watch', '2');
   },
-  async run(args, opts, out) {
+  async run(args, opts, out, io) {
     const json = Boolean(opts.json);
     try {
-      const ctx = await resolveCondorContext();
+      const ctx = await io.condor();
       const run = await resolveRun(ctx, args[0] ?? '');
       const interval = Math.max(0.5, Number(opts.interval ?? 2)) * 1000;
       let last = '';

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
-import { resolveCondorContext } from '../condor/context.js';
 import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
@@ -61,7 +60,7 @@ export const submitCommand: CommandSpec = {
       .option('-o, --output <dir>', 'run directory when compiling (default: ./<name>.run)')
       .option('--sites <file>', 'site catalog (default: $VMDAG_SITES, else ./sites.yaml when present)');
   },
-  async run(args, opts, out) {
+  async run(args, opts, out, io) {
     const json = Boolean(opts.json);
     const target = args[0] ?? '';
     try {
@@ -76,9 +75,9 @@ export const submitCommand: CommandSpec = {
         // Choose the site from the live resources (src/sites), verify the image's sha256, then compile for it.
         const decided = await decideSite({
           file: target,
-          cwd: process.cwd(),
-          env: process.env,
-          ctx: await resolveCondorContext(),
+          cwd: io.cwd,
+          env: io.env,
+          ctx: await io.condor(),
           ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
         });
         if (decided.choice && (!decided.choice.ok || decided.sha256Error)) {
@@ -112,7 +111,7 @@ export const submitCommand: CommandSpec = {
       }
       const layout = readLayout(dir);
       const planSite = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite).site ?? {};
-      const ctx = await resolveCondorContext();
+      const ctx = await io.condor();
       const t = {
         ...(planSite.pool ? { pool: planSite.pool } : {}),
         ...(planSite.schedd ? { schedd: planSite.schedd } : {}),

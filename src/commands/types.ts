@@ -1,3 +1,5 @@
+import type { CondorContext } from '../condor/exec.js';
+
 /**
  * The seam between command implementations and the process. Commands write through `Output` and return an
  * exit code; only `src/cli.ts` touches `process`, `console` and exit codes.
@@ -16,6 +18,17 @@ export interface Output {
    * and commands then print line-oriented updates instead.
    */
   live?: { frame(text: string): void; done(): void };
+}
+
+/**
+ * What the CLI hands a command besides its arguments and output: the process's working directory and
+ * environment, and the HTCondor to talk to — found by the CLI (src/commands/condor-context.ts) on the first
+ * call only, so that commands that never run HTCondor never look for it.
+ */
+export interface CommandIo {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  condor(): Promise<CondorContext>;
 }
 
 /** Exit codes of design.md §3. */

@@ -1,19 +1,14 @@
 /**
- * Which HTCondor vmdag talks to, resolved once: env VMDAG_CONDOR_PREFIX (argv words separated by spaces,
- * e.g. "/var/lib/vmdag/lab/current/bin/lab-exec --") > the running lab > none (the condor_* commands on
- * PATH, as on a real submit node).
+ * Kept only for src/commands/plan.ts, which the compile-pipeline work of issue 13 owns: once it takes the
+ * context the CLI hands down (`io.condor()`, src/commands/condor-context.ts), this file goes, and nothing
+ * under src/condor imports src/lab. Do not use it anywhere else.
+ * @deprecated use the CommandIo's condor() (src/commands/types.ts)
  */
 import { labCondorContext } from '../lab/status.js';
 import type { CondorContext } from './exec.js';
 
-export type CondorContextSource = 'env' | 'lab' | 'path';
-
-export async function resolveCondorContext(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<CondorContext & { source: CondorContextSource }> {
+export async function resolveCondorContext(env: NodeJS.ProcessEnv = process.env): Promise<CondorContext> {
   const fromEnv = env.VMDAG_CONDOR_PREFIX?.trim();
-  if (fromEnv) return { prefix: fromEnv.split(/\s+/), source: 'env' };
-  const lab = await labCondorContext();
-  if (lab) return { ...lab, source: 'lab' };
-  return { prefix: [], source: 'path' };
+  if (fromEnv) return { prefix: fromEnv.split(/\s+/) };
+  return (await labCondorContext()) ?? { prefix: [] };
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { findCondorContext } from '../../src/commands/condor-context.js';
 import type { Output } from '../../src/commands/types.js';
-import { resolveCondorContext } from '../../src/condor/context.js';
 import { runCondor } from '../../src/condor/exec.js';
 import { labContext, labRequired } from './lab-context.js';
 
@@ -82,9 +82,9 @@ describe.skipIf(!ctx && !labRequired)('lab status (real pool)', () => {
   });
 
   it('the condor context resolves VMDAG_CONDOR_PREFIX first, then the running lab', async () => {
-    const fromEnv = await resolveCondorContext({ VMDAG_CONDOR_PREFIX: ' /x/lab-exec  -- ' });
+    const fromEnv = await findCondorContext({ VMDAG_CONDOR_PREFIX: ' /x/lab-exec  -- ' });
     expect(fromEnv).toEqual({ prefix: ['/x/lab-exec', '--'], source: 'env' });
-    const fromLab = await resolveCondorContext({});
+    const fromLab = await findCondorContext({});
     expect(fromLab.source).toBe('lab');
     expect(fromLab.prefix[0]).toMatch(/\/current\/bin\/lab-exec$/);
   });

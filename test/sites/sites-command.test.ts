@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findCondorContext } from '../../src/commands/condor-context.js';
 import { runPlan } from '../../src/commands/plan.js';
 import { runSites } from '../../src/commands/sites.js';
 import { labStatus } from '../../src/lab/status.js';
@@ -33,7 +34,7 @@ run('sites and plan on the lab pool', () => {
 
   it('sites --json: the lab with its figures, the dead gateway unreachable (not empty, not fatal)', async () => {
     const o = capture();
-    const code = await runSites({ json: true }, o, { cwd: dir, env });
+    const code = await runSites({ json: true }, o, { cwd: dir, env, condor: () => findCondorContext(env) });
     expect(code, o.stderr).toBe(0);
     const doc = JSON.parse(o.stdout);
     expect(doc.ok).toBe(true);
