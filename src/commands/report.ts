@@ -1,21 +1,10 @@
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { gatherReport } from '../report/gather-report.js';
+/** `vmdag report DIR [--html FILE]`: the latency breakdown of a run (src/usecases/report.ts), as text or JSON. */
 import { latencyJson } from '../report/latency.js';
-import { latencyHtml } from '../report/render-html.js';
 import { latencyText } from '../report/render-text.js';
-import { readLayout, readRunRecord } from '../status/run-dir.js';
-import { reportError } from './run-target.js';
+import { reportRun } from '../usecases/report.js';
+import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
-
-/** Write FILE whole or not at all: a temp file beside it, then rename. */
-function writeAtomically(file: string, text: string): void {
-  const path = resolve(file);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 export const reportCommand: CommandSpec = {
   name: 'report',
@@ -27,31 +16,13 @@ export const reportCommand: CommandSpec = {
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
-    const dir = args[0] ?? '';
-    const fail = (message: string) => {
-      if (json) out.out(`${JSON.stringify({ ok: false, error: message })}\n`);
-      else out.err(`vmdag: ${message}\n`);
-      return ExitCode.invalid;
-    };
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) return fail(`${dir}: not a directory`);
-    if (!existsSync(join(dir, 'plan.json'))) return fail(`${dir}: not a vmdag run directory (no plan.json)`);
-    const record = readRunRecord(dir);
-    if (!record) return fail(`${dir}: this run directory was never submitted (no run.json)`);
-    try {
-      const layout = readLayout(dir);
-      const ctx = await io.condor();
-      const report = await gatherReport(ctx, layout, record.dagmanJobId, {
-        pool: record.pool,
-        schedd: record.schedd,
-      });
-      if (typeof opts.html === 'string') {
-        writeAtomically(opts.html, latencyHtml(report));
-        out.err(`wrote ${opts.html}\n`);
-      }
-      out.out(json ? `${JSON.stringify(latencyJson(report))}\n` : latencyText(report));
-      return ExitCode.ok;
-    } catch (e) {
-      return reportError(e, out, json);
-    }
+    const r = await reportRun(await io.condor(), {
+      dir: args[0] ?? '',
+      ...(typeof opts.html === 'string' ? { html: opts.html } : {}),
+    });
+    if (!r.ok) return printFailure(r, out, json);
+    if (r.html !== undefined) out.err(`wrote ${r.html}\n`);
+    out.out(json ? `${JSON.stringify(latencyJson(r.report))}\n` : latencyText(r.report));
+    return ExitCode.ok;
   },
 };

@@ -1,16 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { adNumber } from '../condor/classads.js';
-import { CondorCommandError, CondorUnavailableError } from '../condor/exec.js';
+/**
+ * `vmdag status RUN [--watch]`: a run's DAG, node and VM states and progress (src/usecases/status.ts), as
+ * text or JSON; with --watch a live view on a terminal, line-oriented blocks when piped.
+ */
 import type { RunStatus } from '../model/run.js';
-import { gatherStatus } from '../status/gather-status.js';
 import { watchFrame } from '../status/watch-view.js';
-import { reportError, resolveRun } from './run-target.js';
+import { runStatus } from '../usecases/status.js';
+import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
-
-const FINAL_STATES = new Set(['succeeded', 'failed', 'removed']);
-/** How long `status --watch` keeps polling a schedd that does not answer before it gives up (exit 3). */
-const WATCH_PATIENCE_MS = 180_000;
 
 export function statusJson(s: RunStatus): object {
   return {
@@ -62,55 +59,31 @@ export const statusCommand: CommandSpec = {
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
-    try {
-      const ctx = await io.condor();
-      const run = await resolveRun(ctx, args[0] ?? '');
-      const interval = Math.max(0.5, Number(opts.interval ?? 2)) * 1000;
-      let last = '';
-      let failingSince: number | undefined;
-      for (;;) {
-        let gathered: Awaited<ReturnType<typeof gatherStatus>>;
-        try {
-          gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
-          failingSince = undefined;
-        } catch (e) {
-          // A watch outlives a schedd that stops answering for a while (restart, overload): it says so and
-          // keeps polling; it gives up only after WATCH_PATIENCE_MS without an answer.
-          const condor = e instanceof CondorCommandError || e instanceof CondorUnavailableError;
-          if (!opts.watch || !condor) throw e;
-          failingSince ??= Date.now();
-          if (Date.now() - failingSince > WATCH_PATIENCE_MS) throw e;
-          out.err(
-            `vmdag: no answer from HTCondor (${(e as Error).message.split('\n')[0]}); still watching\n`,
-          );
-          await sleep(interval);
-          continue;
-        }
-        const { status, inputs } = gathered;
-        const done = FINAL_STATES.has(status.state);
-        if (!opts.watch) {
-          out.out(json ? `${JSON.stringify(statusJson(status))}\n` : statusText(run.layout.name, status));
-          return ExitCode.ok;
-        }
-        const qdate = inputs.dagman ? adNumber(inputs.dagman, 'QDate') : undefined;
-        const elapsed = qdate === undefined ? undefined : Date.now() / 1000 - qdate;
-        if (out.live && !json) {
-          out.live.frame(watchFrame(run.layout.name, status, elapsed));
+    const watch = Boolean(opts.watch);
+    let last = '';
+    const r = await runStatus(
+      await io.condor(),
+      { run: args[0] ?? '', watch, intervalMs: Math.max(0.5, Number(opts.interval ?? 2)) * 1000 },
+      (e) => {
+        if (e.kind === 'no-answer') {
+          out.err(`vmdag: no answer from HTCondor (${e.message.split('\n')[0]}); still watching\n`);
+        } else if (out.live && !json) {
+          out.live.frame(watchFrame(e.name, e.status, e.elapsedSeconds));
         } else {
           // Piped: one line-oriented block per change, nothing redrawn.
-          const text = statusText(run.layout.name, status);
+          const text = statusText(e.name, e.status);
           if (text !== last && !json) out.err(text);
           last = text;
         }
-        if (done) {
-          out.live?.done();
-          if (json) out.out(`${JSON.stringify(statusJson(status))}\n`);
-          return exitCodeOf(status);
-        }
-        await sleep(interval);
-      }
-    } catch (e) {
-      return reportError(e, out, json);
+      },
+    );
+    if (!r.ok) return printFailure(r, out, json);
+    if (!watch) {
+      out.out(json ? `${JSON.stringify(statusJson(r.status))}\n` : statusText(r.name, r.status));
+      return ExitCode.ok;
     }
+    out.live?.done();
+    if (json) out.out(`${JSON.stringify(statusJson(r.status))}\n`);
+    return exitCodeOf(r.status);
   },
 };

@@ -1,0 +1,69 @@
+/**
+ * `rm`: remove a run and wait until none of its jobs — VM jobs included — is left. DAGMan runs the FINAL
+ * node, which stops the VMs; the schedd removes every job with this DAGManJobId. Jobs left once DAGMan itself
+ * is gone are removed directly after 5 s; a job stuck in X state is forced out after 60 s.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { adNumber } from '../condor/classads.js';
+import { queryQueue, removeRun } from '../condor/dag-run.js';
+import type { CondorContext } from '../condor/exec.js';
+import type { RunState } from '../model/run.js';
+import { gatherStatus } from '../status/gather-status.js';
+import { type Failure, fail, failureOf } from './failure.js';
+import { findRun } from './find-run.js';
+
+export interface RmOptions {
+  /** Run directory or DAGMan job id. */
+  run: string;
+  /** How long to wait for the run to be gone, in seconds. */
+  timeoutSeconds: number;
+}
+
+export interface RmResult {
+  ok: true;
+  dagmanJobId: number;
+  /** The run's state once it is gone (normally `removed`). */
+  state: RunState;
+  /** Seconds from the removal to the last job gone. */
+  seconds: number;
+  /** VM jobs HTCondor still shows running, idle or held. */
+  vmsLeft: number;
+}
+
+export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResult | Failure> {
+  const run = await findRun(ctx, opts.run);
+  if (!run.ok) return run;
+  try {
+    const id = run.record.dagmanJobId;
+    const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    const started = Date.now();
+    await removeRun(ctx, id, { target: run.target });
+    let escalated = 0;
+    for (;;) {
+      const left = await queryQueue(ctx, id, run.target);
+      if (left.length === 0) break;
+      if (Date.now() > deadline) {
+        const ids = left.map((ad) => `${adNumber(ad, 'ClusterId')}.${adNumber(ad, 'ProcId')}`).join(' ');
+        return fail('invalid', `run ${id} not gone after ${opts.timeoutSeconds} s: still queued ${ids}`);
+      }
+      const dagmanGone = !left.some((ad) => adNumber(ad, 'ClusterId') === id);
+      const elapsed = Date.now() - started;
+      if (dagmanGone && escalated === 0 && elapsed > 5_000) {
+        await removeRun(ctx, id, { leftovers: true, target: run.target });
+        escalated = 1;
+      } else if (escalated === 1 && elapsed > 60_000) {
+        await removeRun(ctx, id, { leftovers: true, force: true, target: run.target });
+        escalated = 2;
+      }
+      await sleep(1000);
+    }
+    const { status } = await gatherStatus(ctx, run.layout, id, run.target);
+    const vmsLeft = status.vms.filter(
+      (v) => v.state === 'running' || v.state === 'idle' || v.state === 'held',
+    );
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    return { ok: true, dagmanJobId: id, state: status.state, seconds, vmsLeft: vmsLeft.length };
+  } catch (e) {
+    return failureOf(e);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `status`: where a run stands (DAG, nodes, VMs, progress) — once, or followed poll by poll until it ends.
+ * A watch outlives a schedd that stops answering for a while (restart, overload): it reports that and keeps
+ * polling, and gives up only after WATCH_PATIENCE_MS without an answer.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { adNumber } from '../condor/classads.js';
+import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../condor/exec.js';
+import type { RunStatus } from '../model/run.js';
+import { gatherStatus } from '../status/gather-status.js';
+import { type Failure, failureOf } from './failure.js';
+import { findRun } from './find-run.js';
+
+const FINAL_STATES = new Set(['succeeded', 'failed', 'removed']);
+/** How long a watch keeps polling a schedd that does not answer before it gives up (a `condor` failure). */
+const WATCH_PATIENCE_MS = 180_000;
+
+export interface StatusOptions {
+  /** Run directory or DAGMan job id. */
+  run: string;
+  /** Follow the run until it ends. */
+  watch: boolean;
+  /** Milliseconds between polls of a watch. */
+  intervalMs: number;
+}
+
+/** What a watch reports as it goes. */
+export type StatusEvent =
+  /** A poll's answer for the run `name`; `elapsedSeconds` since DAGMan's QDate, when known. */
+  | { kind: 'update'; name: string; status: RunStatus; elapsedSeconds?: number }
+  /** HTCondor did not answer this poll; the watch goes on. */
+  | { kind: 'no-answer'; message: string };
+
+export interface StatusResult {
+  ok: true;
+  /** The run's name (its DAG's). */
+  name: string;
+  /** The status of the last poll: a final state after a watch. */
+  status: RunStatus;
+}
+
+export async function runStatus(
+  ctx: CondorContext,
+  opts: StatusOptions,
+  onEvent: (e: StatusEvent) => void = () => {},
+): Promise<StatusResult | Failure> {
+  const run = await findRun(ctx, opts.run);
+  if (!run.ok) return run;
+  let failingSince: number | undefined;
+  try {
+    for (;;) {
+      let gathered: Awaited<ReturnType<typeof gatherStatus>>;
+      try {
+        gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
+        failingSince = undefined;
+      } catch (e) {
+        const condor = e instanceof CondorCommandError || e instanceof CondorUnavailableError;
+        if (!opts.watch || !condor) throw e;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > WATCH_PATIENCE_MS) throw e;
+        onEvent({ kind: 'no-answer', message: (e as Error).message });
+        await sleep(opts.intervalMs);
+        continue;
+      }
+      const { status, inputs } = gathered;
+      if (!opts.watch) return { ok: true, name: run.layout.name, status };
+      const qdate = inputs.dagman ? adNumber(inputs.dagman, 'QDate') : undefined;
+      onEvent({
+        kind: 'update',
+        name: run.layout.name,
+        status,
+        ...(qdate === undefined ? {} : { elapsedSeconds: Date.now() / 1000 - qdate }),
+      });
+      if (FINAL_STATES.has(status.state)) return { ok: true, name: run.layout.name, status };
+      await sleep(opts.intervalMs);
+    }
+  } catch (e) {
+    return failureOf(e);
+  }
+}

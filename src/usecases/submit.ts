@@ -1,0 +1,205 @@
+/**
+ * `submit`: from a workflow file, choose the site from the live resources (src/sites), stage a local image
+ * once for the run (src/stage), compile for that site; then submit the run directory's DAG, guarded against
+ * resubmits: a directory with run.json is refused, and an interrupted submit (its marker left) adopts the DAG
+ * that reached the schedd instead of submitting a second one. Records run.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compile } from '../compile.js';
+import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js';
+import type { CondorContext } from '../condor/exec.js';
+import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
+import { writeRunRecord } from '../emit/write-run-record.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { RunRecord } from '../model/run.js';
+import { decideSite, type SiteDecision } from '../sites/plan-site.js';
+import { writeScheddFiles } from '../sites/schedd-files.js';
+import { stageImage } from '../stage/stage-image.js';
+import { readLayout, readRunRecord } from '../status/run-dir.js';
+import { type Failure, fail, failureOf } from './failure.js';
+
+export interface SubmitOptions {
+  /** A workflow file, or a compiled run directory. */
+  target: string;
+  /** Run directory when compiling. Default: `<cwd>/<name>.run` (compile's). */
+  output?: string;
+  /** Site catalog file. Default: `VMDAG_SITES`, else `<cwd>/sites.yaml` when present (design.md §1). */
+  sites?: string;
+  /** Folder relative paths are taken from. */
+  cwd: string;
+  /** Environment for `VMDAG_*` settings of the site decision and compile. */
+  env: Record<string, string | undefined>;
+}
+
+/** What a submit reports as it goes (image staging can take a while). */
+export type SubmitEvent =
+  /** The local image is not staged: it travels with each VM job, or is not sent at all (`reason`). */
+  | { kind: 'image-not-staged'; path: string; reason: string }
+  /** The local image was staged once for this run at the site (or an earlier copy of it reused). */
+  | {
+      kind: 'image-staged';
+      source: string;
+      path: string;
+      bytes: number;
+      sha256: string;
+      reused: boolean;
+      ms: number;
+    };
+
+export interface SubmitResult {
+  ok: true;
+  dagmanJobId: number;
+  /** The run directory (absolute). */
+  outDir: string;
+  /** The run's name (its DAG's). */
+  name: string;
+  site: string;
+  /** An interrupted submit's DAG had reached the schedd and was taken up rather than submitted again. */
+  adopted: boolean;
+}
+
+export type SubmitFailure =
+  | Failure
+  /** No site fits, or the image does not match the workflow's sha256: the decision says why. */
+  | { ok: false; kind: 'site'; message: string; decision: SiteDecision }
+  /** The workflow (or catalog) is invalid. */
+  | { ok: false; kind: 'diagnostics'; diagnostics: Diagnostic[] };
+
+interface PlanSite {
+  site?: { name?: string; pool?: string; schedd?: string };
+}
+
+/** Stage the image when the decision says so. */
+async function stageForRun(
+  d: SiteDecision,
+  onEvent: (e: SubmitEvent) => void,
+): Promise<{ path: string; sha256: string; reused: boolean } | undefined> {
+  const st = d.staging;
+  const img = d.image;
+  if (!st || !img || st.delivery === 'in-place') return undefined;
+  if (st.delivery === 'per-vm' || st.stagedPath === undefined || img.sha256 === undefined) {
+    onEvent({ kind: 'image-not-staged', path: img.path, reason: st.reason });
+    return undefined;
+  }
+  const r = await stageImage({
+    source: img.path,
+    target: st.stagedPath,
+    sha256: img.sha256,
+    bytes: img.bytes ?? 0,
+    ...(st.createFolder ? { createFolder: true } : {}),
+  });
+  onEvent({
+    kind: 'image-staged',
+    source: img.path,
+    path: r.path,
+    bytes: r.bytes,
+    sha256: img.sha256,
+    reused: r.reused,
+    ms: r.ms,
+  });
+  return { path: r.path, sha256: img.sha256, reused: r.reused };
+}
+
+/** The run directory to submit: the target itself, one an earlier submit left, or a fresh compile. */
+async function runDirectory(
+  ctx: CondorContext,
+  opts: SubmitOptions,
+  onEvent: (e: SubmitEvent) => void,
+): Promise<{ ok: true; dir: string } | SubmitFailure> {
+  const target = resolve(opts.cwd, opts.target);
+  if (existsSync(target) && statSync(target).isDirectory()) return { ok: true, dir: target };
+  const output = opts.output === undefined ? undefined : resolve(opts.cwd, opts.output);
+  // Run again after an interrupted (or finished) submit: take up that run directory, do not recompile.
+  if (output && (readRunRecord(output) || readSubmitMarker(output))) return { ok: true, dir: output };
+  // Choose the site from the live resources, verify the image's sha256, then compile for it.
+  const decided = await decideSite({
+    file: opts.target,
+    cwd: opts.cwd,
+    env: opts.env,
+    ctx,
+    ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
+  });
+  if (decided.choice && (!decided.choice.ok || decided.sha256Error)) {
+    const message = decided.sha256Error ?? (decided.choice.ok ? '' : decided.choice.error);
+    return { ok: false, kind: 'site', message, decision: decided };
+  }
+  // A local image travels once per run: staged into the site's images folder when it has one this host can
+  // write, else sent with each VM job by HTCondor.
+  const stagedImage = await stageForRun(decided, onEvent);
+  const r = await compile(opts.target, {
+    cwd: opts.cwd,
+    env: opts.env,
+    ...(opts.output !== undefined ? { outDir: opts.output } : {}),
+    ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
+    ...(decided.site ? { site: decided.site } : {}),
+    ...(stagedImage ? { stagedImage } : {}),
+  });
+  if (!r.ok || r.outDir === undefined) return { ok: false, kind: 'diagnostics', diagnostics: r.diagnostics };
+  return { ok: true, dir: r.outDir };
+}
+
+export async function submitRun(
+  ctx: CondorContext,
+  opts: SubmitOptions,
+  onEvent: (e: SubmitEvent) => void = () => {},
+): Promise<SubmitResult | SubmitFailure> {
+  try {
+    const found = await runDirectory(ctx, opts, onEvent);
+    if (!found.ok) return found;
+    const { dir } = found;
+    const previous = readRunRecord(dir);
+    if (previous) {
+      removeSubmitMarker(dir);
+      return fail(
+        'usage',
+        `${dir} was already submitted as DAGMan job ${previous.dagmanJobId}; compile to a new directory to run again`,
+      );
+    }
+    const layout = readLayout(dir);
+    const planSite = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite).site ?? {};
+    const t = {
+      ...(planSite.pool ? { pool: planSite.pool } : {}),
+      ...(planSite.schedd ? { schedd: planSite.schedd } : {}),
+    };
+    // Another pool's schedd: name it to condor_submit_dag and DAGMan by address and ad files.
+    const submitTarget =
+      t.pool && t.schedd
+        ? writeScheddFiles(
+            dir,
+            { pool: t.pool, schedd: t.schedd },
+            await locateSchedd(ctx, { pool: t.pool, schedd: t.schedd }),
+          )
+        : t;
+    // An interrupted submit left its marker: if its DAG reached the schedd, adopt it instead of submitting a
+    // second one (its condor_submit_dag may still be on its way: give it a moment).
+    const interrupted = readSubmitMarker(dir);
+    let dagmanJobId = interrupted
+      ? await findSubmittedDag(ctx, interrupted.token, { target: submitTarget, waitMs: 20_000 })
+      : undefined;
+    const adopted = dagmanJobId !== undefined;
+    if (dagmanJobId === undefined) {
+      const token = randomUUID();
+      writeSubmitMarker(dir, { token, startedAt: new Date().toISOString(), pid: process.pid });
+      ({ dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
+        batchName: layout.name,
+        target: submitTarget,
+        submitId: token,
+        // condor_submit_dag refuses to overwrite the files an interrupted attempt left.
+        force: interrupted !== undefined || existsSync(join(dir, `${layout.dagFile}.condor.sub`)),
+      }));
+    }
+    const record: RunRecord = {
+      dagmanJobId,
+      site: planSite.name ?? 'local',
+      submittedAt: new Date().toISOString(),
+      ...t,
+    };
+    writeRunRecord(dir, record);
+    removeSubmitMarker(dir);
+    return { ok: true, dagmanJobId, outDir: dir, name: layout.name, site: record.site, adopted };
+  } catch (e) {
+    return failureOf(e);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The use cases' own logic, without HTCondor: errors as data (kind → exit code), the run named by a directory
+ * or a job id, the resubmit guard, and an HTCondor that cannot be run becoming a `condor` failure.
+ */
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../../src/condor/exec.js';
+import { SUBMIT_MARKER } from '../../src/emit/submit-marker.js';
+import { failureOf } from '../../src/usecases/failure.js';
+import { findRun } from '../../src/usecases/find-run.js';
+import { reportRun } from '../../src/usecases/report.js';
+import { rmRun } from '../../src/usecases/rm.js';
+import { runStatus } from '../../src/usecases/status.js';
+import { submitRun } from '../../src/usecases/submit.js';
+import { RECORDED } from '../report/recorded.js';
+
+/** A context whose HTCondor cannot be started. */
+const NO_CONDOR: CondorContext = { prefix: ['/nonexistent/condor-prefix'] };
+
+/** A copy of a recorded run directory, with a run.json when `submitted`. */
+function recordedDir(submitted: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vmdag-usecase-'));
+  for (const f of ['plan.json', 'diamond.dag'])
+    copyFileSync(join(RECORDED, 'native-diamond', f), join(dir, f));
+  if (submitted)
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ dagmanJobId: 27, site: 'local', submittedAt: '' }));
+  return dir;
+}
+
+describe('failureOf', () => {
+  const rows: [string, { given: unknown; want: { kind: string; message: string } }][] = [
+    [
+      'HTCondor not found',
+      {
+        given: new CondorUnavailableError('HTCondor not found on PATH'),
+        want: { kind: 'condor', message: 'HTCondor not found on PATH' },
+      },
+    ],
+    [
+      'an HTCondor command failing',
+      {
+        given: new CondorCommandError({
+          command: 'condor_q',
+          argv: ['condor_q', '-json'],
+          exitCode: 1,
+          stdout: '',
+          stderr: 'no schedd\n',
+        }),
+        want: { kind: 'condor', message: 'condor_q exited with 1: no schedd' },
+      },
+    ],
+    ['any other error', { given: new Error('EACCES'), want: { kind: 'invalid', message: 'EACCES' } }],
+  ];
+  for (const [name, { given, want }] of rows) {
+    it(name, () => {
+      expect(failureOf(given)).toEqual({ ok: false, ...want });
+    });
+  }
+});
+
+describe('findRun', () => {
+  it('a submitted run directory: its layout and record, the local schedd', async () => {
+    const r = await findRun(NO_CONDOR, recordedDir(true));
+    expect(r).toMatchObject({ ok: true, record: { dagmanJobId: 27 }, layout: { name: 'diamond' } });
+  });
+  it('usage: a run directory never submitted', async () => {
+    const dir = recordedDir(false);
+    expect(await findRun(NO_CONDOR, dir)).toEqual({
+      ok: false,
+      kind: 'usage',
+      message: `${dir}: this run directory was never submitted (no run.json)`,
+    });
+  });
+  it('usage: neither a directory nor a job id', async () => {
+    expect(await findRun(NO_CONDOR, 'no-such-run')).toMatchObject({ ok: false, kind: 'usage' });
+  });
+  it('condor: a job id when HTCondor cannot be run', async () => {
+    expect(await findRun(NO_CONDOR, '27')).toMatchObject({ ok: false, kind: 'condor' });
+  });
+});
+
+describe('status, rm and report without HTCondor', () => {
+  it('status: a condor failure, not an exception', async () => {
+    const r = await runStatus(NO_CONDOR, { run: recordedDir(true), watch: false, intervalMs: 500 });
+    expect(r).toMatchObject({ ok: false, kind: 'condor' });
+  });
+  it('status: the run it cannot find is a usage failure before any poll', async () => {
+    const events: unknown[] = [];
+    const r = await runStatus(NO_CONDOR, { run: recordedDir(false), watch: true, intervalMs: 500 }, (e) =>
+      events.push(e),
+    );
+    expect(r).toMatchObject({ ok: false, kind: 'usage' });
+    expect(events).toEqual([]);
+  });
+  it('rm: a condor failure', async () => {
+    expect(await rmRun(NO_CONDOR, { run: recordedDir(true), timeoutSeconds: 1 })).toMatchObject({
+      ok: false,
+      kind: 'condor',
+    });
+  });
+  it('report: a directory never submitted is invalid', async () => {
+    expect(await reportRun(NO_CONDOR, { dir: recordedDir(false) })).toMatchObject({
+      ok: false,
+      kind: 'invalid',
+      message: expect.stringMatching(/never submitted \(no run\.json\)/),
+    });
+  });
+});
+
+describe('submitRun: the resubmit guard', () => {
+  it('a run directory with run.json is refused (usage) and its stale submit marker removed', async () => {
+    const dir = recordedDir(true);
+    writeFileSync(join(dir, SUBMIT_MARKER), '{}\n');
+    const r = await submitRun(NO_CONDOR, { target: dir, cwd: tmpdir(), env: {} });
+    expect(r).toEqual({
+      ok: false,
+      kind: 'usage',
+      message: `${dir} was already submitted as DAGMan job 27; compile to a new directory to run again`,
+    });
+    expect(existsSync(join(dir, SUBMIT_MARKER))).toBe(false);
+  });
+  it('a relative directory is taken from the given cwd', async () => {
+    const dir = recordedDir(true);
+    const r = await submitRun(NO_CONDOR, { target: '.', cwd: dir, env: {} });
+    expect(r).toMatchObject({ ok: false, kind: 'usage', message: expect.stringContaining(dir) });
+  });
+});
