@@ -1,7 +1,7 @@
 /** `vmdag report DIR [--html FILE]`: the latency breakdown of a run (src/usecases/report.ts), as text or JSON. */
 import { latencyJson } from '../report/latency.js';
 import { latencyText } from '../report/render-text.js';
-import { reportRun } from '../usecases/report.js';
+import { reportRun, resolveReportOptions } from '../usecases/report.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
@@ -16,10 +16,16 @@ export const reportCommand: CommandSpec = {
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
-    const r = await reportRun(await io.condor(), {
-      dir: args[0] ?? '',
-      ...(typeof opts.html === 'string' ? { html: opts.html } : {}),
-    });
+    const r = await reportRun(
+      await io.condor(),
+      resolveReportOptions(
+        {
+          ...(args[0] !== undefined ? { dir: args[0] } : {}),
+          ...(typeof opts.html === 'string' ? { html: opts.html } : {}),
+        },
+        io,
+      ),
+    );
     if (!r.ok) return printFailure(r, out, json);
     if (r.html !== undefined) out.err(`wrote ${r.html}\n`);
     out.out(json ? `${JSON.stringify(latencyJson(r.report))}\n` : latencyText(r.report));

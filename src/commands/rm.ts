@@ -1,5 +1,5 @@
 /** `vmdag rm RUN`: remove a run and wait until none of its jobs is left (src/usecases/rm.ts). */
-import { rmRun } from '../usecases/rm.js';
+import { resolveRmOptions, rmRun } from '../usecases/rm.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
@@ -14,10 +14,16 @@ export const rmCommand: CommandSpec = {
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
-    const r = await rmRun(await io.condor(), {
-      run: args[0] ?? '',
-      timeoutSeconds: Number(opts.timeout ?? 300),
-    });
+    const r = await rmRun(
+      await io.condor(),
+      resolveRmOptions(
+        {
+          ...(args[0] !== undefined ? { run: args[0] } : {}),
+          ...(typeof opts.timeout === 'string' ? { timeout: opts.timeout } : {}),
+        },
+        io,
+      ),
+    );
     if (!r.ok) return printFailure(r, out, json);
     const { dagmanJobId, state, seconds, vmsLeft } = r;
     if (json) out.out(`${JSON.stringify({ ok: true, dagmanJobId, state, seconds, vmsLeft })}\n`);

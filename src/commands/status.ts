@@ -4,7 +4,7 @@
  */
 import type { RunStatus } from '../model/run.js';
 import { watchFrame } from '../status/watch-view.js';
-import { runStatus } from '../usecases/status.js';
+import { resolveStatusOptions, runStatus } from '../usecases/status.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';
@@ -63,7 +63,14 @@ export const statusCommand: CommandSpec = {
     let last = '';
     const r = await runStatus(
       await io.condor(),
-      { run: args[0] ?? '', watch, intervalMs: Math.max(0.5, Number(opts.interval ?? 2)) * 1000 },
+      resolveStatusOptions(
+        {
+          watch,
+          ...(args[0] !== undefined ? { run: args[0] } : {}),
+          ...(typeof opts.interval === 'string' ? { interval: opts.interval } : {}),
+        },
+        io,
+      ),
       (e) => {
         if (e.kind === 'no-answer') {
           out.err(`vmdag: no answer from HTCondor (${e.message.split('\n')[0]}); still watching\n`);

@@ -2,7 +2,7 @@
  * `vmdag submit FILE|DIR`: compile when given a workflow, then condor_submit_dag in the run directory and
  * record run.json (src/usecases/submit.ts). `--json` → {ok, dagmanJobId, outDir, site}.
  */
-import { type SubmitEvent, submitRun } from '../usecases/submit.js';
+import { resolveSubmitOptions, type SubmitEvent, submitRun } from '../usecases/submit.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { planJson } from './plan.js';
 import { printFailure } from './run-target.js';
@@ -33,13 +33,14 @@ export const submitCommand: CommandSpec = {
     const json = Boolean(opts.json);
     const r = await submitRun(
       await io.condor(),
-      {
-        target: args[0] ?? '',
-        cwd: io.cwd,
-        env: io.env,
-        ...(typeof opts.output === 'string' ? { output: opts.output } : {}),
-        ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-      },
+      resolveSubmitOptions(
+        {
+          ...(args[0] !== undefined ? { target: args[0] } : {}),
+          ...(typeof opts.output === 'string' ? { output: opts.output } : {}),
+          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+        },
+        io,
+      ),
       (e) => sayEvent(e, out),
     );
     if (!r.ok) {

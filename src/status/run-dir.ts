@@ -36,10 +36,11 @@ interface PlanJsonShape {
   dag?: { file?: string; nodes?: { name?: string; kind?: string }[] };
 }
 
-export function readLayout(dirArg: string): RunLayout {
+/** The layout of the run directory `dirArg` (absolute, or relative to the process's folder); messages name it `shownAs`. */
+export function readLayout(dirArg: string, shownAs: string = dirArg): RunLayout {
   const dir = resolve(dirArg);
   const planPath = join(dir, 'plan.json');
-  if (!existsSync(planPath)) throw new Error(`${dirArg}: not a vmdag run directory (no plan.json)`);
+  if (!existsSync(planPath)) throw new Error(`${shownAs}: not a vmdag run directory (no plan.json)`);
   const plan = JSON.parse(readFileSync(planPath, 'utf8')) as PlanJsonShape;
   const dagFile = plan.dag?.file ?? readdirSync(dir).find((f) => f.endsWith('.dag')) ?? `${plan.name}.dag`;
   const dagText = readFileSync(join(dir, dagFile), 'utf8');

@@ -1,5 +1,6 @@
 /** The run a user names to status/rm: a run directory (with run.json) or a DAGMan job id (its Iwd names the directory). */
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { adString } from '../condor/classads.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
@@ -16,14 +17,18 @@ export interface FoundRun {
   target: Target;
 }
 
-/** DIR (with run.json) or a DAGMan job id; `usage` when it is neither, or never submitted, or not found. */
-export async function findRun(ctx: CondorContext, arg: string): Promise<FoundRun | Failure> {
+/**
+ * DIR (with run.json; relative to `cwd`) or a DAGMan job id; `usage` when it is neither, or never submitted,
+ * or not found. Messages name the run as given.
+ */
+export async function findRun(ctx: CondorContext, arg: string, cwd: string): Promise<FoundRun | Failure> {
   try {
-    if (existsSync(arg) && statSync(arg).isDirectory()) {
-      const layout = readLayout(arg);
-      const record = readRunRecord(arg);
+    const dir = resolve(cwd, arg);
+    if (existsSync(dir) && statSync(dir).isDirectory()) {
+      const layout = readLayout(dir, arg);
+      const record = readRunRecord(dir);
       if (!record) return fail('usage', `${arg}: this run directory was never submitted (no run.json)`);
-      const address = record.pool ? readScheddAddress(arg) : undefined;
+      const address = record.pool ? readScheddAddress(dir) : undefined;
       return {
         ok: true,
         layout,

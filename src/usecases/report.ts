@@ -11,11 +11,24 @@ import type { LatencyReport } from '../report/types.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { type Failure, fail, failureOf } from './failure.js';
 
-export interface ReportOptions {
-  /** The submitted run directory. */
-  dir: string;
-  /** Also write the self-contained HTML page to this file (relative to the process's folder). Default: none. */
+/** What `report` may be given (flags); every field optional. */
+export interface ReportFlags {
+  /** The submitted run directory. Default '' (not a directory). */
+  dir?: string;
+  /** Also write the self-contained HTML page to this file (`--html`). Default: none. */
   html?: string;
+}
+
+/** The options of reportRun, every one resolved. Paths are as given (for messages); `cwd` resolves them. */
+export interface ReportOptions {
+  dir: string;
+  html?: string;
+  cwd: string;
+}
+
+/** The one place report's options get their defaults. */
+export function resolveReportOptions(f: ReportFlags, io: { cwd: string }): ReportOptions {
+  return { dir: f.dir ?? '', cwd: io.cwd, ...(f.html !== undefined ? { html: f.html } : {}) };
 }
 
 export interface ReportResult {
@@ -25,9 +38,8 @@ export interface ReportResult {
   html?: string;
 }
 
-/** Write FILE whole or not at all: a temp file beside it, then rename. */
-function writeAtomically(file: string, text: string): void {
-  const path = resolve(file);
+/** Write the absolute `path` whole or not at all: a temp file beside it, then rename. */
+function writeAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
@@ -35,19 +47,21 @@ function writeAtomically(file: string, text: string): void {
 
 export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promise<ReportResult | Failure> {
   const { dir } = opts;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return fail('invalid', `${dir}: not a directory`);
-  if (!existsSync(join(dir, 'plan.json')))
+  const absDir = resolve(opts.cwd, dir);
+  if (!existsSync(absDir) || !statSync(absDir).isDirectory())
+    return fail('invalid', `${dir}: not a directory`);
+  if (!existsSync(join(absDir, 'plan.json')))
     return fail('invalid', `${dir}: not a vmdag run directory (no plan.json)`);
-  const record = readRunRecord(dir);
+  const record = readRunRecord(absDir);
   if (!record) return fail('invalid', `${dir}: this run directory was never submitted (no run.json)`);
   try {
-    const layout = readLayout(dir);
+    const layout = readLayout(absDir, dir);
     const report = await gatherReport(ctx, layout, record.dagmanJobId, {
       pool: record.pool,
       schedd: record.schedd,
     });
     if (opts.html === undefined) return { ok: true, report };
-    writeAtomically(opts.html, latencyHtml(report));
+    writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report));
     return { ok: true, report, html: opts.html };
   } catch (e) {
     return failureOf(e);

@@ -12,11 +12,25 @@ import { gatherStatus } from '../status/gather-status.js';
 import { type Failure, fail, failureOf } from './failure.js';
 import { findRun } from './find-run.js';
 
+/** What `rm` may be given (flags); every field optional. */
+export interface RmFlags {
+  /** Run directory or DAGMan job id. Default '' (a usage failure: neither). */
+  run?: string;
+  /** Seconds to wait for the run to be gone (`--timeout`). Default 300. */
+  timeout?: string | number;
+}
+
+/** The options of rmRun, every one resolved. */
 export interface RmOptions {
-  /** Run directory or DAGMan job id. */
   run: string;
-  /** How long to wait for the run to be gone, in seconds. */
+  /** The folder a relative run directory is taken from. */
+  cwd: string;
   timeoutSeconds: number;
+}
+
+/** The one place rm's options get their defaults. */
+export function resolveRmOptions(f: RmFlags, io: { cwd: string }): RmOptions {
+  return { run: f.run ?? '', cwd: io.cwd, timeoutSeconds: Number(f.timeout ?? 300) };
 }
 
 export interface RmResult {
@@ -31,7 +45,7 @@ export interface RmResult {
 }
 
 export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResult | Failure> {
-  const run = await findRun(ctx, opts.run);
+  const run = await findRun(ctx, opts.run, opts.cwd);
   if (!run.ok) return run;
   try {
     const id = run.record.dagmanJobId;

@@ -15,13 +15,34 @@ const FINAL_STATES = new Set(['succeeded', 'failed', 'removed']);
 /** How long a watch keeps polling a schedd that does not answer before it gives up (a `condor` failure). */
 const WATCH_PATIENCE_MS = 180_000;
 
+/** What `status` may be given (flags); every field optional. */
+export interface StatusFlags {
+  /** Run directory or DAGMan job id. Default '' (a usage failure: neither). */
+  run?: string;
+  /** Follow the run until it ends (`--watch`). Default false. */
+  watch?: boolean;
+  /** Seconds between the polls of a watch (`--interval`). Default 2; at least 0.5. */
+  interval?: string | number;
+}
+
+/** The options of runStatus, every one resolved. */
 export interface StatusOptions {
-  /** Run directory or DAGMan job id. */
   run: string;
-  /** Follow the run until it ends. */
+  /** The folder a relative run directory is taken from. */
+  cwd: string;
   watch: boolean;
   /** Milliseconds between polls of a watch. */
   intervalMs: number;
+}
+
+/** The one place status's options get their defaults. */
+export function resolveStatusOptions(f: StatusFlags, io: { cwd: string }): StatusOptions {
+  return {
+    run: f.run ?? '',
+    cwd: io.cwd,
+    watch: f.watch ?? false,
+    intervalMs: Math.max(0.5, Number(f.interval ?? 2)) * 1000,
+  };
 }
 
 /** What a watch reports as it goes. */
@@ -44,7 +65,7 @@ export async function runStatus(
   opts: StatusOptions,
   onEvent: (e: StatusEvent) => void = () => {},
 ): Promise<StatusResult | Failure> {
-  const run = await findRun(ctx, opts.run);
+  const run = await findRun(ctx, opts.run, opts.cwd);
   if (!run.ok) return run;
   let failingSince: number | undefined;
   try {

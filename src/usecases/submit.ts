@@ -18,19 +18,54 @@ import { decideSite, type SiteDecision } from '../sites/plan-site.js';
 import { writeScheddFiles } from '../sites/schedd-files.js';
 import { stageImage } from '../stage/stage-image.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
+import { findSitesFile } from '../validate/find-sites.js';
 import { type Failure, fail, failureOf } from './failure.js';
 
-export interface SubmitOptions {
-  /** A workflow file, or a compiled run directory. */
-  target: string;
-  /** Run directory when compiling. Default: `<cwd>/<name>.run` (compile's). */
+/** What `submit` may be given (flags); every field optional. */
+export interface SubmitFlags {
+  /** A workflow file, or a compiled run directory. Default '' (no such file). */
+  target?: string;
+  /** Run directory when compiling (`-o`). Default `<cwd>/<name>.run` (compile's). */
   output?: string;
-  /** Site catalog file. Default: `VMDAG_SITES`, else `<cwd>/sites.yaml` when present (design.md §1). */
+  /**
+   * Site catalog file (`--sites`). Default `$VMDAG_SITES`, else `<cwd>/sites.yaml` when it exists, else none:
+   * the local pool is the one site (design.md §1).
+   */
   sites?: string;
-  /** Folder relative paths are taken from. */
+}
+
+/** The options of submitRun, every one resolved. Paths are as given (for messages); `cwd` resolves them. */
+export interface SubmitOptions {
+  target: string;
+  output?: string;
+  /** The site catalog found (flag > VMDAG_SITES > ./sites.yaml), if any. */
+  sites?: string;
   cwd: string;
-  /** Environment for `VMDAG_*` settings of the site decision and compile. */
+  /**
+   * The environment the site decision and compile still read their own settings from (VMDAG_IMAGES,
+   * VMDAG_HOLD_TIMEOUT, VMDAG_GATE_TIMEOUT, VMDAG_DEFAULTS: docs/sites.md, docs/reliability.md).
+   */
   env: Record<string, string | undefined>;
+}
+
+/** The one place submit's options get their defaults; the site catalog is looked for here, once. */
+export function resolveSubmitOptions(
+  f: SubmitFlags,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): SubmitOptions {
+  const sites = findSitesFile({
+    ...(f.sites !== undefined ? { flag: f.sites } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    fileExists: existsSync,
+  });
+  return {
+    target: f.target ?? '',
+    cwd: io.cwd,
+    env: io.env,
+    ...(f.output !== undefined ? { output: f.output } : {}),
+    ...(sites ? { sites: sites.file } : {}),
+  };
 }
 
 /** What a submit reports as it goes (image staging can take a while). */

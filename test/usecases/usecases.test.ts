@@ -2,7 +2,7 @@
  * The use cases' own logic, without HTCondor: errors as data (kind → exit code), the run named by a directory
  * or a job id, the resubmit guard, and an HTCondor that cannot be run becoming a `condor` failure.
  */
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,10 +10,10 @@ import { CondorCommandError, type CondorContext, CondorUnavailableError } from '
 import { SUBMIT_MARKER } from '../../src/emit/submit-marker.js';
 import { failureOf } from '../../src/usecases/failure.js';
 import { findRun } from '../../src/usecases/find-run.js';
-import { reportRun } from '../../src/usecases/report.js';
-import { rmRun } from '../../src/usecases/rm.js';
-import { runStatus } from '../../src/usecases/status.js';
-import { submitRun } from '../../src/usecases/submit.js';
+import { reportRun, resolveReportOptions } from '../../src/usecases/report.js';
+import { resolveRmOptions, rmRun } from '../../src/usecases/rm.js';
+import { resolveStatusOptions, runStatus } from '../../src/usecases/status.js';
+import { resolveSubmitOptions, submitRun } from '../../src/usecases/submit.js';
 import { RECORDED } from '../report/recorded.js';
 
 /** A context whose HTCondor cannot be started. */
@@ -62,46 +62,48 @@ describe('failureOf', () => {
 
 describe('findRun', () => {
   it('a submitted run directory: its layout and record, the local schedd', async () => {
-    const r = await findRun(NO_CONDOR, recordedDir(true));
+    const r = await findRun(NO_CONDOR, recordedDir(true), '/');
     expect(r).toMatchObject({ ok: true, record: { dagmanJobId: 27 }, layout: { name: 'diamond' } });
   });
   it('usage: a run directory never submitted', async () => {
     const dir = recordedDir(false);
-    expect(await findRun(NO_CONDOR, dir)).toEqual({
+    expect(await findRun(NO_CONDOR, dir, '/')).toEqual({
       ok: false,
       kind: 'usage',
       message: `${dir}: this run directory was never submitted (no run.json)`,
     });
   });
   it('usage: neither a directory nor a job id', async () => {
-    expect(await findRun(NO_CONDOR, 'no-such-run')).toMatchObject({ ok: false, kind: 'usage' });
+    expect(await findRun(NO_CONDOR, 'no-such-run', tmpdir())).toMatchObject({ ok: false, kind: 'usage' });
   });
   it('condor: a job id when HTCondor cannot be run', async () => {
-    expect(await findRun(NO_CONDOR, '27')).toMatchObject({ ok: false, kind: 'condor' });
+    expect(await findRun(NO_CONDOR, '27', tmpdir())).toMatchObject({ ok: false, kind: 'condor' });
   });
 });
 
 describe('status, rm and report without HTCondor', () => {
   it('status: a condor failure, not an exception', async () => {
-    const r = await runStatus(NO_CONDOR, { run: recordedDir(true), watch: false, intervalMs: 500 });
+    const r = await runStatus(NO_CONDOR, { run: recordedDir(true), cwd: '/', watch: false, intervalMs: 500 });
     expect(r).toMatchObject({ ok: false, kind: 'condor' });
   });
   it('status: the run it cannot find is a usage failure before any poll', async () => {
     const events: unknown[] = [];
-    const r = await runStatus(NO_CONDOR, { run: recordedDir(false), watch: true, intervalMs: 500 }, (e) =>
-      events.push(e),
+    const r = await runStatus(
+      NO_CONDOR,
+      { run: recordedDir(false), cwd: '/', watch: true, intervalMs: 500 },
+      (e) => events.push(e),
     );
     expect(r).toMatchObject({ ok: false, kind: 'usage' });
     expect(events).toEqual([]);
   });
   it('rm: a condor failure', async () => {
-    expect(await rmRun(NO_CONDOR, { run: recordedDir(true), timeoutSeconds: 1 })).toMatchObject({
+    expect(await rmRun(NO_CONDOR, { run: recordedDir(true), cwd: '/', timeoutSeconds: 1 })).toMatchObject({
       ok: false,
       kind: 'condor',
     });
   });
   it('report: a directory never submitted is invalid', async () => {
-    expect(await reportRun(NO_CONDOR, { dir: recordedDir(false) })).toMatchObject({
+    expect(await reportRun(NO_CONDOR, { dir: recordedDir(false), cwd: '/' })).toMatchObject({
       ok: false,
       kind: 'invalid',
       message: expect.stringMatching(/never submitted \(no run\.json\)/),
@@ -125,5 +127,49 @@ describe('submitRun: the resubmit guard', () => {
     const dir = recordedDir(true);
     const r = await submitRun(NO_CONDOR, { target: '.', cwd: dir, env: {} });
     expect(r).toMatchObject({ ok: false, kind: 'usage', message: expect.stringContaining(dir) });
+  });
+});
+
+describe('resolveOptions: flag > VMDAG_* > file > default', () => {
+  it('status: run, watch and a 2 s interval by default; never below 0.5 s', () => {
+    expect(resolveStatusOptions({}, { cwd: '/w' })).toEqual({
+      run: '',
+      cwd: '/w',
+      watch: false,
+      intervalMs: 2000,
+    });
+    expect(resolveStatusOptions({ run: 'r', watch: true, interval: '0.1' }, { cwd: '/w' })).toEqual({
+      run: 'r',
+      cwd: '/w',
+      watch: true,
+      intervalMs: 500,
+    });
+  });
+  it('rm: 300 s by default', () => {
+    expect(resolveRmOptions({ run: '7' }, { cwd: '/w' })).toEqual({
+      run: '7',
+      cwd: '/w',
+      timeoutSeconds: 300,
+    });
+    expect(resolveRmOptions({ timeout: '20' }, { cwd: '/w' }).timeoutSeconds).toBe(20);
+  });
+  it('report: no HTML page by default', () => {
+    expect(resolveReportOptions({ dir: 'd' }, { cwd: '/w' })).toEqual({ dir: 'd', cwd: '/w' });
+  });
+  it('submit: the site catalog from --sites, else VMDAG_SITES, else ./sites.yaml, else none', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vmdag-sites-'));
+    const rows: [string, { flag?: string; env: Record<string, string>; file: boolean; want?: string }][] = [
+      ['the flag first', { flag: 'a.yaml', env: { VMDAG_SITES: 'b.yaml' }, file: true, want: 'a.yaml' }],
+      ['then VMDAG_SITES', { env: { VMDAG_SITES: 'b.yaml' }, file: true, want: 'b.yaml' }],
+      ['then ./sites.yaml', { env: {}, file: true, want: 'sites.yaml' }],
+      ['else none', { env: {}, file: false }],
+    ];
+    for (const [name, { flag, env, file, want }] of rows) {
+      if (file) writeFileSync(join(cwd, 'sites.yaml'), 'version: 1\nsites: []\n');
+      else rmSync(join(cwd, 'sites.yaml'), { force: true });
+      const o = resolveSubmitOptions({ target: 'w.yaml', ...(flag ? { sites: flag } : {}) }, { cwd, env });
+      expect(o.sites, name).toBe(want);
+      expect(o.target).toBe('w.yaml');
+    }
   });
 });
