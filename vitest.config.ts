@@ -24,13 +24,13 @@ const LAB = [
   'test/lab/lab-status.test.ts',
   'test/report/report-run.test.ts',
   'test/report/report-vm.test.ts',
-  'test/site/guest-boot.test.ts',
-  'test/site/libvirt-xml-qemu.test.ts',
-  'test/site/vm-job-guest.test.ts',
+  'test/site-kit/guest-boot.test.ts',
+  'test/site-kit/libvirt-xml-qemu.test.ts',
+  'test/site-kit/vm-job-guest.test.ts',
   'test/sites/sites-command.test.ts',
-  'test/stage/plan-staging.test.ts',
-  'test/stage/staged-dry-run.test.ts',
-  'test/stage/staged-vm-run.test.ts',
+  'test/image-staging/plan-staging.test.ts',
+  'test/image-staging/staged-dry-run.test.ts',
+  'test/image-staging/staged-vm-run.test.ts',
 ];
 
 const withLab = process.env.VMDAG_LAB_TESTS === '1';

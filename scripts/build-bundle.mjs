@@ -7,7 +7,7 @@
 // - esbuild (bundles and splits ESM; its binary comes with the npm package), ESM out, code splitting: every
 //   lazy `import()` (the command loaders of src/commands/index.ts) stays a chunk of its own, loaded on use.
 // - The chunks sit in dist/bundle/, as deep in the package as dist/render/: the `import.meta.url`-relative
-//   lookups (templates/ from src/render/templates.ts and src/site/render-site-config.ts, the package root
+//   lookups (templates/ from src/render/templates.ts and src/site-kit/render-site-config.ts, the package root
 //   from src/lab/guest/recipe.ts, `yaml` through createRequire) resolve from there as they do from dist/.
 // - Packages that only other commands use, or that are loaded on demand, stay external (imported from
 //   node_modules when used): `yaml` (positions of a diagnostic), execa, fast-xml-parser, log-update, and the

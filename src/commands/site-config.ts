@@ -3,9 +3,9 @@
  * LIBVIRT_XML_SCRIPT that turns a VM job's ad into libvirt domain XML (docs/site-admin.md).
  * Without -o it prints both files; with -o DIR it writes them under DIR at their node paths.
  */
-import { installSiteKit } from '../site/install-site-kit.js';
-import { resolveSiteOptions, SiteOptionError, type SiteOptions } from '../site/options.js';
-import { renderSiteConfig } from '../site/render-site-config.js';
+import { installSiteKit } from '../site-kit/install-site-kit.js';
+import { resolveSiteOptions, SiteOptionError, type SiteOptions } from '../site-kit/options.js';
+import { renderSiteConfig } from '../site-kit/render-site-config.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The site catalog of the lab's running pools (current/sites.yaml), rewritten by `lab up` and `lab down --org`. */
 import { mkdirSync } from 'node:fs';
-import { DEFAULT_IMAGES_DIR } from '../stage/images-folder.js';
+import { DEFAULT_IMAGES_DIR } from '../image-staging/images-folder.js';
 import type { LabSettings } from './options.js';
 import { ORG_A, sitesCatalog } from './orgs.js';
 import { type LabState, readLabState, runningPools, writeLabState } from './state.js';

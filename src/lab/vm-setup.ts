@@ -7,7 +7,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rename, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { installLabSiteKit } from '../site/lab-site-kit.js';
+import { installLabSiteKit } from '../site-kit/lab-site-kit.js';
 import { ensureGuestImage, type GuestImage } from './guest/ensure-guest-image.js';
 import type { LabSettings } from './options.js';
 import { type Log, sys, timed } from './sys.js';

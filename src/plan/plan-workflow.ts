@@ -22,7 +22,7 @@ export interface PlanOptions {
   /** Size of a local image in bytes (the compile edge stats it); default 0. */
   imageBytes?: number;
   /**
-   * The local image's copy staged in the site's images folder by `vmdag submit` (src/stage): the VM jobs name
+   * The local image's copy staged in the site's images folder by `vmdag submit` (src/image-staging): the VM jobs name
    * it by absolute path instead of transferring the image with each VM. Only for `differential: true`.
    */
   stagedImage?: { path: string; sha256: string; reused: boolean };

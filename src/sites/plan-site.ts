@@ -5,12 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import type { CondorContext } from '../condor/exec.js';
+import { stagingAt } from '../image-staging/staging-at.js';
+import type { ImageDelivery, StagingDecision } from '../image-staging/staging-decision.js';
 import { loadSites, loadWorkflow } from '../load-workflow.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
 import type { PlannedSite } from '../plan/plan-types.js';
-import { stagingAt } from '../stage/staging-at.js';
-import type { ImageDelivery, StagingDecision } from '../stage/staging-decision.js';
 import { chooseSite, type ImageAtSite, type SiteChoice, type SiteRequest } from './choose-site.js';
 import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
 import { LOCAL_SITE, type QueryOptions, querySites, type SiteQuery } from './query-site.js';
@@ -34,7 +34,7 @@ export interface ImageReport {
   /** The workflow's `sha256` checked against the file: true/false, or undefined when not checked. */
   sha256Verified?: boolean;
   note?: string;
-  /** At the chosen site: staged once per run, sent with each VM job, or used in place (src/stage). */
+  /** At the chosen site: staged once per run, sent with each VM job, or used in place (src/image-staging). */
   delivery?: ImageDelivery;
   /** The staged copy's absolute path at the site (delivery `staged`). */
   stagedPath?: string;
@@ -57,7 +57,7 @@ export interface SiteDecision {
   sha256Error?: string;
   /** The chosen site for compile. */
   site?: PlannedSite;
-  /** How the image reaches the chosen site's VMs (src/stage); `submit` acts on it. */
+  /** How the image reaches the chosen site's VMs (src/image-staging); `submit` acts on it. */
   staging?: StagingDecision;
 }
 

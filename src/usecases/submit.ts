@@ -1,6 +1,6 @@
 /**
  * `submit`: from a workflow file, choose the site from the live resources (src/sites), stage a local image
- * once for the run (src/stage), compile for that site; then submit the run directory's DAG, guarded against
+ * once for the run (src/image-staging), compile for that site; then submit the run directory's DAG, guarded against
  * resubmits: a directory with run.json is refused, and an interrupted submit (its marker left) adopts the DAG
  * that reached the schedd instead of submitting a second one. Records run.json.
  */
@@ -12,11 +12,11 @@ import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js'
 import type { CondorContext } from '../condor/exec.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
+import { stageImage } from '../image-staging/stage-image.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { RunRecord } from '../model/run.js';
 import { decideSite, type SiteDecision } from '../sites/plan-site.js';
 import { writeScheddFiles } from '../sites/schedd-files.js';
-import { stageImage } from '../stage/stage-image.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { type Failure, fail, failureOf } from './failure.js';

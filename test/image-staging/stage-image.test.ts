@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
+import { StageError, stageImage } from '../../src/image-staging/stage-image.js';
+import { stagedName } from '../../src/image-staging/staging-decision.js';
 import { sha256File } from '../../src/sites/image-facts.js';
-import { StageError, stageImage } from '../../src/stage/stage-image.js';
-import { stagedName } from '../../src/stage/staging-decision.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'vmdag-stage-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

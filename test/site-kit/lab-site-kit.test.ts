@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labSiteFiles } from '../../src/site/lab-site-kit.js';
+import { labSiteFiles } from '../../src/site-kit/lab-site-kit.js';
 
 const input = {
   root: '/var/lib/vmdag/lab/builds/x/root',

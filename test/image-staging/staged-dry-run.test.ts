@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { runCondor } from '../../src/condor/exec.js';
+import { stageImage } from '../../src/image-staging/stage-image.js';
+import { stagedName } from '../../src/image-staging/staging-decision.js';
 import { sha256File } from '../../src/sites/image-facts.js';
-import { stageImage } from '../../src/stage/stage-image.js';
-import { stagedName } from '../../src/stage/staging-decision.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 

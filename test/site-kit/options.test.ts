@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSiteOptions, SiteOptionError } from '../../src/site/options.js';
-import { renderSiteConfig } from '../../src/site/render-site-config.js';
+import { resolveSiteOptions, SiteOptionError } from '../../src/site-kit/options.js';
+import { renderSiteConfig } from '../../src/site-kit/render-site-config.js';
 
 const KERNEL = { kernel: '/srv/vmdag/vmlinuz', initrd: '/srv/vmdag/initrd.img' };
 

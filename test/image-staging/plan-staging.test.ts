@@ -7,8 +7,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/commands/plan.js';
+import { stageImage } from '../../src/image-staging/stage-image.js';
 import { sha256File } from '../../src/sites/image-facts.js';
-import { stageImage } from '../../src/stage/stage-image.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 

@@ -6,8 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGES_DIR, imagesFolderOf, probeFolder } from '../../src/stage/images-folder.js';
-import { decideStaging, type StagingInput, stagedName } from '../../src/stage/staging-decision.js';
+import { DEFAULT_IMAGES_DIR, imagesFolderOf, probeFolder } from '../../src/image-staging/images-folder.js';
+import { decideStaging, type StagingInput, stagedName } from '../../src/image-staging/staging-decision.js';
 
 const SHA = 'ab'.repeat(32);
 const base: StagingInput = {

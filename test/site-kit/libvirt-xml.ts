@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll } from 'vitest';
-import { resolveSiteOptions, type SiteOptions } from '../../src/site/options.js';
-import { renderSiteConfig } from '../../src/site/render-site-config.js';
+import { resolveSiteOptions, type SiteOptions } from '../../src/site-kit/options.js';
+import { renderSiteConfig } from '../../src/site-kit/render-site-config.js';
 
 const RECORDED = readFileSync(
   path.join(import.meta.dirname, '../../fixtures/recorded/vm-gahp-job-ad-23.9.6.ad'),
