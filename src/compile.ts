@@ -5,7 +5,7 @@
  * error.
  */
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import {
   type FrontEndIo,
@@ -202,6 +202,16 @@ export async function compile(file: string, opts: CompileOptions = {}): Promise<
   if (!rendered.ok) return rendered;
   const { plan, diagnostics } = rendered;
   const outDir = resolve(cwd, opts.outDir ?? `${plan.name}.run`);
+  // The run directory replaces DIR as a whole: never the folder vmdag runs in or one holding it.
+  const rel = relative(outDir, cwd);
+  if (opts.outDir === '' || rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    const shown = opts.outDir === '' ? "''" : opts.outDir;
+    const why = `the run directory ${shown} is the current folder or holds it; give a folder of its own with -o`;
+    return {
+      ok: false,
+      diagnostics: [...diagnostics, ...fail(opts.outDir ?? outDir, 'emit.refused', why).diagnostics],
+    };
+  }
   try {
     const written = emitRunDir(outDir, rendered.run);
     return {
