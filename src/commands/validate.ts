@@ -4,7 +4,7 @@
  * (src/compile.ts renderWorkflow).
  */
 import { type FrontEndIo, loadSites } from '../load-workflow.js';
-import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
+import { diagnosticsJson, formatDiagnosticsText, oneLine } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 
@@ -32,7 +32,7 @@ export async function runValidate(
   if (opts.json) out.out(`${JSON.stringify(json, null, 2)}\n`);
   else {
     out.err(formatDiagnosticsText(diagnostics));
-    for (const file of valid) out.err(`${file}: valid\n`);
+    for (const file of valid) out.err(`${oneLine(file)}: valid\n`);
   }
   return json.ok ? ExitCode.ok : ExitCode.invalid;
 }

@@ -3,6 +3,7 @@
  * are not regular files or are too large, names that need escaping, usage errors with --json. Each must end
  * in a clean exit status with a located diagnostic, within seconds, and write nothing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,5 +68,79 @@ describe('run directories that cannot be', () => {
     }
     expect(statSync(inner).ino).toBe(ino);
     expect(readdirSync(inner)).toEqual([]);
+  });
+});
+
+describe('input files vmdag does not read', () => {
+  it('item 8: a device, a FIFO with no writer and a folder are refused at once, not read', () => {
+    const dir = folder('special');
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    for (const [file, kind] of [
+      ['/dev/zero', 'a device'],
+      ['fifo', 'a named pipe'],
+      ['.', 'a folder'],
+    ]) {
+      for (const cmd of ['validate', 'compile']) {
+        const r = runCli([cmd, file as string, ...(cmd === 'compile' ? ['-o', 'run'] : [])], {
+          cwd: dir,
+          timeoutMs: 5000,
+        });
+        clean(r, 1);
+        expect(r.stderr).toBe(
+          `${file}:1:1: error: cannot read ${file}: it is ${kind}, not a regular file [file.not-regular]\n`,
+        );
+      }
+    }
+    const sites = runCli(['validate', '--sites', '/dev/zero', 'ok.yaml'], { cwd: dir, timeoutMs: 5000 });
+    clean(sites, 1);
+    expect(sites.stderr).toMatch(/^\/dev\/zero:1:1: error: .*\[file\.not-regular\]$/m);
+  });
+
+  it('item 8: a file over 32 MiB is refused without being parsed', () => {
+    const dir = folder('large');
+    writeFileSync(path.join(dir, 'big.yaml'), `${OK}#${'x'.repeat(32 * 1024 * 1024)}\n`);
+    const r = runCli(['validate', 'big.yaml'], { cwd: dir, timeoutMs: 5000 });
+    clean(r, 1);
+    expect(r.stderr).toMatch(
+      /^big\.yaml:1:1: error: cannot read big\.yaml: it is larger than 33554432 bytes .*\[file\.too-large\]\n$/,
+    );
+  });
+});
+
+describe('what the CLI prints', () => {
+  it('item 10: "FILE: valid" escapes a line break in the name, as diagnostics do', () => {
+    const dir = folder('names');
+    writeFileSync(path.join(dir, 'new\nline.yaml'), OK);
+    const r = runCli(['validate', 'new\nline.yaml'], { cwd: dir });
+    clean(r, 0);
+    expect(r.stderr).toBe('new\\nline.yaml: valid\n');
+  });
+
+  it('item 10: usage errors with --json are one JSON document on stdout, exit 2', () => {
+    const dir = folder('usage');
+    for (const args of [
+      ['validate', '--json'],
+      ['compile', '--json'],
+      ['compile', 'ok.yaml', '--json', '--bogus'],
+      ['compile', 'ok.yaml', '--json', '-o', ''],
+      ['compile', 'ok.yaml', '--json', '--hold-timeout', 'x'],
+    ]) {
+      const r = runCli(args, { cwd: dir });
+      clean(r, 2);
+      const j = json(r);
+      expect(j.ok, args.join(' ')).toBe(false);
+      expect(j.diagnostics).toEqual([
+        {
+          severity: 'error',
+          code: 'usage',
+          message: expect.any(String),
+          file: '',
+          line: 1,
+          column: 1,
+          pointer: '',
+        },
+      ]);
+      expect(j.diagnostics[0]?.message).not.toBe('');
+    }
   });
 });
