@@ -214,6 +214,24 @@ const VARS_KEYS = [
   'vmdag_walltime',
 ];
 
+/** The lines of vmdag's own nodes. */
+const SPECIAL_LINES =
+  /^(SERVICE VMS vms\.sub|JOB GATE gate\.sub|ABORT-DAG-ON GATE 1 RETURN 1|SERVICE REAP reap\.sub|FINAL STOP stop\.sub)$/;
+
+/** A VARS line's values, in vmdag's order and nothing else. */
+function varsOf(node: string, text: string): Map<string, string> {
+  const kv = new Map<string, string>();
+  let rest = text;
+  for (const key of VARS_KEYS) {
+    const v = new RegExp(`^${key}="((?:[^"\\\\]|\\\\.)*)"( |$)`).exec(rest);
+    must(v !== null, `VARS of ${node}: ${key} not where expected in ${JSON.stringify(rest)}`);
+    kv.set(key, unVars(v[1] as string));
+    rest = rest.slice(v[0].length);
+  }
+  must(rest === '', `VARS of ${node}: extra text ${JSON.stringify(rest)}`);
+  return kv;
+}
+
 /** Every DAG line is one vmdag writes, and together they say exactly what plan.json says. */
 function checkDag(dag: string, plan: PlanJson): void {
   const jobs: string[] = [];
@@ -222,30 +240,19 @@ function checkDag(dag: string, plan: PlanJson): void {
   const edges: Array<{ parent: string; child: string }> = [];
   for (const line of dag.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
-    let m: RegExpExecArray | null;
     if (/^(CONFIG|JOBSTATE_LOG) \S+$|^NODE_STATUS_FILE \S+ 2 ALWAYS-UPDATE$/.test(line)) continue;
-    if (
-      /^(SERVICE VMS vms\.sub|JOB GATE gate\.sub|ABORT-DAG-ON GATE 1 RETURN 1|SERVICE REAP reap\.sub|FINAL STOP stop\.sub)$/.test(
-        line,
-      )
-    )
+    if (SPECIAL_LINES.test(line) || /^SCRIPT POST \S+ vmdag-collect\.sh \$RETURN( \S+)+$/.test(line))
       continue;
-    if ((m = /^JOB (\S+) compute\.sub$/.exec(line))) jobs.push(m[1] as string);
-    else if ((m = /^VARS (\S+) (.*)$/.exec(line))) {
-      const kv = new Map<string, string>();
-      let rest = m[2] as string;
-      for (const key of VARS_KEYS) {
-        const v = new RegExp(`^${key}="((?:[^"\\\\]|\\\\.)*)"( |$)`).exec(rest);
-        must(v !== null, `VARS of ${m[1]}: ${key} not where expected in ${JSON.stringify(rest)}`);
-        kv.set(key, unVars(v[1] as string));
-        rest = rest.slice(v[0].length);
-      }
-      must(rest === '', `VARS of ${m[1]}: extra text ${JSON.stringify(rest)}`);
-      vars.set(m[1] as string, kv);
-    } else if ((m = /^RETRY (\S+) (\d+)$/.exec(line))) retries.set(m[1] as string, Number(m[2]));
-    else if (/^SCRIPT POST \S+ vmdag-collect\.sh \$RETURN( \S+)+$/.test(line)) continue;
-    else if ((m = /^PARENT ((?:\S+ )+)CHILD (\S+)$/.exec(line)))
-      for (const p of (m[1] as string).trim().split(' ')) edges.push({ parent: p, child: m[2] as string });
+    const job = /^JOB (\S+) compute\.sub$/.exec(line);
+    const nodeVars = /^VARS (\S+) (.*)$/.exec(line);
+    const retry = /^RETRY (\S+) (\d+)$/.exec(line);
+    const parent = /^PARENT ((?:\S+ )+)CHILD (\S+)$/.exec(line);
+    if (job) jobs.push(job[1] as string);
+    else if (nodeVars) vars.set(nodeVars[1] as string, varsOf(nodeVars[1] as string, nodeVars[2] as string));
+    else if (retry) retries.set(retry[1] as string, Number(retry[2]));
+    else if (parent)
+      for (const p of (parent[1] as string).trim().split(' '))
+        edges.push({ parent: p, child: parent[2] as string });
     else throw new Broken(`a DAG line vmdag does not write: ${JSON.stringify(line)}`);
   }
   const compute = plan.dag.nodes.filter((n) => n.kind === 'compute').map((n) => n.name);
