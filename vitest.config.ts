@@ -14,6 +14,7 @@ import { defineConfig } from 'vitest/config';
  */
 const LAB = [
   'test/faults/bad-input.test.ts',
+  'test/faults/bad-input-cli.test.ts',
   'test/faults/injection.test.ts',
   'test/faults/isolation.test.ts',
   'test/faults/scenarios.test.ts',

@@ -75,11 +75,51 @@ async function specsFor(argv: string[]): Promise<CommandSpec[]> {
   return Promise.all((one ? [one] : commands).map((c) => c.load()));
 }
 
+/**
+ * With --json, a usage error is one JSON document on stdout, of the shape of every other error:
+ * `{ok: false, diagnostics: [{severity, code: "usage", message, file: "", line: 1, column: 1, pointer: ""}]}`
+ * (no file: the problem is the command line); its message is the text the command or commander wrote on
+ * stderr, which is written there as well.
+ */
+function usageJson(text: string): string {
+  const message = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== '(add --help for usage)')
+    .join('; ')
+    .replace(/^error: /, '');
+  const diagnostic = { severity: 'error', code: 'usage', message, file: '', line: 1, column: 1, pointer: '' };
+  return `${JSON.stringify({ ok: false, diagnostics: [diagnostic] }, null, 2)}\n`;
+}
+
 export async function main(
   argv: string[],
-  out: Output = processOutput(),
+  given: Output = processOutput(),
   io: CommandIo = processIo(),
 ): Promise<number> {
+  const dash = argv.indexOf('--');
+  const json = (dash < 0 ? argv : argv.slice(0, dash)).includes('--json');
+  let wroteOut = false;
+  let errText = '';
+  // With --json, what goes to stderr is also kept (its end), for the usage error's message.
+  const out: Output = json
+    ? Object.assign(Object.create(given) as Output, {
+        out: (t: string) => {
+          wroteOut = true;
+          given.out(t);
+        },
+        err: (t: string) => {
+          errText = (errText + t).slice(-4096);
+          given.err(t);
+        },
+      })
+    : given;
+  const code = await run(argv, out, io);
+  if (json && code === ExitCode.usage && !wroteOut) given.out(usageJson(errText));
+  return code;
+}
+
+async function run(argv: string[], out: Output, io: CommandIo): Promise<number> {
   const program = new Command('vmdag')
     .description(
       'Run HPC computations on virtual machines through HTCondor: compile, submit, watch, tear down.',

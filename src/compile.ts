@@ -5,15 +5,21 @@
  * error.
  */
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
-import { type FrontEndIo, fileDiagnostic, loadSites, loadWorkflow } from './load-workflow.js';
+import {
+  type FrontEndIo,
+  fileDiagnostic,
+  type LoadedSites,
+  loadSites,
+  loadWorkflow,
+} from './load-workflow.js';
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
 import type { ParsedDocument } from './parse/parse-yaml.js';
 import type { Plan, PlannedSite, Tuning } from './plan/plan-types.js';
 import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
-import { renderRunDir } from './render/render-run-dir.js';
+import { type RenderedRunDir, renderRunDir } from './render/render-run-dir.js';
 
 export interface CompileOptions {
   /** Run directory; default `<cwd>/<name>.run`. */
@@ -143,14 +149,14 @@ function planOptions(
 }
 
 type Planned = { plan: Plan; diagnostics: Diagnostic[]; locate: (i: Issue) => Diagnostic };
+type Failed = { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * The front end and plan: the plan, or the result of a failure. Its own function so that the parsed value
  * and the validated workflow are garbage once planned: only the plan is alive while the run directory is
  * rendered and written.
  */
-function planFile(file: string, opts: CompileOptions, io: FrontEndIo): Planned | CompileResult {
-  const sites = loadSites(opts.sites, io);
+function planFile(file: string, sites: LoadedSites, opts: CompileOptions, io: FrontEndIo): Planned | Failed {
   const loaded = loadWorkflow(file, sites, io);
   // An unreadable file is the only problem worth saying.
   if (!loaded.doc) return { ok: false, diagnostics: loaded.diagnostics };
@@ -159,7 +165,7 @@ function planFile(file: string, opts: CompileOptions, io: FrontEndIo): Planned |
   if (!workflow || hasErrors(diagnostics)) return { ok: false, diagnostics };
   const locate = issueLocator(loaded.doc);
   const options = planOptions(workflow, sites.catalog, file, opts, io);
-  if ('ok' in options) return options;
+  if ('ok' in options) return { ok: false, diagnostics: options.diagnostics };
   try {
     return { plan: planWorkflow(workflow, options), diagnostics, locate };
   } catch (e) {
@@ -168,16 +174,44 @@ function planFile(file: string, opts: CompileOptions, io: FrontEndIo): Planned |
   }
 }
 
-export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const planned = planFile(file, opts, { cwd, env: opts.env ?? process.env });
+/** A workflow rendered in memory: every check of compile passed, nothing written yet. */
+export type Rendered = { ok: true; diagnostics: Diagnostic[]; plan: Plan; run: RenderedRunDir } | Failed;
+
+/**
+ * Every stage of compile but emit: read, decode, parse, validate, plan, render. `vmdag validate` runs this,
+ * so that a file it calls valid is one compile writes. The diagnostics include the catalog's (`sites`).
+ */
+export function renderWorkflow(
+  file: string,
+  sites: LoadedSites,
+  opts: CompileOptions,
+  io: FrontEndIo,
+): Rendered {
+  const planned = planFile(file, sites, opts, io);
   if (!('locate' in planned)) return planned;
   const { plan, diagnostics, locate } = planned;
   const rendered = renderRunDir(plan);
-  if (!rendered.ok) {
-    return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map(locate)] };
-  }
+  if (!rendered.ok) return { ok: false, diagnostics: [...diagnostics, ...rendered.issues.map(locate)] };
+  return { ok: true, diagnostics, plan, run: rendered.run };
+}
+
+export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const io = { cwd, env: opts.env ?? process.env };
+  const rendered = renderWorkflow(file, loadSites(opts.sites, io), opts, io);
+  if (!rendered.ok) return rendered;
+  const { plan, diagnostics } = rendered;
   const outDir = resolve(cwd, opts.outDir ?? `${plan.name}.run`);
+  // The run directory replaces DIR as a whole: never the folder vmdag runs in or one holding it.
+  const rel = relative(outDir, cwd);
+  if (opts.outDir === '' || rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    const shown = opts.outDir === '' ? "''" : opts.outDir;
+    const why = `the run directory ${shown} is the current folder or holds it; give a folder of its own with -o`;
+    return {
+      ok: false,
+      diagnostics: [...diagnostics, ...fail(opts.outDir ?? outDir, 'emit.refused', why).diagnostics],
+    };
+  }
   try {
     const written = emitRunDir(outDir, rendered.run);
     return {

@@ -3,7 +3,7 @@
  * site catalog by design.md §1's discovery, then read → decode → parse → validate of the workflow file.
  * The file system is reached here, at the edge; the stages (src/parse, src/validate) stay pure.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
@@ -31,10 +31,68 @@ export function fileDiagnostic(file: string, code: string, message: string): Dia
   return { severity: 'error', code, message, file, line: 1, column: 1, pointer: '' };
 }
 
-/** Read an input file as UTF-8 text; unreadable or not UTF-8 → a diagnostic. */
+/** The largest workflow or site catalog read: 32 MiB (the 10,000-step benchmark workflow is 2.1 MB). */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/** What a file that is not a regular one is, for a diagnostic. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The bytes of a regular file of at most MAX_FILE_BYTES, or why not. A pipe, a device (/dev/zero) or a
+ * folder is refused before it is opened (opening a FIFO with no writer blocks); the read stops one byte past
+ * the limit, so a file growing meanwhile cannot make it unbounded.
+ */
+function readBounded(absPath: string): Buffer | { code: string; why: string } {
+  const st = statSync(absPath);
+  const tooLarge = {
+    code: 'file.too-large',
+    why: `it is larger than ${MAX_FILE_BYTES} bytes (32 MiB), the most vmdag reads`,
+  };
+  if (!st.isFile()) return { code: 'file.not-regular', why: `it is ${kindOf(st)}, not a regular file` };
+  if (st.size > MAX_FILE_BYTES) return tooLarge;
+  const fd = openSync(absPath, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(st.size + 1, MAX_FILE_BYTES + 1));
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_FILE_BYTES) return tooLarge;
+    if (n === buf.length) {
+      // It grew past its stat'ed size: read on, up to the limit.
+      return readFileWithin(fd, buf) ?? tooLarge;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The rest of a file that grew while read, when the whole stays within MAX_FILE_BYTES. */
+function readFileWithin(fd: number, head: Buffer): Buffer | undefined {
+  const parts = [head];
+  let total = head.length;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    const r = readSync(fd, chunk, 0, chunk.length, null);
+    if (r === 0) return Buffer.concat(parts, total);
+    total += r;
+    if (total > MAX_FILE_BYTES) return undefined;
+    parts.push(Buffer.from(chunk.subarray(0, r)));
+  }
+}
+
+/** Read an input file as UTF-8 text; unreadable, not a regular file, too large or not UTF-8 → a diagnostic. */
 export function readText(file: string, absPath: string): { text?: string; diagnostic?: Diagnostic } {
   try {
-    return decodeText(readFileSync(absPath), file);
+    const bytes = readBounded(absPath);
+    if (!Buffer.isBuffer(bytes))
+      return { diagnostic: fileDiagnostic(file, bytes.code, `cannot read ${file}: ${bytes.why}`) };
+    return decodeText(bytes, file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a folder' : err.message;

@@ -19,6 +19,10 @@ export async function runCompile(
     return ExitCode.usage;
   }
   const file = args[0] as string;
+  if (opts.output === '') {
+    out.err('vmdag compile: -o/--output is empty: give the run directory to write\n');
+    return ExitCode.usage;
+  }
   // Loaded on use: the pipeline (YAML, schema validators, Handlebars) costs every other command nothing.
   const { compile, parseHoldTimeout } = await import('../compile.js');
   let holdRemoveSeconds: number | undefined;

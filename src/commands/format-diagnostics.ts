@@ -8,7 +8,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
 
 /** A message on one line, whatever the input held: control characters become \n, \t, \u001b… */
-function oneLine(s: string): string {
+export function oneLine(s: string): string {
   return s.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
 }
 

@@ -1,9 +1,10 @@
 /**
  * `vmdag validate FILE… [--json] [--sites FILE]`: schema + rules for each workflow file, every problem at
- * once (design.md §2–§3). Exit 0 valid, 1 invalid, 2 usage. The front end it runs is src/load-workflow.ts.
+ * once (design.md §2–§3). Exit 0 valid, 1 invalid, 2 usage. It runs compile's stages but emit
+ * (src/compile.ts renderWorkflow).
  */
-import { type FrontEndIo, loadSites, loadWorkflow } from '../load-workflow.js';
-import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
+import { type FrontEndIo, loadSites } from '../load-workflow.js';
+import { diagnosticsJson, formatDiagnosticsText, oneLine } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 
@@ -17,19 +18,21 @@ export async function runValidate(
     out.err('vmdag validate: no workflow file given\nusage: vmdag validate FILE… [--json] [--sites FILE]\n');
     return ExitCode.usage;
   }
+  // Every check compile makes (plan and render too): a file called valid is one compile writes.
+  const { renderWorkflow } = await import('../compile.js');
   const sites = loadSites(typeof opts.sites === 'string' ? opts.sites : undefined, io);
   const diagnostics = [...sites.diagnostics];
   const valid: string[] = [];
   for (const file of files) {
-    const r = loadWorkflow(file, sites, io);
+    const r = renderWorkflow(file, { ...sites, diagnostics: [] }, {}, io);
     diagnostics.push(...r.diagnostics);
-    if (r.workflow) valid.push(file);
+    if (r.ok) valid.push(file);
   }
   const json = diagnosticsJson(diagnostics);
   if (opts.json) out.out(`${JSON.stringify(json, null, 2)}\n`);
   else {
     out.err(formatDiagnosticsText(diagnostics));
-    for (const file of valid) out.err(`${file}: valid\n`);
+    for (const file of valid) out.err(`${oneLine(file)}: valid\n`);
   }
   return json.ok ? ExitCode.ok : ExitCode.invalid;
 }

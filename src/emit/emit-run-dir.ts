@@ -81,9 +81,53 @@ function writeParts(path: string, parts: Iterable<string>, mode: number): void {
   }
 }
 
-/** The files and folders of `run` written into the fresh folder `tmp` (its parent made when missing). */
+/** Remove a path and what it holds; a failure leaves it (the error being reported is the first one). */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // nothing more can be done; the caller reports why it got here
+  }
+}
+
+/**
+ * The folder `dir` and its missing ancestors, one mkdir each, from the nearest existing ancestor down. Not
+ * mkdirSync's recursive mode: it loops forever where mkdir says ENOENT for a parent that exists (/proc), and
+ * an ancestor that is a file is named here rather than as ENOTDIR.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new EmitError(`cannot use ${at}: ${(e as Error).message}`, at);
+    }
+    if (st) {
+      if (!st.isDirectory())
+        throw new EmitError(`cannot create the folder ${dir}: ${at} exists and is not a folder`, at);
+      break;
+    }
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    const d = missing[i] as string;
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw new EmitError(`cannot create the folder ${d}: ${(e as Error).message}`, d);
+    }
+  }
+}
+
+/** The files and folders of `run` written into the fresh folder `tmp` (its parent exists). */
 function writeInto(tmp: string, run: RenderedRunDir): void {
-  mkdirSync(dirname(tmp), { recursive: true });
   mkdirSync(tmp);
   for (const d of run.dirs) mkdirSync(join(tmp, d), { recursive: true });
   for (const f of run.files) {
@@ -102,17 +146,23 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
   const parent = dirname(dir);
   const exists = existsSync(dir);
   if (exists) {
-    const why = refuseReplace(dir);
+    let why: string | undefined;
+    try {
+      why = refuseReplace(dir);
+    } catch (e) {
+      why = `cannot read ${dir}: ${(e as Error).message}`;
+    }
     if (why) throw new EmitError(why, dir);
   }
   // Unique enough beside DIR (mkdirSync fails rather than reuse a folder); not a secret, so no node:crypto
   // (~4 ms to load).
   const tag = `${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
+  makeFolder(parent);
   try {
     writeInto(tmp, run);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     const kept = exists ? '; the existing folder is unchanged' : '';
     throw new EmitError(
       `could not write the run directory ${dir}: ${(e as Error).message} (nothing was written${kept})`,
@@ -123,7 +173,7 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
     try {
       renameSync(tmp, dir);
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      removeQuietly(tmp);
       throw new EmitError(`could not move the run directory into ${dir}: ${(e as Error).message}`, dir);
     }
   } else {
@@ -131,17 +181,17 @@ export function emitRunDir(outDir: string, run: RenderedRunDir): { outDir: strin
     try {
       renameSync(dir, old);
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      removeQuietly(tmp);
       throw new EmitError(`could not set the previous ${dir} aside: ${(e as Error).message}`, dir);
     }
     try {
       renameSync(tmp, dir);
     } catch (e) {
       renameSync(old, dir);
-      rmSync(tmp, { recursive: true, force: true });
+      removeQuietly(tmp);
       throw new EmitError(`could not move the run directory into ${dir}: ${(e as Error).message}`, dir);
     }
-    rmSync(old, { recursive: true, force: true });
+    removeQuietly(old);
   }
   return { outDir: dir, files: run.files.map((f) => f.path) };
 }

@@ -54,9 +54,14 @@ export function parseYaml(source: string, file: string): ParsedDocument {
       diagnostics = diagnostics.map((d) => ({ ...d, severity: 'error' }));
     }
     if (!diagnostics.some((d) => d.severity === 'error')) {
-      const mark = e.mark as { line?: number; column?: number } | undefined;
-      const line = (mark?.line ?? 0) + 1;
-      const column = (mark?.column ?? 0) + 1;
+      // From the mark's offset: its line and column are not always counted (a NUL byte is reported on
+      // line 1 at its offset in the whole file).
+      const mark = e.mark as { position?: number } | undefined;
+      const before = text.slice(0, Math.min(mark?.position ?? 0, text.length));
+      const lastBreak = before.lastIndexOf('\n');
+      let line = 1;
+      for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) line++;
+      const column = before.length - lastBreak;
       diagnostics.push({
         severity: 'error',
         code: 'yaml.syntax',

@@ -234,11 +234,24 @@ function planStep(
   return planned;
 }
 
-/** Node names of the special nodes: upper case, so they never collide with step names (`[a-z]…`). */
+/**
+ * Node names of the special nodes: upper case, so they never equal a step's node name (step names are
+ * `[a-z][a-z0-9-]*`). DAGMan compares node names case-sensitively (dag.cpp FindNodeByName: a std::map of
+ * std::string, then strcmp), so steps named vms, gate, reap or stop are nodes of their own.
+ */
 export const VMS_NODE = 'VMS';
 export const GATE_NODE = 'GATE';
 export const STOP_NODE = 'STOP';
 export const REAP_NODE = 'REAP';
+
+/**
+ * A step's DAG node name: the step's name, except for the two words DAGMan refuses as node names (PARENT and
+ * CHILD, in any case), which become `parent_step` and `child_step`. Step names hold no `_`, so the mapped
+ * name is no other step's node, and none of vmdag's own (upper case).
+ */
+export function stepNodeName(step: string): string {
+  return step === 'parent' || step === 'child' ? `${step}_step` : step;
+}
 
 function dagFiles(name: string) {
   return {
@@ -266,11 +279,13 @@ function planDag(name: string, steps: readonly PlannedStep[], withVms: boolean, 
   }
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i] as PlannedStep;
-    nodes.push({ name: s.name, kind: 'compute', submitFile: 'compute.sub' });
+    const node = stepNodeName(s.name);
+    nodes.push({ name: node, kind: 'compute', submitFile: 'compute.sub' });
     if (s.after.length === 0) {
-      if (withVms && tuning === 'defaults') edges.push({ parent: GATE_NODE, child: s.name });
+      if (withVms && tuning === 'defaults') edges.push({ parent: GATE_NODE, child: node });
     } else {
-      for (let k = 0; k < s.after.length; k++) edges.push({ parent: s.after[k] as string, child: s.name });
+      for (let k = 0; k < s.after.length; k++)
+        edges.push({ parent: stepNodeName(s.after[k] as string), child: node });
     }
   }
   if (withVms) nodes.push({ name: STOP_NODE, kind: 'final', submitFile: 'stop.sub' });

@@ -149,66 +149,30 @@ function checkFileListEntry(f: string): void {
   }
 }
 
-/** DAG keywords a node name must not equal (case-insensitive; the DAG language ignores case). */
-const DAG_KEYWORDS = new Set(
-  [
-    'JOB',
-    'NODE',
-    'SUBMIT-DESCRIPTION',
-    'PARENT',
-    'CHILD',
-    'WEAK',
-    'SUBDAG',
-    'EXTERNAL',
-    'SPLICE',
-    'CONNECT',
-    'PIN_IN',
-    'PIN_OUT',
-    'INCLUDE',
-    'SCRIPT',
-    'PRE',
-    'POST',
-    'HOLD',
-    'DEFER',
-    'DEBUG',
-    'PRE_SKIP',
-    'RETRY',
-    'UNLESS-EXIT',
-    'ABORT-DAG-ON',
-    'RETURN',
-    'TOLERANCE',
-    'VARS',
-    'PRIORITY',
-    'CATEGORY',
-    'MAXJOBS',
-    'DONE',
-    'NOOP',
-    'DIR',
-    'FINAL',
-    'PROVISIONER',
-    'SERVICE',
-    'CONFIG',
-    'SET_JOB_ATTR',
-    'ENV',
-    'DOT',
-    'NODE_STATUS_FILE',
-    'JOBSTATE_LOG',
-    'SAVE_POINT_FILE',
-    'REJECT',
-    'ALL_NODES',
-    'DATA',
-  ].map((k) => k.toLowerCase()),
-);
+/**
+ * The words a node name must not be (in any case): PARENT and CHILD, which DAGMan's manual forbids (they split
+ * a `PARENT … CHILD …` line), and ALL_NODES, which stands for every node in RETRY, VARS, SCRIPT and the like.
+ * Every other DAG keyword is a valid node name: nodes named post, job, final, retry, done, vars and Stop ran
+ * on the lab (HTCondor 25.14.1).
+ */
+const RESERVED_NODE_NAMES = new Set(['parent', 'child', 'all_nodes']);
 
-/** A DAG node name: letters, digits, `_`, `-`, `.`; no `+` (splice separator); not a keyword. */
+/** Whether `name` is one of the words a node name must not be. */
+export function isReservedNodeName(name: string): boolean {
+  return RESERVED_NODE_NAMES.has(name.toLowerCase());
+}
+
+/** A DAG node name: letters, digits, `_`, `-`, `.`; no `+` (splice separator); not PARENT, CHILD, ALL_NODES. */
 export function dagNodeName(name: string): string {
   refuseControl(name, 'node name');
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
     throw new UnsafeValueError(`node name ${show(name)} may hold only letters, digits, '_', '-', '.'`, name);
   }
-  // A keyword holds no digit (most step names do: no lower-case copy for them).
-  if (!/[0-9]/.test(name) && DAG_KEYWORDS.has(name.toLowerCase())) {
-    throw new UnsafeValueError(`node name ${show(name)} is a DAG keyword`, name);
+  if (isReservedNodeName(name)) {
+    throw new UnsafeValueError(
+      `node name ${show(name)} is a word DAGMan reserves (PARENT, CHILD, ALL_NODES)`,
+      name,
+    );
   }
   return name;
 }

@@ -6,9 +6,10 @@
  */
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
+import { readablePath } from './reporter.js';
 import { isObj, type Rule, type StepView } from './rule-context.js';
 import { at, eachItem, eachLocalFile, escapes, memo, num, stepName } from './rule-helpers.js';
-import { parseMemoryMiB } from './units.js';
+import { MAX_NUMBER, parseDurationSeconds, parseMemoryMiB } from './units.js';
 
 const DEFAULT_MEMORY_MIB = 512;
 /** The schema's name pattern: rules only judge names the schema accepts (it reports the others). */
@@ -55,6 +56,29 @@ export const rules: Rule[] = [
             'rule.compute-memory',
             `compute step needs ${want} MiB per VM but each VM has ${vmMiB} MiB (vm.memory)`,
           );
+      }
+    },
+  },
+  {
+    code: 'rule.too-large',
+    summary: `a memory or duration with a unit is at most ${MAX_NUMBER} MiB or seconds once converted`,
+    check(ctx) {
+      const judge = (pointer: string, value: unknown, unit: 'MiB' | 'seconds') => {
+        if (typeof value !== 'string') return; // integers: the schema's maximum
+        const n = unit === 'MiB' ? parseMemoryMiB(value) : parseDurationSeconds(value);
+        if (n !== undefined && n > MAX_NUMBER)
+          ctx.report.error(
+            pointer,
+            'rule.too-large',
+            `${readablePath(pointer)} must be at most ${MAX_NUMBER} ${unit} (got ${JSON.stringify(value)}, ${n} ${unit})`,
+          );
+      };
+      judge('/vm/memory', ctx.vm?.memory, 'MiB');
+      judge('/vm/lease', ctx.vm?.lease, 'seconds');
+      for (let s = 0; s < ctx.steps.length; s++) {
+        const step = ctx.steps[s] as StepView;
+        judge(`${step.pointer}/memory`, step.value.memory, 'MiB');
+        judge(`${step.pointer}/walltime`, step.value.walltime, 'seconds');
       }
     },
   },

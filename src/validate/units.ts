@@ -4,6 +4,13 @@
  */
 
 const MIB = 1024 * 1024;
+
+/**
+ * The largest number a workflow may give, after conversion: memory in MiB, durations in seconds (2^31 − 1,
+ * which every HTCondor parser reads as an integer). The schema holds integers to it, the rule
+ * `rule.too-large` the values with a unit.
+ */
+export const MAX_NUMBER = 2_147_483_647;
 const memoryUnits: Record<string, number> = { MiB: 1, GiB: 1024, MB: 1e6 / MIB, GB: 1e9 / MIB };
 const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 

@@ -27,17 +27,43 @@ export function describeUnsafe(s: string): string | undefined {
 
 const TAIL = 'which cannot be written into a submit or DAG file';
 
-/** Every string value (and mapping key) with an unsafe character: its pointer and the message. */
-export function findUnsafeStrings(value: unknown): { pointer: string; message: string }[] {
-  const found: { pointer: string; message: string }[] = [];
+/**
+ * A UTF-16 surrogate without its pair (YAML's "\ud800" escape makes one): not a character, so UTF-8 has no
+ * bytes for it and a writer would put U+FFFD in its place — the generated files would not say what plan.json
+ * says.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function loneSurrogate(s: string): string | undefined {
+  const m = LONE_SURROGATE.exec(s);
+  if (!m) return undefined;
+  const hex = m[0].charCodeAt(0).toString(16).toUpperCase();
+  return `a lone UTF-16 surrogate (U+${hex}), which is not a character and cannot be written as UTF-8`;
+}
+
+export interface UnsafeString {
+  pointer: string;
+  code: 'unsafe.control-char' | 'unsafe.lone-surrogate';
+  message: string;
+}
+
+/** Every string value (and mapping key) with an unsafe character: its pointer, code and message. */
+export function findUnsafeStrings(value: unknown): UnsafeString[] {
+  const found: UnsafeString[] = [];
   const seen = new Set<object>();
   // One shared path, pushed and popped: pointers are built only for the (rare) hits.
   const path: (string | number)[] = [];
   const walk = (v: unknown) => {
     if (typeof v === 'string') {
-      if (!UNSAFE.test(v)) return;
-      const pointer = joinPointer(path);
-      found.push({ pointer, message: `${readablePath(pointer)} contains ${describeUnsafe(v)}, ${TAIL}` });
+      if (UNSAFE.test(v)) {
+        const pointer = joinPointer(path);
+        const message = `${readablePath(pointer)} contains ${describeUnsafe(v)}, ${TAIL}`;
+        found.push({ pointer, code: 'unsafe.control-char', message });
+      } else if (LONE_SURROGATE.test(v)) {
+        const pointer = joinPointer(path);
+        const message = `${readablePath(pointer)} holds ${loneSurrogate(v)}`;
+        found.push({ pointer, code: 'unsafe.lone-surrogate', message });
+      }
       return;
     }
     if (typeof v !== 'object' || v === null || seen.has(v)) return;
@@ -54,7 +80,14 @@ export function findUnsafeStrings(value: unknown): { pointer: string; message: s
         if (UNSAFE.test(k))
           found.push({
             pointer: joinPointer(path),
+            code: 'unsafe.control-char',
             message: `the key ${JSON.stringify(k)} contains ${describeUnsafe(k)}, ${TAIL}`,
+          });
+        else if (LONE_SURROGATE.test(k))
+          found.push({
+            pointer: joinPointer(path),
+            code: 'unsafe.lone-surrogate',
+            message: `the key ${JSON.stringify(k)} holds ${loneSurrogate(k)}`,
           });
         walk(v[k]);
         path.pop();

@@ -24,7 +24,7 @@ export function validateSites(
   if (doc.value === undefined) return { diagnostics: sortDiagnostics(diagnostics) };
   const report = new Reporter(doc);
   const unsafe = findUnsafeStrings(doc.value);
-  for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
+  for (const u of unsafe) report.error(u.pointer, u.code, u.message);
   if (!validateSitesSchema(doc.value))
     reportSchemaErrors(validateSitesSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
 

@@ -29,7 +29,7 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
   const report = new Reporter(doc);
 
   const unsafe = findUnsafeStrings(doc.value);
-  for (const u of unsafe) report.error(u.pointer, 'unsafe.control-char', u.message);
+  for (const u of unsafe) report.error(u.pointer, u.code, u.message);
   if (!validateWorkflowSchema(doc.value))
     reportSchemaErrors(validateWorkflowSchema.errors ?? [], report, new Set(unsafe.map((u) => u.pointer)));
 

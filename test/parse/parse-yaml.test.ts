@@ -60,6 +60,11 @@ describe('parseYaml value and diagnostics', () => {
     expect(doc.diagnostics[0]?.code).toMatch(/^yaml\./);
     expect(doc.diagnostics[0]?.file).toBe('f.yaml');
   });
+  it('a NUL byte is reported at its own line and column (found by the property tests)', () => {
+    const doc = parseYaml('a: 1\nb: x\u0000y\n', 'f.yaml');
+    expect(doc.value).toBeUndefined();
+    expect(doc.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['yaml.syntax', 2, 5]]);
+  });
   it('a tag js-yaml does not know is an error', () => {
     const doc = parseYaml('a: !custom 1\n', 'f.yaml');
     expect(doc.value).toBeUndefined();

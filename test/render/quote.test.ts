@@ -104,10 +104,23 @@ describe('submitVmDisk', () => {
 });
 
 describe('DAG names', () => {
-  it.each([['hpl'], ['step-2'], ['VMS'], ['a.b_c']])('accepts node %j', (n) => {
+  it.each([
+    ['hpl'],
+    ['step-2'],
+    ['VMS'],
+    ['a.b_c'],
+    // DAG keywords DAGMan takes as node names (run on the lab, HTCondor 25.14.1): issue 14, item 3.
+    ['post'],
+    ['job'],
+    ['Final'],
+    ['retry'],
+    ['done'],
+    ['vars'],
+    ['Stop'],
+  ])('accepts node %j', (n) => {
     expect(dagNodeName(n)).toBe(n);
   });
-  it.each([['a+b'], ['a b'], [''], ['-x'], ['PARENT'], ['child'], ['Final'], ['all_nodes']])(
+  it.each([['a+b'], ['a b'], [''], ['-x'], ['PARENT'], ['child'], ['Child'], ['all_nodes']])(
     'refuses node %j',
     (n) => {
       expect(() => dagNodeName(n)).toThrow(UnsafeValueError);

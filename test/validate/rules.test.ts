@@ -44,6 +44,11 @@ const rows: Record<string, Row> = {
     at: ['/compute/memory'],
     good: wf(one('  memory: 1024\n')),
   },
+  'rule.too-large': {
+    bad: wf(list(step('a', '    walltime: 99999999d\n')), VM.replace('memory: 1GiB', 'memory: 999999999GiB')),
+    at: ['/vm/memory', '/compute/0/walltime'],
+    good: wf(list(step('a', '    walltime: 24855d\n')), VM.replace('memory: 1GiB', 'memory: 2097151GiB')),
+  },
   'rule.step-name-required': {
     bad: wf(list('  - cpus: 1\n    executable: /opt/app\n')),
     at: ['/compute/0/name'],
@@ -139,6 +144,38 @@ describe('rules', () => {
       ['unsafe.control-char', '/description'],
       ['unsafe.control-char', '/compute/arguments/0'],
     ]);
+  });
+  it('no number vanishes: integers past 2^31 − 1 are refused at their place (issue 14, item 1)', () => {
+    for (const big of ['9007199254740992', '1e21', '2147483648']) {
+      const r = run(
+        wf(
+          one(`  memory: ${big}\n  walltime: ${big}\n`),
+          `${VM.replace('memory: 1GiB', `memory: ${big}`)}  lease: ${big}\n`,
+        ),
+      );
+      expect(r.workflow).toBeUndefined();
+      expect(r.diagnostics.filter((d) => d.code === 'schema.maximum').map((d) => d.pointer)).toEqual([
+        '/vm/memory',
+        '/vm/lease',
+        '/compute/memory',
+        '/compute/walltime',
+      ]);
+    }
+    const r = run(wf(one('  memory: 2147483647\n'), VM.replace('memory: 1GiB', 'memory: 2147483647')));
+    expect(r.workflow?.compute[0]?.memoryMiB).toBe(2_147_483_647);
+  });
+  it('unsafe.lone-surrogate: a string that is not Unicode text is refused at its place (issue 14, item 4)', () => {
+    const r = run(
+      `version: 1\nname: t\ndescription: "ok \\ud83d\\ude00"\n${one('  arguments: ["\\ud800", "a\\udc00b"]\n  outputs: ["x\\udbff"]\n')}`,
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.pointer, d.line])).toEqual([
+      ['unsafe.lone-surrogate', '/compute/arguments/0', 7],
+      ['unsafe.lone-surrogate', '/compute/arguments/1', 7],
+      ['unsafe.lone-surrogate', '/compute/outputs/0', 8],
+    ]);
+    expect(r.diagnostics[0]?.message).toBe(
+      'compute.arguments[0] holds a lone UTF-16 surrogate (U+D800), which is not a character and cannot be written as UTF-8',
+    );
   });
   it('a 10,000-step chain has no cycle and no stack overflow', () => {
     const steps = Array.from({ length: 10_000 }, (_, i) =>
