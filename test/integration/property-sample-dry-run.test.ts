@@ -11,8 +11,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
+import { expandDollarDollar, splitArguments } from '../faults/ad-meaning.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
-import { checkRun, makeFolder, parseNewArgs } from '../properties/check-run.js';
+import { checkRun, makeFolder } from '../properties/check-run.js';
 import { generatedCase } from '../properties/workflow-arbitrary.js';
 
 const ctx = await labContext();
@@ -94,7 +95,11 @@ describe.skipIf(!ctx && !labRequired)('generated workflows through the real HTCo
           expect(ad.RequestCpus).toBe(String(step.requestCpus));
           expect(ad.RequestMemory).toBe(String(step.requestMemoryMiB));
           const launcher = [step.mpi, String(step.ranks), String(step.ranksPerNode), step.executable.command];
-          const args = parseNewArgs(classAdString(ad.Arguments) ?? '');
+          // The schedd expands `$$(…)` at match time; `$$(DOLLARDOLLAR)` is how a literal `$$` is written.
+          const expanded = expandDollarDollar(classAdString(ad.Arguments) ?? '');
+          expect(expanded.leak, `${what}\n${node.name}: Arguments=${ad.Arguments}`).toBeUndefined();
+          // The ad holds the argument string itself (a `""` of the submit file is one `"` here): new syntax.
+          const args = splitArguments(expanded.value);
           expect(args, `${what}\n${node.name}: Arguments=${ad.Arguments}`).toEqual([
             ...launcher,
             ...step.arguments,
