@@ -59,6 +59,25 @@ function processIo(): CommandIo {
       condor ??= import('./commands/condor-context.js').then((m) => m.findCondorContext(process.env));
       return condor;
     },
+    interrupts: () => {
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.on('SIGINT', onSigint);
+      return { signal: ac.signal, stop: () => process.off('SIGINT', onSigint) };
+    },
+    ...(process.stdin.isTTY
+      ? {
+          ask: async (question: string) => {
+            const { createInterface } = await import('node:readline/promises');
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            try {
+              return await rl.question(question);
+            } finally {
+              rl.close();
+            }
+          },
+        }
+      : {}),
   };
 }
 

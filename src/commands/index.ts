@@ -16,6 +16,7 @@ export const commands: CommandEntry[] = [
   { name: 'compile', load: async () => (await import('./compile.js')).compileCommand },
   { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
   { name: 'sites', load: async () => (await import('./sites.js')).sitesCommand },
+  { name: 'run', load: async () => (await import('./run.js')).runCommand },
   { name: 'submit', load: async () => (await import('./submit.js')).submitCommand },
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'report', load: async () => (await import('./report.js')).reportCommand },

@@ -4,10 +4,10 @@
  */
 import type { RunStatus } from '../model/run.js';
 import { watchFrame } from '../status/watch-view.js';
-import { resolveStatusOptions, runStatus } from '../usecases/status.js';
+import { resolveStatusOptions, runStatus, type StatusEvent } from '../usecases/status.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { ExitCode } from './types.js';
+import { ExitCode, type Output } from './types.js';
 
 export function statusJson(s: RunStatus): object {
   return {
@@ -48,6 +48,25 @@ export function exitCodeOf(s: RunStatus): number {
   return s.state === 'succeeded' ? ExitCode.ok : ExitCode.invalid;
 }
 
+/**
+ * How a watch is shown: a live view redrawn on a terminal, else one line-oriented block on stderr per
+ * change; nothing with --json (its one document comes at the end).
+ */
+export function watchPrinter(out: Output, json: boolean): (e: StatusEvent) => void {
+  let last = '';
+  return (e) => {
+    if (e.kind === 'no-answer') {
+      out.err(`vmdag: no answer from HTCondor (${e.message.split('\n')[0]}); still watching\n`);
+    } else if (out.live && !json) {
+      out.live.frame(watchFrame(e.name, e.status, e.elapsedSeconds));
+    } else {
+      const text = statusText(e.name, e.status);
+      if (text !== last && !json) out.err(text);
+      last = text;
+    }
+  };
+}
+
 export const statusCommand: CommandSpec = {
   name: 'status',
   summary: 'show a run: DAG, node and VM states, progress (--watch follows it to its end)',
@@ -60,7 +79,6 @@ export const statusCommand: CommandSpec = {
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
     const watch = Boolean(opts.watch);
-    let last = '';
     const r = await runStatus(
       await io.condor(),
       resolveStatusOptions(
@@ -71,18 +89,7 @@ export const statusCommand: CommandSpec = {
         },
         io,
       ),
-      (e) => {
-        if (e.kind === 'no-answer') {
-          out.err(`vmdag: no answer from HTCondor (${e.message.split('\n')[0]}); still watching\n`);
-        } else if (out.live && !json) {
-          out.live.frame(watchFrame(e.name, e.status, e.elapsedSeconds));
-        } else {
-          // Piped: one line-oriented block per change, nothing redrawn.
-          const text = statusText(e.name, e.status);
-          if (text !== last && !json) out.err(text);
-          last = text;
-        }
-      },
+      watchPrinter(out, json),
     );
     if (!r.ok) return printFailure(r, out, json);
     if (!watch) {

@@ -2,7 +2,7 @@
  * `vmdag submit FILE|DIR`: compile when given a workflow, then condor_submit_dag in the run directory and
  * record run.json (src/usecases/submit.ts). `--json` → {ok, dagmanJobId, outDir, site}.
  */
-import { resolveSubmitOptions, type SubmitEvent, submitRun } from '../usecases/submit.js';
+import { resolveSubmitOptions, type SubmitEvent, type SubmitFailure, submitRun } from '../usecases/submit.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { planJson } from './plan.js';
 import { printFailure } from './run-target.js';
@@ -10,7 +10,7 @@ import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 
 /** What happens to the image, on stderr. */
-function sayEvent(e: SubmitEvent, out: Output): void {
+export function sayEvent(e: SubmitEvent, out: Output): void {
   if (e.kind === 'image-not-staged') out.err(`image: ${e.path} ${e.reason}\n`);
   else
     out.err(
@@ -18,6 +18,21 @@ function sayEvent(e: SubmitEvent, out: Output): void {
         ? `image: ${e.path} already staged (sha256 ${e.sha256}, ${e.bytes} bytes): reused, nothing copied\n`
         : `image: ${e.source} staged once for this run as ${e.path} (${e.bytes} bytes, sha256 ${e.sha256}, ${(e.ms / 1000).toFixed(1)} s)\n`,
     );
+}
+
+/** A failed submit as text or JSON; the exit code. */
+export function printSubmitFailure(r: SubmitFailure, out: Output, json: boolean): number {
+  if (r.kind === 'site') {
+    if (json) out.out(`${JSON.stringify(planJson(r.decision))}\n`);
+    else out.err(`vmdag: ${r.message}\n`);
+    return ExitCode.invalid;
+  }
+  if (r.kind === 'diagnostics') {
+    if (json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics))}\n`);
+    else out.err(formatDiagnosticsText(r.diagnostics));
+    return ExitCode.invalid;
+  }
+  return printFailure(r, out, json);
 }
 
 export const submitCommand: CommandSpec = {
@@ -43,19 +58,7 @@ export const submitCommand: CommandSpec = {
       ),
       (e) => sayEvent(e, out),
     );
-    if (!r.ok) {
-      if (r.kind === 'site') {
-        if (json) out.out(`${JSON.stringify(planJson(r.decision))}\n`);
-        else out.err(`vmdag: ${r.message}\n`);
-        return ExitCode.invalid;
-      }
-      if (r.kind === 'diagnostics') {
-        if (json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics))}\n`);
-        else out.err(formatDiagnosticsText(r.diagnostics));
-        return ExitCode.invalid;
-      }
-      return printFailure(r, out, json);
-    }
+    if (!r.ok) return printSubmitFailure(r, out, json);
     if (r.adopted)
       out.err(`an interrupted submit of ${r.outDir} had reached the schedd: DAGMan job ${r.dagmanJobId}\n`);
     if (json)

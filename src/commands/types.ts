@@ -29,6 +29,13 @@ export interface CommandIo {
   cwd: string;
   env: Record<string, string | undefined>;
   condor(): Promise<CondorContext>;
+  /**
+   * Ctrl-C (SIGINT) while a command follows something long: an AbortSignal that fires at the first one, until
+   * `stop()`; meanwhile SIGINT does not end the process. Absent where there is no process (tests).
+   */
+  interrupts?(): { signal: AbortSignal; stop(): void };
+  /** Ask the person at the terminal and return the answer's line; absent when stdin is not a terminal. */
+  ask?(question: string): Promise<string>;
 }
 
 /** Exit codes of design.md §3. */

@@ -33,15 +33,22 @@ export interface StatusOptions {
   watch: boolean;
   /** Milliseconds between polls of a watch. */
   intervalMs: number;
+  /** Ends a watch early (its result then has `interrupted`); default none. */
+  signal?: AbortSignal;
 }
 
 /** The one place status's options get their defaults. */
-export function resolveStatusOptions(f: StatusFlags, io: { cwd: string }): StatusOptions {
+export function resolveStatusOptions(
+  f: StatusFlags,
+  io: { cwd: string },
+  signal?: AbortSignal,
+): StatusOptions {
   return {
     run: f.run ?? '',
     cwd: io.cwd,
     watch: f.watch ?? false,
     intervalMs: Math.max(0.5, Number(f.interval ?? 2)) * 1000,
+    ...(signal ? { signal } : {}),
   };
 }
 
@@ -56,8 +63,21 @@ export interface StatusResult {
   ok: true;
   /** The run's name (its DAG's). */
   name: string;
-  /** The status of the last poll: a final state after a watch. */
+  /** The status of the last poll: a final state after a watch, unless it was interrupted. */
   status: RunStatus;
+  /** The watch was ended by `signal` before the run ended. */
+  interrupted?: boolean;
+}
+
+/** Waits `ms`, or less when `signal` fires: true when it fired. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : {});
+    return false;
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return true;
+    throw e;
+  }
 }
 
 export async function runStatus(
@@ -93,7 +113,9 @@ export async function runStatus(
         ...(qdate === undefined ? {} : { elapsedSeconds: Date.now() / 1000 - qdate }),
       });
       if (FINAL_STATES.has(status.state)) return { ok: true, name: run.layout.name, status };
-      await sleep(opts.intervalMs);
+      if (await pause(opts.intervalMs, opts.signal)) {
+        return { ok: true, name: run.layout.name, status, interrupted: true };
+      }
     }
   } catch (e) {
     return failureOf(e);
