@@ -19,7 +19,7 @@ import { resolveStatusOptions, runStatus } from '../usecases/status.js';
 import { resolveSubmitOptions, submitRun } from '../usecases/submit.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { exitCodeOf, statusJson, statusText, watchPrinter } from './status.js';
+import { exitCodeOf, statusJson, watchPrinter } from './status.js';
 import { printSubmitFailure, sayEvent } from './submit.js';
 import { ExitCode } from './types.js';
 
@@ -121,7 +121,6 @@ export const runCommand: CommandSpec = {
       return ExitCode.invalid;
     }
 
-    if (!json) out.err(statusText(watched.name, watched.status));
     const rep = await reportRun(
       ctx,
       resolveReportOptions(
