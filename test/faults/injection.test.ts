@@ -74,14 +74,13 @@ const cases: Case[] = [
     workflow: args(['$(DOLLAR)']),
     refused: { line: 4 },
   },
-  // Names are DAG words: keywords, splice separators, blanks are refused.
-  ...['PARENT', 'parent', 'child', 'final', 'script', 'retry', 'vars', 'job', 'done', 'service'].map(
-    (name): Case => ({
-      name: `step named ${name} (DAG keyword)`,
-      workflow: `${HEAD}compute:\n  - name: ${name}\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n`,
-      refused: { line: 4, column: 11 },
-    }),
-  ),
+  // Step names are lower-case (an upper-case DAG keyword is refused by the name rule); lower-case DAG words
+  // are ordinary step names (accepted below), splice separators and blanks are refused.
+  {
+    name: 'step named PARENT (upper case)',
+    workflow: `${HEAD}compute:\n  - name: PARENT\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n`,
+    refused: { line: 4, column: 11 },
+  },
   {
     name: 'step name with a blank and CHILD',
     workflow: `${HEAD}compute:\n  - name: ${q('a CHILD b')}\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n`,
@@ -184,6 +183,25 @@ const cases: Case[] = [
     workflow: `${HEAD}compute:\n  cpus: 1\n  mpi: none\n  executable: /bin/echo\n  arguments: ${list(['$$(Memory)', "it's"])}\n  inputs: [/etc/hostname]\n`,
   },
   {
+    name: 'steps named DAG words, chained (parent and child become the nodes parent_step and child_step)',
+    workflow: `${HEAD}compute:\n${[
+      'parent',
+      'child',
+      'final',
+      'script',
+      'retry',
+      'vars',
+      'job',
+      'done',
+      'service',
+    ]
+      .map(
+        (n, i, all) =>
+          `  - name: ${n}\n${i > 0 ? `    after: [${all[i - 1]}]\n` : ''}    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n${n === 'retry' ? '    retries: 1\n' : ''}`,
+      )
+      .join('')}`,
+  },
+  {
     name: 'steps whose names are near-keywords, chained',
     workflow: `${HEAD}compute:\n  - name: parents\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n  - name: child-of\n    after: [parents]\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n    arguments: ${list(['CHILD', 'parents'])}\n`,
   },
@@ -229,6 +247,11 @@ interface Plan {
     nodes: { name: string; kind: string; submitFile: string }[];
     edges: { parent: string; child: string }[];
   };
+}
+
+/** The DAG node of each step, in the steps' order (a step named parent or child has the node NAME_step). */
+function computeNodes(plan: Plan): string[] {
+  return plan.dag.nodes.filter((n) => n.kind === 'compute').map((n) => n.name);
 }
 
 const VARS_NAMES = [
@@ -289,7 +312,7 @@ function checkDag(plan: Plan, text: string): Map<string, [string, string][]> {
     expect(v.vars.map(([k]) => k)).toEqual(VARS_NAMES);
     vars.set(v.node, v.vars);
   }
-  expect([...vars.keys()].sort()).toEqual(plan.steps.map((s) => s.name).sort());
+  expect([...vars.keys()].sort()).toEqual(computeNodes(plan).sort());
   const edges = lines
     .filter((l) => l.keyword === 'PARENT')
     .flatMap((l) => {
@@ -303,8 +326,9 @@ function checkDag(plan: Plan, text: string): Map<string, [string, string][]> {
   const retries = lines.filter((l) => l.keyword === 'RETRY').map((l) => l.rest);
   expect(retries.sort()).toEqual(
     plan.steps
-      .filter((s) => s.retries > 0)
-      .map((s) => `${s.name} ${s.retries}`)
+      .map((s, i) => [s, computeNodes(plan)[i]] as const)
+      .filter(([s]) => s.retries > 0)
+      .map(([s, node]) => `${node} ${s.retries}`)
       .sort(),
   );
   return vars;
@@ -364,7 +388,7 @@ async function compiledMeansThePlan(c: Case): Promise<{ out: string; plan: Plan 
       );
       expect((ad.VmWorkflowId ?? '').replace(/"/g, '')).toBe('4242');
     }
-    const s = plan.steps.find((x) => x.name === node.name);
+    const s = plan.steps[computeNodes(plan).indexOf(node.name)];
     if (!s) continue;
     const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(plan.source.dir, p));
     expect(text(ad, 'Cmd')).toBe(path.join(out, 'vmdag-mpi.sh'));
