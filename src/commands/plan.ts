@@ -4,13 +4,12 @@
  * (docs/sites.md). Exit 0 a site fits, 1 invalid workflow / no site fits / sha256 mismatch, 3 HTCondor
  * unavailable or no site answered.
  */
-import { resolveCondorContext } from '../condor/context.js';
 import { CondorUnavailableError } from '../condor/exec.js';
 import { decideSite, type SiteDecision } from '../sites/plan-site.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { ExitCode, type Output } from './types.js';
+import { type CommandIo, ExitCode, type Output } from './types.js';
 
 /** The JSON document of `vmdag plan --json` (docs/sites.md). */
 export function planJson(d: SiteDecision): Record<string, unknown> {
@@ -81,7 +80,7 @@ export async function runPlan(
   args: string[],
   opts: Record<string, unknown>,
   out: Output,
-  io: { cwd: string; env: Record<string, string | undefined> },
+  io: Pick<CommandIo, 'cwd' | 'env' | 'condor'>,
 ): Promise<number> {
   const json = Boolean(opts.json);
   if (args.length !== 1) {
@@ -89,7 +88,7 @@ export async function runPlan(
     return ExitCode.usage;
   }
   try {
-    const ctx = await resolveCondorContext(io.env as NodeJS.ProcessEnv);
+    const ctx = await io.condor();
     const d = await decideSite({
       file: args[0] as string,
       cwd: io.cwd,
@@ -126,5 +125,5 @@ export const planCommand: CommandSpec = {
         '\nAsks every site of the catalog (or the local pool) for its resources, then chooses (docs/sites.md).\nExit status: 0 a site fits, 1 invalid workflow, no site fits or sha256 mismatch, 3 no site answered.',
       );
   },
-  run: (args, opts, out) => runPlan(args, opts, out, { cwd: process.cwd(), env: process.env }),
+  run: (args, opts, out, io) => runPlan(args, opts, out, io),
 };
