@@ -5,7 +5,8 @@
  * unavailable or no site answered.
  */
 import { CondorUnavailableError } from '../condor/exec.js';
-import { decideSite, type SiteDecision } from '../sites/plan-site.js';
+import { resolveLocalImages } from '../image-staging/images-folder.js';
+import { decideSite, type SiteDecision, type SiteDecisionInput } from '../sites/plan-site.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
@@ -76,6 +77,24 @@ function formatPlanText(d: SiteDecision): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The one place plan's options get their values: the catalog from `--sites` (else design.md §1 discovery),
+ * the local pool's images folder from `VMDAG_IMAGES` (else /var/lib/vmdag/images; docs/sites.md).
+ */
+export function resolvePlanOptions(
+  file: string,
+  opts: Record<string, unknown>,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Omit<SiteDecisionInput, 'ctx'> {
+  return {
+    file,
+    cwd: io.cwd,
+    env: io.env,
+    localImages: resolveLocalImages(io.env, io.cwd),
+    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+  };
+}
+
 export async function runPlan(
   args: string[],
   opts: Record<string, unknown>,
@@ -89,13 +108,7 @@ export async function runPlan(
   }
   try {
     const ctx = await io.condor();
-    const d = await decideSite({
-      file: args[0] as string,
-      cwd: io.cwd,
-      env: io.env,
-      ctx,
-      ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-    });
+    const d = await decideSite({ ...resolvePlanOptions(args[0] as string, opts, io), ctx });
     if (!d.choice) {
       if (json) out.out(`${JSON.stringify(diagnosticsJson(d.diagnostics), null, 2)}\n`);
       else out.err(formatDiagnosticsText(d.diagnostics));
