@@ -35,7 +35,7 @@ export interface CompileOptions extends Partial<CompileSettings> {
   cwd: string;
   /** Environment of the site catalog's discovery (`VMDAG_SITES`, design.md §1). */
   env: Record<string, string | undefined>;
-  /** The site chosen by `vmdag plan`/`submit` (src/sites); default the pinned site, else the local pool. */
+  /** The site chosen by `vmdag plan`/`submit` (src/site-catalog); default the pinned site, else the local pool. */
   site?: PlannedSite;
   /**
    * The local image's copy staged at the site by `vmdag submit` (src/image-staging); the VM jobs then use it

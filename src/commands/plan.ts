@@ -6,7 +6,7 @@
  */
 import { CondorUnavailableError } from '../condor/exec.js';
 import { resolveLocalImages } from '../image-staging/images-folder.js';
-import { decideSite, type SiteDecision, type SiteDecisionInput } from '../sites/plan-site.js';
+import { decideSite, type SiteDecision, type SiteDecisionInput } from '../site-catalog/plan-site.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';

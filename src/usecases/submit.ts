@@ -1,5 +1,5 @@
 /**
- * `submit`: from a workflow file, choose the site from the live resources (src/sites), stage a local image
+ * `submit`: from a workflow file, choose the site from the live resources (src/site-catalog), stage a local image
  * once for the run (src/image-staging), compile for that site; then submit the run directory's DAG, guarded against
  * resubmits: a directory with run.json is refused, and an interrupted submit (its marker left) adopts the DAG
  * that reached the schedd instead of submitting a second one. Records run.json.
@@ -17,8 +17,8 @@ import { type LocalImages, resolveLocalImages } from '../image-staging/images-fo
 import { stageImage } from '../image-staging/stage-image.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { RunRecord } from '../model/run.js';
-import { decideSite, type SiteDecision } from '../sites/plan-site.js';
-import { writeScheddFiles } from '../sites/schedd-files.js';
+import { decideSite, type SiteDecision } from '../site-catalog/plan-site.js';
+import { writeScheddFiles } from '../site-catalog/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { type Failure, fail, failureOf } from './failure.js';

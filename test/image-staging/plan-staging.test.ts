@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { findCondorContext } from '../../src/commands/condor-context.js';
 import { runPlan } from '../../src/commands/plan.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
-import { sha256File } from '../../src/sites/image-facts.js';
+import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 
