@@ -28,7 +28,7 @@ const LAB = [
   'test/site-kit/guest-boot.test.ts',
   'test/site-kit/libvirt-xml-qemu.test.ts',
   'test/site-kit/vm-job-guest.test.ts',
-  'test/sites/sites-command.test.ts',
+  'test/site-catalog/sites-command.test.ts',
   'test/image-staging/plan-staging.test.ts',
   'test/image-staging/staged-dry-run.test.ts',
   'test/image-staging/staged-vm-run.test.ts',

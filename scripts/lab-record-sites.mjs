@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Record the three `condor_status -pool P … -json` queries that `vmdag sites` makes (src/sites/query-site.ts)
+// Record the three `condor_status -pool P … -json` queries that `vmdag sites` makes (src/site-catalog/query-site.ts)
 // for every pool of the running lab's site catalog (`vmdag lab up --orgs 2` runs org-a and org-b) into
-// test/sites/recorded/<site>-{slots,schedds,collector}.stdout, and say how in <site>.COMMAND.txt. The parser
+// test/site-catalog/recorded/<site>-{slots,schedds,collector}.stdout, and say how in <site>.COMMAND.txt. The parser
 // tests read these files, never invented text.
 // usage (root, lab up, after npm run build): node scripts/lab-record-sites.mjs [site…]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { siteQueries } from '../dist/sites/query-site.js';
+import { siteQueries } from '../dist/site-catalog/query-site.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const state = JSON.parse(
@@ -16,7 +16,7 @@ const state = JSON.parse(
 );
 const prefix = (process.env.VMDAG_CONDOR_PREFIX || `${state.wrapper} --`).split(/\s+/);
 const wanted = process.argv.slice(2);
-const dest = path.join(repo, 'test/sites/recorded');
+const dest = path.join(repo, 'test/site-catalog/recorded');
 
 for (const pool of state.pools) {
   if (wanted.length > 0 && !wanted.includes(pool.name)) continue;

@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { CompileSettings } from './compile-options.js';
 import { EmitError, emitRunDir } from './emit/emit-run-dir.js';
 import {
   type FrontEndIo,
@@ -17,48 +18,30 @@ import {
 import { type Diagnostic, hasErrors } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
 import type { ParsedDocument } from './parse/parse-yaml.js';
-import type { Plan, PlannedSite, Tuning } from './plan/plan-types.js';
+import type { Plan, PlannedSite } from './plan/plan-types.js';
 import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
 import { type RenderedRunDir, renderRunDir } from './render/render-run-dir.js';
 
-export interface CompileOptions {
+/**
+ * What compile() is given, resolved by its caller (the settings: resolveCompileSettings, src/compile-options.ts);
+ * compile reads no environment and no process working directory of its own.
+ */
+export interface CompileOptions extends Partial<CompileSettings> {
   /** Run directory; default `<cwd>/<name>.run`. */
   outDir?: string;
   /** Site catalog file (`--sites`); default per design.md §1 discovery. */
   sites?: string;
-  /** Folder relative paths are taken from; default the process's. */
-  cwd?: string;
-  /** Environment for `VMDAG_SITES`; default the process's. */
-  env?: Record<string, string | undefined>;
-  /** The site chosen by `vmdag plan`/`submit` (src/sites); default the pinned site, else the local pool. */
+  /** Folder relative paths are taken from. */
+  cwd: string;
+  /** Environment of the site catalog's discovery (`VMDAG_SITES`, design.md §1). */
+  env: Record<string, string | undefined>;
+  /** The site chosen by `vmdag plan`/`submit` (src/site-catalog); default the pinned site, else the local pool. */
   site?: PlannedSite;
   /**
-   * The local image's copy staged at the site by `vmdag submit` (src/stage); the VM jobs then use it in place
-   * instead of transferring the image with each VM. Default: not staged.
+   * The local image's copy staged at the site by `vmdag submit` (src/image-staging); the VM jobs then use it
+   * in place instead of transferring the image with each VM. Default: not staged.
    */
   stagedImage?: { path: string; sha256: string; reused: boolean };
-  /**
-   * Seconds a held step or VM may stay held before its periodic_remove ends it (`--hold-timeout`); default
-   * `VMDAG_HOLD_TIMEOUT`, else 300.
-   */
-  holdRemoveSeconds?: number;
-  /**
-   * Seconds the GATE node waits for every VM's guest to join before it fails the run (`--gate-timeout`);
-   * default `VMDAG_GATE_TIMEOUT`, else 600 + 30 per VM.
-   */
-  gateTimeoutSeconds?: number;
-  /**
-   * `defaults`: leave out the latency tuning (`--defaults`; default `VMDAG_DEFAULTS=1`), for comparing a run
-   * with HTCondor's defaults against the tuned output. Default `latency`.
-   */
-  tuning?: Tuning;
-}
-
-/** `--hold-timeout` / VMDAG_HOLD_TIMEOUT (and `--gate-timeout` / VMDAG_GATE_TIMEOUT): a whole number of seconds ≥ 1, or an error message. */
-export function parseHoldTimeout(value: string, from: string): number | string {
-  return /^[1-9][0-9]{0,6}$/.test(value.trim())
-    ? Number(value.trim())
-    : `${from} must be a whole number of seconds between 1 and 9999999 (got ${JSON.stringify(value)})`;
 }
 
 export interface CompileResult {
@@ -103,14 +86,13 @@ function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSi
 
 /**
  * What plan needs besides the workflow: the site, the local image's size (stat'ed here, at the edge), the
- * staged image, and the timeouts from the options or the environment (an invalid one: the failed result).
+ * staged image, and the resolved settings (an invalid one: the failed result).
  */
 function planOptions(
   workflow: Workflow,
   catalog: SiteCatalog | undefined,
   file: string,
-  opts: CompileOptions,
-  io: FrontEndIo,
+  opts: Omit<CompileOptions, 'cwd' | 'env'>,
 ): PlanOptions | CompileResult {
   let imageBytes = 0;
   if (workflow.vm?.image.location === 'local') {
@@ -120,26 +102,10 @@ function planOptions(
       // validate already checked it exists; a race leaves the size unknown (0)
     }
   }
-  let holdRemoveSeconds = opts.holdRemoveSeconds;
-  const envHold = io.env.VMDAG_HOLD_TIMEOUT;
-  if (holdRemoveSeconds === undefined && envHold !== undefined && envHold !== '') {
-    const parsed = parseHoldTimeout(envHold, 'VMDAG_HOLD_TIMEOUT');
-    if (typeof parsed === 'string') return fail(file, 'option.hold-timeout', parsed);
-    holdRemoveSeconds = parsed;
-  }
-  let gateTimeoutSeconds = opts.gateTimeoutSeconds;
-  const envGate = io.env.VMDAG_GATE_TIMEOUT;
-  if (gateTimeoutSeconds === undefined && envGate !== undefined && envGate !== '') {
-    const parsed = parseHoldTimeout(envGate, 'VMDAG_GATE_TIMEOUT');
-    if (typeof parsed === 'string') return fail(file, 'option.gate-timeout', parsed);
-    gateTimeoutSeconds = parsed;
-  }
-  const envDefaults = io.env.VMDAG_DEFAULTS;
-  const tuning: Tuning =
-    opts.tuning ??
-    (envDefaults !== undefined && envDefaults !== '' && envDefaults !== '0' ? 'defaults' : 'latency');
+  if (opts.invalid) return fail(file, opts.invalid.code, opts.invalid.message);
+  const { holdRemoveSeconds, gateTimeoutSeconds } = opts;
   return {
-    tuning,
+    tuning: opts.tuning ?? 'latency',
     site: opts.site ?? siteOf(workflow, catalog),
     imageBytes,
     ...(opts.stagedImage ? { stagedImage: opts.stagedImage } : {}),
@@ -156,7 +122,12 @@ type Failed = { ok: false; diagnostics: Diagnostic[] };
  * and the validated workflow are garbage once planned: only the plan is alive while the run directory is
  * rendered and written.
  */
-function planFile(file: string, sites: LoadedSites, opts: CompileOptions, io: FrontEndIo): Planned | Failed {
+function planFile(
+  file: string,
+  sites: LoadedSites,
+  opts: Omit<CompileOptions, 'cwd' | 'env'>,
+  io: FrontEndIo,
+): Planned | Failed {
   const loaded = loadWorkflow(file, sites, io);
   // An unreadable file is the only problem worth saying.
   if (!loaded.doc) return { ok: false, diagnostics: loaded.diagnostics };
@@ -164,7 +135,7 @@ function planFile(file: string, sites: LoadedSites, opts: CompileOptions, io: Fr
   const workflow = loaded.workflow;
   if (!workflow || hasErrors(diagnostics)) return { ok: false, diagnostics };
   const locate = issueLocator(loaded.doc);
-  const options = planOptions(workflow, sites.catalog, file, opts, io);
+  const options = planOptions(workflow, sites.catalog, file, opts);
   if ('ok' in options) return { ok: false, diagnostics: options.diagnostics };
   try {
     return { plan: planWorkflow(workflow, options), diagnostics, locate };
@@ -184,7 +155,7 @@ export type Rendered = { ok: true; diagnostics: Diagnostic[]; plan: Plan; run: R
 export function renderWorkflow(
   file: string,
   sites: LoadedSites,
-  opts: CompileOptions,
+  opts: Omit<CompileOptions, 'cwd' | 'env'>,
   io: FrontEndIo,
 ): Rendered {
   const planned = planFile(file, sites, opts, io);
@@ -195,9 +166,9 @@ export function renderWorkflow(
   return { ok: true, diagnostics, plan, run: rendered.run };
 }
 
-export async function compile(file: string, opts: CompileOptions = {}): Promise<CompileResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const io = { cwd, env: opts.env ?? process.env };
+export async function compile(file: string, opts: CompileOptions): Promise<CompileResult> {
+  const { cwd } = opts;
+  const io = { cwd, env: opts.env };
   const rendered = renderWorkflow(file, loadSites(opts.sites, io), opts, io);
   if (!rendered.ok) return rendered;
   const { plan, diagnostics } = rendered;

@@ -4,9 +4,42 @@
  * `{ok, outDir, dag, files}` / `{ok: false, diagnostics}`.
  */
 import { basename, relative } from 'node:path';
+import type { CompileOptions } from '../compile.js';
+import { type CompileFlags, parseHoldTimeout, resolveCompileSettings } from '../compile-options.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
+
+/**
+ * The one place compile's options get their values: the flags, then `VMDAG_HOLD_TIMEOUT`,
+ * `VMDAG_GATE_TIMEOUT` and `VMDAG_DEFAULTS` (src/compile-options.ts: flag > env > default); a flag that is
+ * not valid → its usage message. An environment value that is not valid is kept in the options, for
+ * compile to report on the workflow file.
+ */
+export function resolveCompileOptions(
+  opts: Record<string, unknown>,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): CompileOptions | { usage: string } {
+  const flags: CompileFlags = {};
+  if (typeof opts.holdTimeout === 'string') {
+    const parsed = parseHoldTimeout(opts.holdTimeout, '--hold-timeout');
+    if (typeof parsed === 'string') return { usage: parsed };
+    flags.holdRemoveSeconds = parsed;
+  }
+  if (typeof opts.gateTimeout === 'string') {
+    const parsed = parseHoldTimeout(opts.gateTimeout, '--gate-timeout');
+    if (typeof parsed === 'string') return { usage: parsed };
+    flags.gateTimeoutSeconds = parsed;
+  }
+  if (opts.defaults === true) flags.tuning = 'defaults';
+  return {
+    ...resolveCompileSettings(flags, io.env),
+    cwd: io.cwd,
+    env: io.env,
+    ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
+    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+  };
+}
 
 export async function runCompile(
   args: string[],
@@ -23,35 +56,14 @@ export async function runCompile(
     out.err('vmdag compile: -o/--output is empty: give the run directory to write\n');
     return ExitCode.usage;
   }
+  const resolved = resolveCompileOptions(opts, io);
+  if ('usage' in resolved) {
+    out.err(`vmdag compile: ${resolved.usage}\n`);
+    return ExitCode.usage;
+  }
   // Loaded on use: the pipeline (YAML, schema validators, Handlebars) costs every other command nothing.
-  const { compile, parseHoldTimeout } = await import('../compile.js');
-  let holdRemoveSeconds: number | undefined;
-  if (typeof opts.holdTimeout === 'string') {
-    const parsed = parseHoldTimeout(opts.holdTimeout, '--hold-timeout');
-    if (typeof parsed === 'string') {
-      out.err(`vmdag compile: ${parsed}\n`);
-      return ExitCode.usage;
-    }
-    holdRemoveSeconds = parsed;
-  }
-  let gateTimeoutSeconds: number | undefined;
-  if (typeof opts.gateTimeout === 'string') {
-    const parsed = parseHoldTimeout(opts.gateTimeout, '--gate-timeout');
-    if (typeof parsed === 'string') {
-      out.err(`vmdag compile: ${parsed}\n`);
-      return ExitCode.usage;
-    }
-    gateTimeoutSeconds = parsed;
-  }
-  const r = await compile(file, {
-    ...(holdRemoveSeconds !== undefined ? { holdRemoveSeconds } : {}),
-    ...(gateTimeoutSeconds !== undefined ? { gateTimeoutSeconds } : {}),
-    ...(opts.defaults === true ? { tuning: 'defaults' as const } : {}),
-    cwd: io.cwd,
-    env: io.env,
-    ...(typeof opts.output === 'string' ? { outDir: opts.output } : {}),
-    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-  });
+  const { compile } = await import('../compile.js');
+  const r = await compile(file, resolved);
   if (!r.ok || r.outDir === undefined) {
     if (opts.json) out.out(`${JSON.stringify(diagnosticsJson(r.diagnostics), null, 2)}\n`);
     else out.err(formatDiagnosticsText(r.diagnostics));

@@ -4,13 +4,13 @@
  * (docs/sites.md). Exit 0 a site fits, 1 invalid workflow / no site fits / sha256 mismatch, 3 HTCondor
  * unavailable or no site answered.
  */
-import { resolveCondorContext } from '../condor/context.js';
 import { CondorUnavailableError } from '../condor/exec.js';
-import { decideSite, type SiteDecision } from '../sites/plan-site.js';
+import { resolveLocalImages } from '../image-staging/images-folder.js';
+import { decideSite, type SiteDecision, type SiteDecisionInput } from '../site-catalog/plan-site.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';
 import type { CommandSpec } from './spec.js';
-import { ExitCode, type Output } from './types.js';
+import { type CommandIo, ExitCode, type Output } from './types.js';
 
 /** The JSON document of `vmdag plan --json` (docs/sites.md). */
 export function planJson(d: SiteDecision): Record<string, unknown> {
@@ -77,11 +77,29 @@ function formatPlanText(d: SiteDecision): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The one place plan's options get their values: the catalog from `--sites` (else design.md §1 discovery),
+ * the local pool's images folder from `VMDAG_IMAGES` (else /var/lib/vmdag/images; docs/sites.md).
+ */
+export function resolvePlanOptions(
+  file: string,
+  opts: Record<string, unknown>,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Omit<SiteDecisionInput, 'ctx'> {
+  return {
+    file,
+    cwd: io.cwd,
+    env: io.env,
+    localImages: resolveLocalImages(io.env, io.cwd),
+    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+  };
+}
+
 export async function runPlan(
   args: string[],
   opts: Record<string, unknown>,
   out: Output,
-  io: { cwd: string; env: Record<string, string | undefined> },
+  io: Pick<CommandIo, 'cwd' | 'env' | 'condor'>,
 ): Promise<number> {
   const json = Boolean(opts.json);
   if (args.length !== 1) {
@@ -89,14 +107,8 @@ export async function runPlan(
     return ExitCode.usage;
   }
   try {
-    const ctx = await resolveCondorContext(io.env as NodeJS.ProcessEnv);
-    const d = await decideSite({
-      file: args[0] as string,
-      cwd: io.cwd,
-      env: io.env,
-      ctx,
-      ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-    });
+    const ctx = await io.condor();
+    const d = await decideSite({ ...resolvePlanOptions(args[0] as string, opts, io), ctx });
     if (!d.choice) {
       if (json) out.out(`${JSON.stringify(diagnosticsJson(d.diagnostics), null, 2)}\n`);
       else out.err(formatDiagnosticsText(d.diagnostics));
@@ -126,5 +138,5 @@ export const planCommand: CommandSpec = {
         '\nAsks every site of the catalog (or the local pool) for its resources, then chooses (docs/sites.md).\nExit status: 0 a site fits, 1 invalid workflow, no site fits or sha256 mismatch, 3 no site answered.',
       );
   },
-  run: (args, opts, out) => runPlan(args, opts, out, { cwd: process.cwd(), env: process.env }),
+  run: (args, opts, out, io) => runPlan(args, opts, out, io),
 };

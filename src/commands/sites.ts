@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { CondorUnavailableError } from '../condor/exec.js';
 import { loadSites } from '../load-workflow.js';
-import { siteQueriesOf } from '../sites/plan-site.js';
-import { querySites } from '../sites/query-site.js';
-import type { SiteResources } from '../sites/site-resources.js';
+import { siteQueriesOf } from '../site-catalog/plan-site.js';
+import { querySites } from '../site-catalog/query-site.js';
+import type { SiteResources } from '../site-catalog/site-resources.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { reportError } from './run-target.js';

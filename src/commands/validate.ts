@@ -3,6 +3,7 @@
  * once (design.md §2–§3). Exit 0 valid, 1 invalid, 2 usage. It runs compile's stages but emit
  * (src/compile.ts renderWorkflow).
  */
+import { resolveCompileSettings } from '../compile-options.js';
 import { type FrontEndIo, loadSites } from '../load-workflow.js';
 import { diagnosticsJson, formatDiagnosticsText, oneLine } from './format-diagnostics.js';
 import type { CommandSpec } from './spec.js';
@@ -21,10 +22,12 @@ export async function runValidate(
   // Every check compile makes (plan and render too): a file called valid is one compile writes.
   const { renderWorkflow } = await import('../compile.js');
   const sites = loadSites(typeof opts.sites === 'string' ? opts.sites : undefined, io);
+  // compile's own settings (VMDAG_HOLD_TIMEOUT, VMDAG_GATE_TIMEOUT, VMDAG_DEFAULTS), as compile resolves them.
+  const settings = resolveCompileSettings({}, io.env);
   const diagnostics = [...sites.diagnostics];
   const valid: string[] = [];
   for (const file of files) {
-    const r = renderWorkflow(file, { ...sites, diagnostics: [] }, {}, io);
+    const r = renderWorkflow(file, { ...sites, diagnostics: [] }, settings, io);
     diagnostics.push(...r.diagnostics);
     if (r.ok) valid.push(file);
   }

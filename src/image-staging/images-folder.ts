@@ -11,21 +11,32 @@ import type { FolderState, ImagesFolder } from './staging-decision.js';
 
 export const DEFAULT_IMAGES_DIR = '/var/lib/vmdag/images';
 
+/**
+ * The local pool's images folder, resolved once by the command or use case (resolveLocalImages): `none` when
+ * the local pool has none (no staging there).
+ */
+export type LocalImages = Omit<ImagesFolder, 'state'> | 'none';
+
+/**
+ * The local pool's images folder: `$VMDAG_IMAGES` (relative to `cwd`; empty or `none`: no folder, no staging
+ * for the local pool), else DEFAULT_IMAGES_DIR.
+ */
+export function resolveLocalImages(env: Record<string, string | undefined>, cwd: string): LocalImages {
+  const fromEnv = env.VMDAG_IMAGES;
+  if (fromEnv === undefined) return { dir: DEFAULT_IMAGES_DIR, from: 'default' };
+  const v = fromEnv.trim();
+  if (v === '' || v === 'none') return 'none';
+  return { dir: resolve(cwd, v), from: 'env' };
+}
+
 /** The images folder of a site (catalog entry, or the local pool when `site.pool` is unset). */
 export function imagesFolderOf(
   site: { name: string; pool?: string; images?: string },
-  env: Record<string, string | undefined>,
+  localImages: LocalImages,
 ): Omit<ImagesFolder, 'state'> | undefined {
   if (site.pool !== undefined) return site.images ? { dir: site.images, from: 'catalog' } : undefined;
   if (site.images) return { dir: site.images, from: 'catalog' };
-  const fromEnv = env.VMDAG_IMAGES;
-  if (fromEnv !== undefined) {
-    const v = fromEnv.trim();
-    // VMDAG_IMAGES= (empty) or none: no staging for the local pool.
-    if (v === '' || v === 'none') return undefined;
-    return { dir: resolve(v), from: 'env' };
-  }
-  return { dir: DEFAULT_IMAGES_DIR, from: 'default' };
+  return localImages === 'none' ? undefined : localImages;
 }
 
 function writable(p: string): boolean {
@@ -63,9 +74,9 @@ export function probeFolder(dir: string, mayCreate: boolean): FolderState {
 
 export function imagesFolder(
   site: { name: string; pool?: string; images?: string },
-  env: Record<string, string | undefined>,
+  localImages: LocalImages,
 ): ImagesFolder | undefined {
-  const f = imagesFolderOf(site, env);
+  const f = imagesFolderOf(site, localImages);
   return f ? { ...f, state: probeFolder(f.dir, f.from !== 'catalog') } : undefined;
 }
 

@@ -3,16 +3,16 @@
  * already staged there (file system, at the edge; the decision itself is staging-decision.ts).
  */
 import type { VmRequest } from '../model/workflow.js';
-import { fileBytes, imagesFolder } from './images-folder.js';
+import { fileBytes, imagesFolder, type LocalImages } from './images-folder.js';
 import { decideStaging, type StagingDecision, type StagingInput } from './staging-decision.js';
 
 export function stagingAt(
   site: { name: string; pool?: string; images?: string },
   vm: VmRequest,
   facts: { sha256?: string; bytes?: number },
-  env: Record<string, string | undefined>,
+  localImages: LocalImages,
 ): StagingDecision {
-  const folder = vm.image.location === 'local' ? imagesFolder(site, env) : undefined;
+  const folder = vm.image.location === 'local' ? imagesFolder(site, localImages) : undefined;
   const input: StagingInput = {
     site: site.name,
     location: vm.image.location,

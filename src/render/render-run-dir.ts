@@ -65,7 +65,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       refused(e, pointer);
     }
   };
-  const steps: StepView[] = [];
+  const steps: DagNodeVars[] = [];
   plan.steps.forEach((step, i) => {
     // A name that cannot be a DAG node is reported at the name itself.
     try {
@@ -75,7 +75,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       return;
     }
     try {
-      steps.push(stepView(step));
+      steps.push(dagNodeVars(step));
     } catch (e) {
       refused(e, `/compute/${i}`);
     }
@@ -187,7 +187,7 @@ export const REAP_STEPS_FILE = 'vmdag-reap.steps';
  * script (its outputs are collected after the job): REAP then waits for the script's success. `steps`: the
  * views of every step, in order.
  */
-function lastStepsText(plan: Plan, steps: readonly StepView[]): string {
+function lastStepsText(plan: Plan, steps: readonly DagNodeVars[]): string {
   const parents = new Set<string>();
   for (const e of plan.dag.edges) parents.add(e.parent);
   let text =
@@ -207,8 +207,11 @@ function scriptsFor(plan: Plan, collect: boolean): ScriptName[] {
   return scripts;
 }
 
-/** One DAG node's values, every one already quoted for its place (VARS value holding submit text). */
-export interface StepView {
+/**
+ * The VARS of one step's DAG node (the dag-node template's view), every value already quoted for its place
+ * (a VARS value holding submit text).
+ */
+export interface DagNodeVars {
   node: string;
   args: string;
   machines: number;
@@ -222,7 +225,7 @@ export interface StepView {
   collect: string | null;
 }
 
-export function stepView(step: PlannedStep): StepView {
+export function dagNodeVars(step: PlannedStep): DagNodeVars {
   // Lists made at their exact length (no growth by push, no spread): this runs once per step.
   const exe = step.executable.absPath;
   const files = step.inputs;
@@ -281,7 +284,7 @@ const NODES_PER_PART = 256;
  * where a value may still be refused — and between them each step's node (dag-node.hbs, its values quoted
  * already) rendered 256 at a time while the parts are written.
  */
-function dagParts(plan: Plan, steps: readonly StepView[], templates: Templates): Iterable<string> {
+function dagParts(plan: Plan, steps: readonly DagNodeVars[], templates: Templates): Iterable<string> {
   const view = {
     name: plan.name,
     description: plan.description ?? null,
@@ -298,7 +301,7 @@ function dagParts(plan: Plan, steps: readonly StepView[], templates: Templates):
       for (let i = 0; i < steps.length; i += NODES_PER_PART) {
         let text = '';
         const end = Math.min(i + NODES_PER_PART, steps.length);
-        for (let k = i; k < end; k++) text += templates.render('dag-node', steps[k] as StepView);
+        for (let k = i; k < end; k++) text += templates.render('dag-node', steps[k] as DagNodeVars);
         yield text;
       }
       yield tail;

@@ -5,7 +5,7 @@ import { adString } from '../condor/classads.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout, RunRecord } from '../model/run.js';
-import { readScheddAddress } from '../sites/schedd-files.js';
+import { readScheddAddress } from '../site-catalog/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { type Failure, fail, failureOf } from './failure.js';
 

@@ -1,5 +1,5 @@
 /**
- * `submit`: from a workflow file, choose the site from the live resources (src/sites), stage a local image
+ * `submit`: from a workflow file, choose the site from the live resources (src/site-catalog), stage a local image
  * once for the run (src/image-staging), compile for that site; then submit the run directory's DAG, guarded against
  * resubmits: a directory with run.json is refused, and an interrupted submit (its marker left) adopts the DAG
  * that reached the schedd instead of submitting a second one. Records run.json.
@@ -8,15 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
+import { type CompileSettings, resolveCompileSettings } from '../compile-options.js';
 import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
+import { type LocalImages, resolveLocalImages } from '../image-staging/images-folder.js';
 import { stageImage } from '../image-staging/stage-image.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { RunRecord } from '../model/run.js';
-import { decideSite, type SiteDecision } from '../sites/plan-site.js';
-import { writeScheddFiles } from '../sites/schedd-files.js';
+import { decideSite, type SiteDecision } from '../site-catalog/plan-site.js';
+import { writeScheddFiles } from '../site-catalog/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { type Failure, fail, failureOf } from './failure.js';
@@ -41,14 +43,19 @@ export interface SubmitOptions {
   /** The site catalog found (flag > VMDAG_SITES > ./sites.yaml), if any. */
   sites?: string;
   cwd: string;
+  /** The local pool's images folder: `$VMDAG_IMAGES`, else /var/lib/vmdag/images (docs/sites.md). */
+  localImages: LocalImages;
   /**
-   * The environment the site decision and compile still read their own settings from (VMDAG_IMAGES,
-   * VMDAG_HOLD_TIMEOUT, VMDAG_GATE_TIMEOUT, VMDAG_DEFAULTS: docs/sites.md, docs/reliability.md).
+   * compile's settings: `$VMDAG_HOLD_TIMEOUT` (else 300), `$VMDAG_GATE_TIMEOUT` (else 600 + 30 per VM),
+   * `$VMDAG_DEFAULTS` (else the latency tuning); docs/reliability.md.
    */
-  env: Record<string, string | undefined>;
+  compile: CompileSettings;
 }
 
-/** The one place submit's options get their defaults; the site catalog is looked for here, once. */
+/**
+ * The one place submit's options get their values (flag > `VMDAG_*` env > default); the site catalog is
+ * looked for here, once.
+ */
 export function resolveSubmitOptions(
   f: SubmitFlags,
   io: { cwd: string; env: Record<string, string | undefined> },
@@ -62,7 +69,8 @@ export function resolveSubmitOptions(
   return {
     target: f.target ?? '',
     cwd: io.cwd,
-    env: io.env,
+    localImages: resolveLocalImages(io.env, io.cwd),
+    compile: resolveCompileSettings({}, io.env),
     ...(f.output !== undefined ? { output: f.output } : {}),
     ...(sites ? { sites: sites.file } : {}),
   };
@@ -105,6 +113,12 @@ export type SubmitFailure =
 interface PlanSite {
   site?: { name?: string; pool?: string; schedd?: string };
 }
+
+/**
+ * The environment handed to the site decision and compile: none. resolveSubmitOptions already looked for the
+ * catalog (flag > VMDAG_SITES > ./sites.yaml); `sites` is what it found, and without it no catalog is.
+ */
+const NO_DISCOVERY: Record<string, string | undefined> = {};
 
 /** Stage the image when the decision says so. */
 async function stageForRun(
@@ -152,7 +166,8 @@ async function runDirectory(
   const decided = await decideSite({
     file: opts.target,
     cwd: opts.cwd,
-    env: opts.env,
+    env: NO_DISCOVERY,
+    localImages: opts.localImages,
     ctx,
     ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
   });
@@ -164,8 +179,9 @@ async function runDirectory(
   // write, else sent with each VM job by HTCondor.
   const stagedImage = await stageForRun(decided, onEvent);
   const r = await compile(opts.target, {
+    ...opts.compile,
     cwd: opts.cwd,
-    env: opts.env,
+    env: NO_DISCOVERY,
     ...(opts.output !== undefined ? { outDir: opts.output } : {}),
     ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
     ...(decided.site ? { site: decided.site } : {}),

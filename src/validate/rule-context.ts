@@ -17,7 +17,8 @@ export interface ValidateEnv {
   sites?: SiteCatalog;
 }
 
-export interface StepView {
+/** One step as written (a mapping whose shape is not yet guaranteed) and its JSON pointer in the file. */
+export interface RawStep {
   pointer: string;
   value: Obj;
 }
@@ -25,7 +26,7 @@ export interface StepView {
 export interface RuleContext {
   root: Obj;
   vm?: Obj;
-  steps: StepView[];
+  steps: RawStep[];
   /** compute was written as a list. */
   listForm: boolean;
   env: ValidateEnv;
@@ -40,7 +41,7 @@ export interface Rule {
 }
 
 /** A step of the list form; its pointer is made only when read (a rule reports), not for every step. */
-class ListStep implements StepView {
+class ListStep implements RawStep {
   constructor(
     readonly value: Obj,
     private readonly index: number,
@@ -55,7 +56,7 @@ export function buildContext(value: unknown, env: ValidateEnv, report: Reporter)
   const vm = isObj(root.vm) ? root.vm : undefined;
   const compute = root.compute;
   const listForm = Array.isArray(compute);
-  const steps: StepView[] = [];
+  const steps: RawStep[] = [];
   if (Array.isArray(compute)) {
     for (let i = 0; i < compute.length; i++) {
       const s: unknown = compute[i];

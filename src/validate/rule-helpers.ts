@@ -1,6 +1,6 @@
 /** What several rules of rules.ts share: reading values of the raw document, and where a reported one is. */
 import { posix } from 'node:path';
-import { isObj, type RuleContext, type StepView } from './rule-context.js';
+import { isObj, type RawStep, type RuleContext } from './rule-context.js';
 
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
@@ -28,7 +28,7 @@ export function memo<T>(fn: (p: string) => T): (p: string) => T {
  * The pointer of a step's value (`key`, and its item `index` unless < 0), or without a step the local
  * image's path: built only for a report (no closure or string per step otherwise).
  */
-export function at(step: StepView | undefined, key: string, index: number): string {
+export function at(step: RawStep | undefined, key: string, index: number): string {
   if (!step) return '/vm/image/path';
   return index < 0 ? `${step.pointer}/${key}` : `${step.pointer}/${key}/${index}`;
 }
@@ -36,16 +36,16 @@ export function at(step: StepView | undefined, key: string, index: number): stri
 export type FileVisitor = (
   path: string,
   what: string,
-  step: StepView | undefined,
+  step: RawStep | undefined,
   key: string,
   index: number,
 ) => void;
 
 /** Each string item of a step's list value with its index (others skipped: the schema reports them). */
 export function eachItem(
-  step: StepView,
+  step: RawStep,
   key: string,
-  fn: (value: string, step: StepView, key: string, index: number) => void,
+  fn: (value: string, step: RawStep, key: string, index: number) => void,
 ) {
   const list = step.value[key];
   if (!Array.isArray(list)) return;
@@ -64,7 +64,7 @@ export function eachLocalFile(ctx: RuleContext, fn: FileVisitor): void {
   if (image && typeof image.path === 'string' && image.path !== '' && image.location === 'local')
     fn(image.path, 'image', undefined, 'path', -1);
   for (let s = 0; s < ctx.steps.length; s++) {
-    const step = ctx.steps[s] as StepView;
+    const step = ctx.steps[s] as RawStep;
     const exe = step.value.executable;
     if (typeof exe === 'string' && exe !== '' && !posix.isAbsolute(exe))
       fn(exe, 'executable', step, 'executable', -1);

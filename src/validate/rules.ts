@@ -7,7 +7,7 @@
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
 import { readablePath } from './reporter.js';
-import { isObj, type Rule, type StepView } from './rule-context.js';
+import { isObj, type RawStep, type Rule } from './rule-context.js';
 import { at, eachItem, eachLocalFile, escapes, memo, num, stepName } from './rule-helpers.js';
 import { MAX_NUMBER, parseDurationSeconds, parseMemoryMiB } from './units.js';
 
@@ -24,7 +24,7 @@ export const rules: Rule[] = [
       const cpus = num(ctx.vm?.cpus);
       if (count === undefined || cpus === undefined || count < 1 || cpus < 1) return;
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         const want = num(step.value.cpus);
         if (want !== undefined && want > count * cpus)
           ctx.report.error(
@@ -43,7 +43,7 @@ export const rules: Rule[] = [
       if (vmMiB === undefined) return;
       const mib = new Map<unknown, number | undefined>();
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         const m = step.value.memory;
         let want = mib.get(m);
         if (want === undefined && !mib.has(m)) {
@@ -76,7 +76,7 @@ export const rules: Rule[] = [
       judge('/vm/memory', ctx.vm?.memory, 'MiB');
       judge('/vm/lease', ctx.vm?.lease, 'seconds');
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         judge(`${step.pointer}/memory`, step.value.memory, 'MiB');
         judge(`${step.pointer}/walltime`, step.value.walltime, 'seconds');
       }
@@ -88,7 +88,7 @@ export const rules: Rule[] = [
     check(ctx) {
       if (!ctx.listForm) return;
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         if (step.value.name === undefined)
           ctx.report.error(
             `${step.pointer}/name`,
@@ -124,7 +124,7 @@ export const rules: Rule[] = [
     check(ctx) {
       if (ctx.listForm) return;
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         if (step.value.after !== undefined)
           ctx.report.error(
             `${step.pointer}/after`,
@@ -141,7 +141,7 @@ export const rules: Rule[] = [
     check(ctx) {
       if (!ctx.listForm) return;
       const names = new Set(ctx.steps.map((_, i) => stepName(ctx, i)));
-      const unknown = (a: string, step: StepView, key: string, k: number) => {
+      const unknown = (a: string, step: RawStep, key: string, k: number) => {
         if (NAME.test(a) && !names.has(a))
           ctx.report.error(
             at(step, key, k),
@@ -149,7 +149,7 @@ export const rules: Rule[] = [
             `\`after\` names "${a}", which is no step`,
           );
       };
-      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as StepView, 'after', unknown);
+      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as RawStep, 'after', unknown);
     },
   },
   {
@@ -196,7 +196,7 @@ export const rules: Rule[] = [
     code: 'rule.output-path',
     summary: "outputs are relative plain paths: no leading '/', no '.' or '..' segments, no empty segments",
     check(ctx) {
-      const judge = (o: string, step: StepView, key: string, k: number) => {
+      const judge = (o: string, step: RawStep, key: string, k: number) => {
         if (o === '') return;
         // A plain file name (the usual case) has one segment: only '.' and '..' are wrong.
         const bad = o.includes('/')
@@ -209,7 +209,7 @@ export const rules: Rule[] = [
             `output "${o}" must be a plain relative path (like "out/result.txt": no leading '/', no '.', '..' or empty segments)`,
           );
       };
-      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as StepView, 'outputs', judge);
+      for (let s = 0; s < ctx.steps.length; s++) eachItem(ctx.steps[s] as RawStep, 'outputs', judge);
     },
   },
   {
@@ -267,7 +267,7 @@ export const rules: Rule[] = [
     summary:
       "file paths contain no ',' (HTCondor's file lists are comma-separated) and no leading/trailing spaces",
     check(ctx) {
-      const check = (value: string, step: StepView | undefined, key: string, index: number) => {
+      const check = (value: string, step: RawStep | undefined, key: string, index: number) => {
         if (value.includes(',') || value.startsWith(' ') || value.endsWith(' '))
           ctx.report.error(
             at(step, key, index),
@@ -278,7 +278,7 @@ export const rules: Rule[] = [
       const image = isObj(ctx.vm?.image) ? ctx.vm.image : undefined;
       if (typeof image?.path === 'string') check(image.path, undefined, 'path', -1);
       for (let s = 0; s < ctx.steps.length; s++) {
-        const step = ctx.steps[s] as StepView;
+        const step = ctx.steps[s] as RawStep;
         if (typeof step.value.executable === 'string') check(step.value.executable, step, 'executable', -1);
         eachItem(step, 'inputs', check);
         eachItem(step, 'outputs', check);

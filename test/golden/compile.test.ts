@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { runCompile } from '../../src/commands/compile.js';
 import { compile } from '../../src/compile.js';
 import { capture } from '../capture-output.js';
 
@@ -75,6 +76,40 @@ describe('vmdag compile (CLI)', () => {
     const doc = JSON.parse(o.stdout);
     expect(doc.ok).toBe(false);
     expect(doc.diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it('an invalid VMDAG_HOLD_TIMEOUT is a diagnostic on the workflow file: exit 1, nothing written', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), VALID);
+    const o = capture();
+    const code = await runCompile(['wf.yaml'], { json: true }, o, {
+      cwd: dir,
+      env: { VMDAG_HOLD_TIMEOUT: '5m' },
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(o.stdout).diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'option.hold-timeout',
+        message: 'VMDAG_HOLD_TIMEOUT must be a whole number of seconds between 1 and 9999999 (got "5m")',
+        file: 'wf.yaml',
+        line: 1,
+        column: 1,
+        pointer: '',
+      },
+    ]);
+    expect(existsSync(join(dir, 'tiny.run'))).toBe(false);
+  });
+
+  it('--hold-timeout wins over VMDAG_HOLD_TIMEOUT; an invalid flag is a usage error (exit 2)', async () => {
+    writeFileSync(join(dir, 'wf.yaml'), VALID);
+    const env = { VMDAG_HOLD_TIMEOUT: '5m' };
+    expect(await runCompile(['wf.yaml'], { holdTimeout: '45' }, capture(), { cwd: dir, env })).toBe(0);
+    expect(readFileSync(join(dir, 'tiny.run', 'compute.sub'), 'utf8')).toMatch(/EnteredCurrentStatus > 45\)/);
+    const o = capture();
+    expect(await runCompile(['wf.yaml'], { holdTimeout: '0' }, o, { cwd: dir, env: {} })).toBe(2);
+    expect(o.stderr).toBe(
+      'vmdag compile: --hold-timeout must be a whole number of seconds between 1 and 9999999 (got "0")\n',
+    );
   });
 
   it('no file: usage error, exit 2', async () => {

@@ -6,9 +6,10 @@
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findCondorContext } from '../../src/commands/condor-context.js';
 import { runPlan } from '../../src/commands/plan.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
-import { sha256File } from '../../src/sites/image-facts.js';
+import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 
@@ -32,9 +33,11 @@ compute:
 async function plan(dir: string, env: Record<string, string | undefined>) {
   let stdout = '';
   const out = { out: (t: string) => (stdout += t), err: () => undefined, isTTY: false };
+  const all = { ...process.env, ...env };
   const code = await runPlan(['workflow.yaml'], { json: true }, out, {
     cwd: dir,
-    env: { ...process.env, ...env },
+    env: all,
+    condor: () => findCondorContext(all),
   });
   return { code, doc: JSON.parse(stdout) };
 }

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { StageError, stageImage } from '../../src/image-staging/stage-image.js';
 import { stagedName } from '../../src/image-staging/staging-decision.js';
-import { sha256File } from '../../src/sites/image-facts.js';
+import { sha256File } from '../../src/site-catalog/image-facts.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'vmdag-stage-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { compile } from '../../src/compile.js';
 import { runCondor } from '../../src/condor/exec.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
 import { stagedName } from '../../src/image-staging/staging-decision.js';
-import { sha256File } from '../../src/sites/image-facts.js';
+import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 

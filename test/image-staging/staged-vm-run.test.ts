@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { stagedName } from '../../src/image-staging/staging-decision.js';
 import { labStatus } from '../../src/lab/index.js';
-import { sha256File } from '../../src/sites/image-facts.js';
+import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { vmdag, workflowDir } from '../integration/cli-run.js';
 import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';

@@ -6,7 +6,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGES_DIR, imagesFolderOf, probeFolder } from '../../src/image-staging/images-folder.js';
+import {
+  DEFAULT_IMAGES_DIR,
+  imagesFolderOf,
+  probeFolder,
+  resolveLocalImages,
+} from '../../src/image-staging/images-folder.js';
 import { decideStaging, type StagingInput, stagedName } from '../../src/image-staging/staging-decision.js';
 
 const SHA = 'ab'.repeat(32);
@@ -93,18 +98,26 @@ describe('images folder of a site', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('catalog sites use their images entry and only that; the local pool defaults to /var/lib/vmdag/images', () => {
-    expect(imagesFolderOf({ name: 'org-a', pool: 'cm:9618', images: '/shared' }, {})).toEqual({
+    const local = (env: Record<string, string>) => resolveLocalImages(env, '/w');
+    expect(imagesFolderOf({ name: 'org-a', pool: 'cm:9618', images: '/shared' }, local({}))).toEqual({
       dir: '/shared',
       from: 'catalog',
     });
-    expect(imagesFolderOf({ name: 'org-a', pool: 'cm:9618' }, { VMDAG_IMAGES: '/x' })).toBeUndefined();
-    expect(imagesFolderOf({ name: 'local' }, {})).toEqual({ dir: DEFAULT_IMAGES_DIR, from: 'default' });
-    expect(imagesFolderOf({ name: 'local' }, { VMDAG_IMAGES: '/srv/img' })).toEqual({
+    expect(imagesFolderOf({ name: 'org-a', pool: 'cm:9618' }, local({ VMDAG_IMAGES: '/x' }))).toBeUndefined();
+    expect(imagesFolderOf({ name: 'local' }, local({}))).toEqual({
+      dir: DEFAULT_IMAGES_DIR,
+      from: 'default',
+    });
+    expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: '/srv/img' }))).toEqual({
       dir: '/srv/img',
       from: 'env',
     });
-    expect(imagesFolderOf({ name: 'local' }, { VMDAG_IMAGES: '' })).toBeUndefined();
-    expect(imagesFolderOf({ name: 'local' }, { VMDAG_IMAGES: 'none' })).toBeUndefined();
+    expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: 'img' }))).toEqual({
+      dir: '/w/img',
+      from: 'env',
+    });
+    expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: '' }))).toBeUndefined();
+    expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: 'none' }))).toBeUndefined();
   });
 
   it('probes the folder as this host sees it', () => {

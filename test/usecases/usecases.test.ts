@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../../src/condor/exec.js';
 import { SUBMIT_MARKER } from '../../src/emit/submit-marker.js';
+import { DEFAULT_IMAGES_DIR } from '../../src/image-staging/images-folder.js';
 import { failureOf } from '../../src/usecases/failure.js';
 import { findRun } from '../../src/usecases/find-run.js';
 import { reportRun, resolveReportOptions } from '../../src/usecases/report.js';
 import { resolveRmOptions, rmRun } from '../../src/usecases/rm.js';
 import { resolveStatusOptions, runStatus } from '../../src/usecases/status.js';
-import { resolveSubmitOptions, submitRun } from '../../src/usecases/submit.js';
+import { resolveSubmitOptions, type SubmitOptions, submitRun } from '../../src/usecases/submit.js';
 import { RECORDED } from '../report/recorded.js';
 
 /** A context whose HTCondor cannot be started. */
@@ -115,7 +116,7 @@ describe('submitRun: the resubmit guard', () => {
   it('a run directory with run.json is refused (usage) and its stale submit marker removed', async () => {
     const dir = recordedDir(true);
     writeFileSync(join(dir, SUBMIT_MARKER), '{}\n');
-    const r = await submitRun(NO_CONDOR, { target: dir, cwd: tmpdir(), env: {} });
+    const r = await submitRun(NO_CONDOR, resolveSubmitOptions({ target: dir }, { cwd: tmpdir(), env: {} }));
     expect(r).toEqual({
       ok: false,
       kind: 'usage',
@@ -125,7 +126,7 @@ describe('submitRun: the resubmit guard', () => {
   });
   it('a relative directory is taken from the given cwd', async () => {
     const dir = recordedDir(true);
-    const r = await submitRun(NO_CONDOR, { target: '.', cwd: dir, env: {} });
+    const r = await submitRun(NO_CONDOR, resolveSubmitOptions({ target: '.' }, { cwd: dir, env: {} }));
     expect(r).toMatchObject({ ok: false, kind: 'usage', message: expect.stringContaining(dir) });
   });
 });
@@ -170,6 +171,61 @@ describe('resolveOptions: flag > VMDAG_* > file > default', () => {
       const o = resolveSubmitOptions({ target: 'w.yaml', ...(flag ? { sites: flag } : {}) }, { cwd, env });
       expect(o.sites, name).toBe(want);
       expect(o.target).toBe('w.yaml');
+    }
+  });
+  it("submit: compile's settings and the local images folder from VMDAG_*, else their defaults", () => {
+    type Want = Pick<SubmitOptions, 'compile' | 'localImages'>;
+    const rows: [string, { env: Record<string, string>; want: Want }][] = [
+      [
+        'defaults',
+        {
+          env: {},
+          want: { compile: { tuning: 'latency' }, localImages: { dir: DEFAULT_IMAGES_DIR, from: 'default' } },
+        },
+      ],
+      [
+        'from the environment',
+        {
+          env: {
+            VMDAG_HOLD_TIMEOUT: '15',
+            VMDAG_GATE_TIMEOUT: '120',
+            VMDAG_DEFAULTS: '1',
+            VMDAG_IMAGES: 'img',
+          },
+          want: {
+            compile: { tuning: 'defaults', holdRemoveSeconds: 15, gateTimeoutSeconds: 120 },
+            localImages: { dir: '/w/img', from: 'env' },
+          },
+        },
+      ],
+      [
+        "empty values are unset; VMDAG_DEFAULTS=0 keeps the tuning; VMDAG_IMAGES='' stages nothing",
+        {
+          env: { VMDAG_HOLD_TIMEOUT: '', VMDAG_GATE_TIMEOUT: '', VMDAG_DEFAULTS: '0', VMDAG_IMAGES: '' },
+          want: { compile: { tuning: 'latency' }, localImages: 'none' },
+        },
+      ],
+      [
+        'an invalid timeout is kept for compile to report on the workflow file',
+        {
+          env: { VMDAG_HOLD_TIMEOUT: '5s', VMDAG_GATE_TIMEOUT: 'x' },
+          want: {
+            compile: {
+              tuning: 'latency',
+              invalid: {
+                code: 'option.hold-timeout',
+                message:
+                  'VMDAG_HOLD_TIMEOUT must be a whole number of seconds between 1 and 9999999 (got "5s")',
+              },
+            },
+            localImages: { dir: DEFAULT_IMAGES_DIR, from: 'default' },
+          },
+        },
+      ],
+    ];
+    for (const [name, { env, want }] of rows) {
+      const { compile, localImages } = resolveSubmitOptions({ target: 'w.yaml' }, { cwd: '/w', env });
+      expect({ compile, localImages }, name).toEqual(want);
     }
   });
 });

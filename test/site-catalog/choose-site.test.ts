@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSite, type ImageAtSite, type SiteRequest } from '../../src/sites/choose-site.js';
+import { chooseSite, type ImageAtSite, type SiteRequest } from '../../src/site-catalog/choose-site.js';
 import type {
   MachineResources,
   ReachableSite,
   SiteResources,
   SlotResources,
-} from '../../src/sites/site-resources.js';
+} from '../../src/site-catalog/site-resources.js';
 
 function slot(
   name: string,

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
-import { chooseSite, type SiteRequest } from '../../src/sites/choose-site.js';
-import { condorVersionNumber, summarizeSite } from '../../src/sites/site-resources.js';
+import { chooseSite, type SiteRequest } from '../../src/site-catalog/choose-site.js';
+import { condorVersionNumber, summarizeSite } from '../../src/site-catalog/site-resources.js';
 
 const rec = (f: string) => parseAdsJson(readFileSync(join(import.meta.dirname, 'recorded', f), 'utf8'));
 

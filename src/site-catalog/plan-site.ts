@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { CondorContext } from '../condor/exec.js';
+import type { LocalImages } from '../image-staging/images-folder.js';
 import { stagingAt } from '../image-staging/staging-at.js';
 import type { ImageDelivery, StagingDecision } from '../image-staging/staging-decision.js';
 import { loadSites, loadWorkflow } from '../load-workflow.js';
@@ -16,11 +17,16 @@ import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
 import { LOCAL_SITE, type QueryOptions, querySites, type SiteQuery } from './query-site.js';
 import type { SiteResources } from './site-resources.js';
 
+/** What the site decision is given, resolved by the command or use case (`vmdag plan`, submit). */
 export interface SiteDecisionInput {
   file: string;
+  /** Site catalog file (`--sites`); default per design.md §1 discovery. */
   sites?: string;
   cwd: string;
+  /** Environment of the site catalog's discovery (`VMDAG_SITES`, design.md §1). */
   env: Record<string, string | undefined>;
+  /** The local pool's images folder (resolveLocalImages: `$VMDAG_IMAGES`, else /var/lib/vmdag/images). */
+  localImages: LocalImages;
   ctx: CondorContext;
   query?: QueryOptions;
 }
@@ -148,7 +154,7 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
     d.site = site;
     if (workflow.vm && d.image && !d.sha256Error) {
       const q = queries.find((x) => x.name === choice.site) ?? { name: choice.site };
-      d.staging = stagingAt(q, workflow.vm, d.image, input.env);
+      d.staging = stagingAt(q, workflow.vm, d.image, input.localImages);
       Object.assign(d.image, {
         delivery: d.staging.delivery,
         copies: d.staging.copies,

@@ -49,7 +49,11 @@ run('sites and plan on the lab pool', () => {
 
   it('plan --json: the lab chosen for a workflow that fits, the image transferred with its sha256', async () => {
     const o = capture();
-    const code = await runPlan(['wf/workflow.yaml'], { json: true }, o, { cwd: dir, env });
+    const code = await runPlan(['wf/workflow.yaml'], { json: true }, o, {
+      cwd: dir,
+      env,
+      condor: () => findCondorContext(env),
+    });
     const doc = JSON.parse(o.stdout);
     // The lab's VM support decides: with HasVM the lab fits, without it the refusal names what is missing.
     const vmCapable = doc.sites.find((v: { site: string }) => v.site === 'lab').reasons.join(' ');
@@ -76,7 +80,7 @@ run('sites and plan on the lab pool', () => {
       wf,
       'version: 1\nname: big\nvm:\n  hypervisor: kvm\n  image: {path: images/guest.qcow2, location: local}\n  count: 64\n  cpus: 1\n  memory: 512MiB\ncompute: {cpus: 64, memory: 256MiB, executable: bin/hello}\n',
     );
-    const code = await runPlan([wf], {}, o, { cwd: dir, env });
+    const code = await runPlan([wf], {}, o, { cwd: dir, env, condor: () => findCondorContext(env) });
     expect(code).toBe(1);
     expect(o.stderr).toMatch(/refused: no site fits this workflow/);
     expect(o.stderr).toMatch(
@@ -92,7 +96,11 @@ run('sites and plan on the lab pool', () => {
       wf,
       `version: 1\nname: badsum\nvm:\n  hypervisor: kvm\n  image: {path: images/guest.qcow2, location: local, sha256: "${'0'.repeat(64)}"}\n  count: 1\n  cpus: 1\n  memory: 512MiB\ncompute: {cpus: 1, memory: 256MiB, executable: bin/hello}\n`,
     );
-    const code = await runPlan([wf], { json: true }, o, { cwd: dir, env });
+    const code = await runPlan([wf], { json: true }, o, {
+      cwd: dir,
+      env,
+      condor: () => findCondorContext(env),
+    });
     expect(code).toBe(1);
     const doc = JSON.parse(o.stdout);
     expect(doc.ok).toBe(false);
@@ -105,7 +113,11 @@ run('sites and plan on the lab pool', () => {
     const local = { ...process.env, VMDAG_SITES: undefined };
     const bare = mkdtempSync(join(tmpdir(), 'vmdag-sites-local-'));
     cpSync(join(import.meta.dirname, '../../fixtures/native'), join(bare, 'native'), { recursive: true });
-    const code = await runPlan(['native/workflow.yaml'], { json: true }, o, { cwd: bare, env: local });
+    const code = await runPlan(['native/workflow.yaml'], { json: true }, o, {
+      cwd: bare,
+      env: local,
+      condor: () => findCondorContext(local),
+    });
     const doc = JSON.parse(o.stdout);
     expect(doc.sites.map((v: { site: string }) => v.site)).toEqual(['local']);
     // 4 ranks on 1-core dedicated slots: the lab has 4 of them (6026 MiB each) — fits, now or later.
