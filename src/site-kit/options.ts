@@ -134,7 +134,7 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     vmMemory: positiveInt('--vm-memory', o.vmMemory, 2048, 64),
     vmMaxNumber: o.vmMaxNumber === undefined ? null : positiveInt('--vm-max-number', o.vmMaxNumber, 1),
     maxLeaseSeconds: positiveInt('--max-lease', o.maxLeaseSeconds, 86_400, 60),
-    maxVacate: 10,
+    maxVacate: 60,
     scratchMiB: o.scratchMiB === 0 ? 0 : positiveInt('--guest-scratch', o.scratchMiB, 8192, 64),
     guestToken,
     tokenIdentity,

@@ -1,7 +1,7 @@
 /**
  * `rm`: remove a run and wait until none of its jobs — VM jobs included — is left. DAGMan runs the FINAL
  * node, which stops the VMs; the schedd removes every job with this DAGManJobId. Jobs left once DAGMan itself
- * is gone are removed directly after 5 s; a job stuck in X state is forced out after 60 s.
+ * is gone are removed directly after 5 s; a job stuck in X state is forced out after 150 s (a VM removed in its first minute may take 60 s: the site kit's MachineMaxVacateTime).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
@@ -65,7 +65,7 @@ export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResu
       if (dagmanGone && escalated === 0 && elapsed > 5_000) {
         await removeRun(ctx, id, { leftovers: true, target: run.target });
         escalated = 1;
-      } else if (escalated === 1 && elapsed > 60_000) {
+      } else if (escalated === 1 && elapsed > 150_000) {
         await removeRun(ctx, id, { leftovers: true, force: true, target: run.target });
         escalated = 2;
       }

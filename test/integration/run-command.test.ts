@@ -96,8 +96,8 @@ describe.skipIf(!ctx && !labRequired)('vmdag run (real pool)', () => {
     expect(doc.status.state).toBe('succeeded');
     expect(doc.report).not.toBeNull();
     expect(readFileSync(path.join(dir, 'run/outputs/hello.out'), 'utf8')).toBe('hello\n');
-    // Piped: the watch printed line-oriented blocks on stderr, the last one the final state.
-    expect(r.stderr).toMatch(/run \d+ \(run-native\): succeeded/);
+    // With --json the watch prints nothing but the submit line on stderr; the one document is on stdout.
+    expect(r.stderr).toMatch(/^submitted run-native as DAGMan job \d+ \(site local\)/);
   });
 
   it.skipIf(!vms && !labRequired)(

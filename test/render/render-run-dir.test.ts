@@ -59,7 +59,9 @@ describe('renderRunDir', () => {
       'arguments = "$(DAGManJobId) wf.jobstate.log wf.dag.nodes.log vmdag-reap.steps"',
     );
     expect(f.get('gate.sub')?.content).toMatch(/arguments = "\$\(DAGManJobId\) 2 \d+ 1 1 \d+"/);
-    expect(f.get('vms.sub')?.content).toContain('job_max_vacate_time = 5\n');
+    expect(f.get('vms.sub')?.content).toContain(
+      'job_max_vacate_time = ifThenElse(time() - TARGET.EnteredCurrentActivity < 60, 60, 5)\n',
+    );
     expect(f.get('wf.config')?.content).toContain('DAGMAN_USER_LOG_SCAN_INTERVAL = 1\n');
   });
 

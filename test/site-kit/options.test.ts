@@ -56,7 +56,7 @@ describe('renderSiteConfig', () => {
       'VM_NETWORKING_BRIDGE_INTERFACE = vmdagbr0',
       'LIBVIRT_XML_SCRIPT = /usr/libexec/vmdag/vmdag-libvirt-xml',
       'VM_STATUS_INTERVAL = 30',
-      'MachineMaxVacateTime = 10',
+      'MachineMaxVacateTime = 60',
       'VmdagEmulation = "tcg"',
     ]) {
       expect(text.split('\n')).toContain(line);
