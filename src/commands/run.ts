@@ -20,7 +20,7 @@ import { resolveSubmitOptions, submitRun } from '../usecases/submit.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { exitCodeOf, statusJson, watchPrinter } from './status.js';
-import { printSubmitFailure, sayEvent } from './submit.js';
+import { printSubmitFailure, sayEvent, submitFlags } from './submit.js';
 import { ExitCode } from './types.js';
 
 const ON_INTERRUPT = ['rm', 'leave'] as const;
@@ -57,17 +57,8 @@ export const runCommand: CommandSpec = {
       }
     }
     const ctx = await io.condor();
-    const sub = await submitRun(
-      ctx,
-      resolveSubmitOptions(
-        {
-          ...(args[0] !== undefined ? { target: args[0] } : {}),
-          ...(typeof opts.output === 'string' ? { output: opts.output } : {}),
-          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-        },
-        io,
-      ),
-      (e) => sayEvent(e, out),
+    const sub = await submitRun(ctx, resolveSubmitOptions(submitFlags(args, opts), io), (e) =>
+      sayEvent(e, out),
     );
     if (!sub.ok) return printSubmitFailure(sub, out, json);
     out.err(`submitted ${sub.name} as DAGMan job ${sub.dagmanJobId} (site ${sub.site}): ${sub.outDir}\n`);

@@ -2,7 +2,13 @@
  * `vmdag submit FILE|DIR`: compile when given a workflow, then condor_submit_dag in the run directory and
  * record run.json (src/usecases/submit.ts). `--json` → {ok, dagmanJobId, outDir, site}.
  */
-import { resolveSubmitOptions, type SubmitEvent, type SubmitFailure, submitRun } from '../usecases/submit.js';
+import {
+  resolveSubmitOptions,
+  type SubmitEvent,
+  type SubmitFailure,
+  type SubmitFlags,
+  submitRun,
+} from '../usecases/submit.js';
 import { diagnosticsJson, formatDiagnosticsText } from './format-diagnostics.js';
 import { planJson } from './plan.js';
 import { printFailure } from './run-target.js';
@@ -18,6 +24,15 @@ export function sayEvent(e: SubmitEvent, out: Output): void {
         ? `image: ${e.path} already staged (sha256 ${e.sha256}, ${e.bytes} bytes): reused, nothing copied\n`
         : `image: ${e.source} staged once for this run as ${e.path} (${e.bytes} bytes, sha256 ${e.sha256}, ${(e.ms / 1000).toFixed(1)} s)\n`,
     );
+}
+
+/** The flags submit (and run) take: the target, -o and --sites. */
+export function submitFlags(args: string[], opts: Record<string, unknown>): SubmitFlags {
+  return {
+    ...(args[0] !== undefined ? { target: args[0] } : {}),
+    ...(typeof opts.output === 'string' ? { output: opts.output } : {}),
+    ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
+  };
 }
 
 /** A failed submit as text or JSON; the exit code. */
@@ -46,17 +61,8 @@ export const submitCommand: CommandSpec = {
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
-    const r = await submitRun(
-      await io.condor(),
-      resolveSubmitOptions(
-        {
-          ...(args[0] !== undefined ? { target: args[0] } : {}),
-          ...(typeof opts.output === 'string' ? { output: opts.output } : {}),
-          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
-        },
-        io,
-      ),
-      (e) => sayEvent(e, out),
+    const r = await submitRun(await io.condor(), resolveSubmitOptions(submitFlags(args, opts), io), (e) =>
+      sayEvent(e, out),
     );
     if (!r.ok) return printSubmitFailure(r, out, json);
     if (r.adopted)

@@ -10,21 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { statusJson, statusText } from '../../src/commands/status.js';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { deriveStatus } from '../../src/status/derive-status.js';
-import { assembleInputs } from '../../src/status/gather-status.js';
-import { readIfExists, readLayout } from '../../src/status/run-dir.js';
+import { recordedRun } from './recorded-run.js';
 
 const GUESTS = 'fixtures/recorded/guest-ads';
 const guests = (file: string) => parseAdsJson(readFileSync(join(GUESTS, file), 'utf8'));
 
 function statusWith(run: string, file: string) {
-  const dir = join('fixtures/recorded/runs', run);
-  const layout = readLayout(dir);
-  const history = parseAdsJson(readFileSync(join(dir, 'condor_history.json'), 'utf8'));
-  const queue = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'));
-  const dagman = history.find((ad) => ad.DAGManJobId === undefined || ad.DAGManJobId === null);
-  const id = Number(dagman?.ClusterId);
-  const from = /from (\S+)\n/.exec(readFileSync(join(dir, 'COMMAND.txt'), 'utf8'))?.[1] ?? '';
-  const inputs = assembleInputs(layout, id, queue, history, readIfExists, from);
+  const { inputs } = recordedRun(run);
   inputs.guests = guests(file);
   return deriveStatus(inputs);
 }
