@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * environment (org-b's condor_master gets CONDOR_CONFIG); returns its pid.
  */
 export async function spawnInLab(
-  state: LabState,
+  state: Pick<LabState, 'netns' | 'root'>,
   logDir: string,
   name: string,
   argv: string[],
@@ -42,13 +42,25 @@ export async function spawnInLab(
  * Start another daemon in the running lab and record it, so `lab down` stops it and `lab status` sees it
  * (a daemon named `libvirtd` makes status list the running domains). Idempotent per name.
  */
-export async function startLabDaemon(name: string, argv: string[], labDir?: string): Promise<number> {
+export async function startLabDaemon(
+  name: string,
+  argv: string[],
+  labDir?: string,
+  /** An organisation's namespace, root and log folder (default: the lab's own). */
+  where?: { netns: string; root: string; logDir: string },
+): Promise<number> {
   const state = readLabState(labDir);
   if (!state) throw new LabError("the vmdag lab is not running (start it with 'vmdag lab up')");
   const known = state.daemons.find((d) => d.name === name);
-  if (known && pidInRoot(known.pid, state.root)) return known.pid;
-  const pid = await spawnInLab(state, path.dirname(path.dirname(state.wrapper)), name, argv);
-  state.daemons = [...state.daemons.filter((d) => d.name !== name), { name, pid }];
+  if (known && pidInRoot(known.pid, known.root ?? state.root)) return known.pid;
+  const pid = await spawnInLab(
+    where ?? state,
+    where?.logDir ?? path.dirname(path.dirname(state.wrapper)),
+    name.replace(/\//g, '-'),
+    argv,
+  );
+  const rec = where ? { name, pid, root: where.root, netns: where.netns } : { name, pid };
+  state.daemons = [...state.daemons.filter((d) => d.name !== name), rec];
   writeLabState(path.dirname(path.dirname(path.dirname(state.wrapper))), state);
   return pid;
 }

@@ -8,8 +8,10 @@ import path from 'node:path';
 import { releaseMounts } from './mounts.js';
 import { deleteNetwork, netnsPids } from './netns.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
-import { stopOrgB } from './org-b.js';
-import { pidInRoot, readLabState, removeLabState } from './state.js';
+import { stopOrg } from './org-up.js';
+import { ORG_NAMES, type OrgName, organisation } from './organisation.js';
+import { writeSites } from './sites-file.js';
+import { daemonAlive, labIsRunning, readLabState, removeLabState } from './state.js';
 import { LabError, type Log } from './sys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,23 +35,31 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export async function labDown(opts: LabOptions & { org?: string }, log: Log): Promise<boolean> {
   const s = resolveLabSettings(opts);
   if (opts.org !== undefined) {
-    // One organisation only: org-b (org-a is the lab itself; `lab down` without --org stops everything).
-    if (opts.org !== 'org-b') throw new LabError(`--org ${opts.org}: only org-b can be stopped alone`, 1);
-    return await stopOrgB(s, log);
+    // One organisation only (org-a is the lab itself; `lab down` without --org stops everything).
+    if (!ORG_NAMES.includes(opts.org as OrgName)) {
+      throw new LabError(`--org ${opts.org}: only ${ORG_NAMES.join(' or ')} can be stopped alone`, 1);
+    }
+    const acted = await stopOrg(s, organisation(s, opts.org as OrgName), log);
+    const after = readLabState(s.dir);
+    if (labIsRunning(after)) writeSites(s, after, log);
+    if (!acted) log(`lab: ${opts.org} not running`);
+    return acted;
   }
-  const state = readLabState(s.dir);
   let acted = false;
+  // The organisations first: their daemons, namespaces and mounts.
+  for (const name of ORG_NAMES) acted = (await stopOrg(s, organisation(s, name), log)) || acted;
+  const state = readLabState(s.dir);
   if (state) {
-    const alive = state.daemons.filter((d) => pidInRoot(d.pid, state.root));
+    const alive = state.daemons.filter((d) => daemonAlive(state, d));
     // condor_master (org-a's, and org-b's `condor_master@org-b`): SIGQUIT is HTCondor's fast shutdown (jobs
     // are killed, not vacated gracefully).
     for (const d of [...alive].reverse()) {
       signal(d.pid, d.name.startsWith('condor_master') ? 'SIGQUIT' : 'SIGTERM');
     }
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && alive.some((d) => pidInRoot(d.pid, state.root))) await sleep(200);
+    while (Date.now() < deadline && alive.some((d) => daemonAlive(state, d))) await sleep(200);
     for (const d of alive) {
-      if (pidInRoot(d.pid, state.root)) signal(d.pid, 'SIGKILL');
+      if (daemonAlive(state, d)) signal(d.pid, 'SIGKILL');
       log(`lab: stopped ${d.name} (pid ${d.pid})`);
     }
     acted ||= alive.length > 0;

@@ -17,8 +17,9 @@ export interface LabOptions {
   /** Debian mirror; env VMDAG_LAB_MIRROR; default http://deb.debian.org/debian. */
   mirror?: string;
   /**
-   * `--orgs 1|2`; env VMDAG_LAB_ORGS; default 1. 2 adds the second organisation's pool, `org-b` (no VMs),
-   * beside the lab's own (`org-a`); additive: a running org-a is left as it is.
+   * `--orgs 1|2|3`; env VMDAG_LAB_ORGS; default 1. 2 adds the organisation `org-b` (native slots), 3 also
+   * `org-c` (VMs), each apart from the lab's own pool (`org-a`, the user's side): own network namespace,
+   * root, keys and tokens (organisation.ts). Additive: a running org-a is left as it is.
    */
   orgs?: string | number;
 }
@@ -49,8 +50,8 @@ export interface LabSettings {
   user: { name: string; uid: number; gid: number };
   /** Host folders bound into the chroot at the same path, so run directories look the same inside. */
   sharedPaths: string[];
-  /** How many organisations' pools `lab up` runs: 1 (org-a) or 2 (org-a and org-b). */
-  orgs: 1 | 2;
+  /** How many organisations `lab up` runs: 1 (org-a), 2 (and org-b) or 3 (and org-c). */
+  orgs: 1 | 2 | 3;
   /** The site catalog `lab up` writes for the running pools (`lab status --json` sitesFile). */
   sitesFile: string;
 }
@@ -73,8 +74,10 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
   }
   const variant: HtcondorVariant = major;
   const orgsRaw = String(opts.orgs ?? env.VMDAG_LAB_ORGS ?? '1').trim();
-  if (orgsRaw !== '1' && orgsRaw !== '2') {
-    throw new Error(`--orgs ${orgsRaw}: the lab runs 1 organisation (org-a) or 2 (org-a and org-b)`);
+  if (orgsRaw !== '1' && orgsRaw !== '2' && orgsRaw !== '3') {
+    throw new Error(
+      `--orgs ${orgsRaw}: the lab runs 1 organisation (org-a), 2 (and org-b) or 3 (and org-c, with VMs)`,
+    );
   }
   const dir = path.resolve(opts.dir ?? defaultLabDir(env));
   const currentDir = path.join(dir, 'current');
@@ -95,7 +98,7 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
     slots: 8,
     user: { name: 'vmdag', uid: 42213, gid: 42213 },
     sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', '/var/lib/vmdag', dir],
-    orgs: orgsRaw === '2' ? 2 : 1,
+    orgs: orgsRaw === '3' ? 3 : orgsRaw === '2' ? 2 : 1,
     sitesFile: path.join(currentDir, 'sites.yaml'),
   };
 }

@@ -10,6 +10,9 @@ import type { LabPool } from './orgs.js';
 export interface LabDaemon {
   name: string;
   pid: number;
+  /** The root and namespace it runs in, when not the lab's own (an organisation's daemons). */
+  root?: string;
+  netns?: string;
 }
 
 export interface LabState {
@@ -32,7 +35,7 @@ export interface LabState {
   daemons: LabDaemon[];
   /** The guest image and the kernel and initramfs the lab's site kit boots it with (absent: no VMs). */
   guest?: { image: string; imageQcow2: string; kernel: string; initrd: string };
-  /** The organisations' pools: org-a (the lab's own), and org-b after `lab up --orgs 2`. */
+  /** The organisations' pools: org-a (the lab's own), then org-b and org-c after `lab up --orgs 2|3`. */
   pools: LabPool[];
   /** The site catalog of the running pools (written by `lab up`). */
   sitesFile?: string;
@@ -79,11 +82,16 @@ export function pidInRoot(pid: number, root: string): boolean {
   }
 }
 
+/** Whether a recorded daemon is alive in its root. */
+export function daemonAlive(state: LabState, d: LabDaemon): boolean {
+  return pidInRoot(d.pid, d.root ?? state.root);
+}
+
 /** The pools whose daemons run: org-a while condor_master does, another while its own master does. */
 export function runningPools(state: LabState): LabPool[] {
   return state.pools.filter((p) => {
     const d = state.daemons.find((x) => x.name === (p.master ?? 'condor_master'));
-    return d !== undefined && pidInRoot(d.pid, state.root);
+    return d !== undefined && daemonAlive(state, d);
   });
 }
 

@@ -5,7 +5,7 @@ import { adString, parseAdsJson } from '../condor/classads.js';
 import { type CondorContext, runCondor } from '../condor/exec.js';
 import { type LabOptions, resolveLabSettings } from './options.js';
 import type { LabPool } from './orgs.js';
-import { type LabState, labIsRunning, pidInRoot, readLabState, runningPools } from './state.js';
+import { daemonAlive, type LabState, labIsRunning, readLabState, runningPools } from './state.js';
 import { sys } from './sys.js';
 
 export interface LabStatus {
@@ -36,27 +36,34 @@ export interface LeftoverGuest {
   state: string;
 }
 
-/** libvirt domains running in the lab; [] while the lab runs no libvirtd. */
+/** libvirt domains running in the lab and its organisations; [] while none runs a libvirtd. */
 async function runningDomains(state: LabState): Promise<string[]> {
-  const libvirtd = state.daemons.find((d) => d.name === 'libvirtd');
-  if (!libvirtd || !pidInRoot(libvirtd.pid, state.root)) return [];
-  const r = await sys(
-    [
-      'ip',
-      'netns',
-      'exec',
-      state.netns,
-      'chroot',
-      state.root,
-      'virsh',
-      '-c',
-      'qemu:///system',
-      'list',
-      '--name',
-    ],
-    { allowFailure: true, timeout: 30_000 },
-  );
-  return r.stdout
+  const out: string[] = [];
+  for (const d of state.daemons.filter((x) => x.name === 'libvirtd' || x.name.endsWith('/libvirtd'))) {
+    if (!daemonAlive(state, d)) continue;
+    const r = await sys(
+      [
+        'ip',
+        'netns',
+        'exec',
+        d.netns ?? state.netns,
+        'chroot',
+        d.root ?? state.root,
+        'virsh',
+        '-c',
+        'qemu:///system',
+        'list',
+        '--name',
+      ],
+      { allowFailure: true, timeout: 30_000 },
+    );
+    out.push(...domainNames(r.stdout));
+  }
+  return out;
+}
+
+function domainNames(stdout: string): string[] {
+  return stdout
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);

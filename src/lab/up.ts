@@ -11,8 +11,10 @@ import { labDown } from './down.js';
 import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
 import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
-import { ensureOrgB, waitForPool } from './org-b.js';
+import { ensureOrg } from './org-up.js';
+import { organisations } from './organisation.js';
 import { ORG_A } from './orgs.js';
+import { waitForPool } from './pool-ready.js';
 import { labConfig, labHosts } from './recipe.js';
 import { writeSites } from './sites-file.js';
 import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
@@ -50,8 +52,8 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
       throw new LabError(`the lab runs HTCondor ${prior.htcondorVersion}; run 'vmdag lab down' first`, 1);
     }
     log(`lab: already running (HTCondor ${prior.htcondorVersion}, ${prior.root})`);
-    // Additive: org-a is left as it is; --orgs 2 only adds org-b when it does not run.
-    if (s.orgs === 2) await ensureOrgB(s, prior, log);
+    // Additive: org-a is left as it is; --orgs 2|3 only adds the organisations that do not run.
+    for (const o of organisations(s)) await ensureOrg(s, prior, o, log);
     return writeSites(s, readLabState(s.dir) ?? prior, log);
   }
   const t0 = performance.now();
@@ -128,7 +130,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     },
   ];
   writeLabState(s.dir, state);
-  if (s.orgs === 2) await ensureOrgB(s, state, log);
+  for (const o of organisations(s)) await ensureOrg(s, state, o, log);
   for (const old of staleBuilds(s, [root])) {
     await releaseMounts(old);
     await sys(['rm', '-rf', '--one-file-system', old]);

@@ -24,7 +24,7 @@ security_driver = "none"
 `;
 
 /** Guests get addresses .100–.199 of the bridge's /24 for an hour; no DNS (port 0), nothing else. */
-export function dnsmasqArgv(s: LabSettings): string[] {
+export function dnsmasqArgv(s: Pick<LabSettings, 'address' | 'bridge'>): string[] {
   const net = s.address.split('.').slice(0, 3).join('.');
   return [
     '/usr/sbin/dnsmasq',
@@ -54,16 +54,26 @@ export function writeVirtConfig(root: string): void {
   mkdirSync(path.join(root, 'run/vmdag-lab'), { recursive: true });
 }
 
-/** Start virtlogd, libvirtd and dnsmasq; a failure is reported, and the pool keeps running without VMs. */
-export async function startVirt(s: LabSettings, root: string, log: Log): Promise<boolean> {
+/**
+ * Start virtlogd, libvirtd and dnsmasq; a failure is reported, and the pool keeps running without VMs.
+ * `org`: an organisation's own (its namespace, root, bridge; daemons named `<org>/libvirtd` …).
+ */
+export async function startVirt(
+  s: LabSettings,
+  root: string,
+  log: Log,
+  org?: { name: string; netns: string; bridge: string; address: string; logDir: string },
+): Promise<boolean> {
+  const where = org ? { netns: org.netns, root, logDir: org.logDir } : undefined;
+  const name = (d: string) => (org ? `${org.name}/${d}` : d);
   try {
-    await startLabDaemon('virtlogd', ['/usr/sbin/virtlogd'], s.dir);
-    await startLabDaemon('libvirtd', ['/usr/sbin/libvirtd'], s.dir);
+    await startLabDaemon(name('virtlogd'), ['/usr/sbin/virtlogd'], s.dir, where);
+    await startLabDaemon(name('libvirtd'), ['/usr/sbin/libvirtd'], s.dir, where);
     const sock = path.join(root, 'run/libvirt/libvirt-sock');
     for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
     if (!existsSync(sock))
-      throw new Error(`libvirtd did not open ${sock} (see ${s.currentDir}/libvirtd.out)`);
-    await startLabDaemon('dnsmasq', dnsmasqArgv(s), s.dir);
+      throw new Error(`libvirtd did not open ${sock} (see ${org?.logDir ?? s.currentDir}/libvirtd.out)`);
+    await startLabDaemon(name('dnsmasq'), dnsmasqArgv(org ?? s), s.dir, where);
     return true;
   } catch (e) {
     log(`lab: WARNING: the VM daemons did not start, VM-universe jobs cannot run: ${(e as Error).message}`);

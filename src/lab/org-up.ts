@@ -1,0 +1,311 @@
+/**
+ * Starting and stopping the lab's separate organisations (organisation.ts says what they are). An
+ * organisation's root is a copy of the lab's build, made once per build; its state (queue, logs, keys,
+ * tokens) is reset at every start, so each `lab up` brings up a fresh organisation with a new signing key
+ * and new tokens for the lab's user.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { installLabSiteKit } from '../site-kit/lab-site-kit.js';
+import { spawnInLab } from './daemons.js';
+import { mountRun, mountSystem, releaseMounts } from './mounts.js';
+import { netnsExists } from './netns.js';
+import type { LabSettings } from './options.js';
+import {
+  ORG_GUEST_DIR,
+  ORG_RESET_PATHS,
+  type Organisation,
+  orgCollector,
+  orgConfig,
+  orgHosts,
+  orgScheddName,
+} from './organisation.js';
+import type { LabPool } from './orgs.js';
+import { waitForPool } from './pool-ready.js';
+import { daemonAlive, type LabState, readLabState, writeLabState } from './state.js';
+import { LabError, type Log, sys, timed, writeLabFile } from './sys.js';
+import { startVirt, writeVirtConfig } from './virt.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The token lifetime: the lab's tokens outlive any test run, and die with the organisation's key at `lab down`. */
+const TOKEN_LIFETIME_S = 7 * 24 * 3600;
+
+const masterName = (o: Organisation) => `${o.name}/condor_master`;
+
+/** Run a command inside the organisation (its namespace and root), as root. */
+function inOrg(o: Organisation, argv: readonly string[], opts: { allowFailure?: boolean } = {}) {
+  return sys(['ip', 'netns', 'exec', o.netns, 'chroot', o.root, ...argv], opts);
+}
+
+/**
+ * Its own root: a copy of the lab's build (read through a plain bind mount, so nothing mounted inside the
+ * running lab — /proc, the shared host folders — is copied). Made once per build and kept.
+ */
+async function ensureOrgRoot(o: Organisation, buildRoot: string, log: Log): Promise<void> {
+  const marker = path.join(path.dirname(o.root), 'build');
+  if (existsSync(path.join(o.root, 'etc/condor')) && existsSync(marker)) {
+    if (readFileSync(marker, 'utf8').trim() === buildRoot) return;
+  }
+  await releaseMounts(o.root);
+  rmSync(path.dirname(o.root), { recursive: true, force: true });
+  const tmp = `${o.root}.tmp-${process.pid}`;
+  const view = `${path.dirname(o.root)}/build-view`;
+  mkdirSync(tmp, { recursive: true });
+  mkdirSync(view, { recursive: true });
+  await timed(log, `${o.name} root (copy of ${path.basename(path.dirname(buildRoot))})`, async () => {
+    await sys(['mount', '--bind', buildRoot, view]);
+    try {
+      await sys(['cp', '-a', `${view}/.`, `${tmp}/`]);
+    } finally {
+      await sys(['umount', view], { allowFailure: true });
+    }
+  });
+  rmSync(view, { recursive: true, force: true });
+  renameSync(tmp, o.root);
+  writeFileSync(marker, `${buildRoot}\n`);
+}
+
+/** Its network: a namespace, a veth link to the lab's namespace (a /24 of its own) and its bridge; routes both ways. */
+async function ensureOrgNetwork(s: LabSettings, o: Organisation): Promise<void> {
+  if (await netnsExists(o.netns)) await sys(['ip', 'netns', 'del', o.netns]);
+  await sys(['ip', '-n', s.netns, 'link', 'del', o.link], { allowFailure: true });
+  await sys(['ip', 'netns', 'add', o.netns]);
+  const org = (...a: string[]) => sys(['ip', '-n', o.netns, ...a]);
+  const lab = (...a: string[]) => sys(['ip', '-n', s.netns, ...a]);
+  await org('link', 'set', 'lo', 'up');
+  await lab('link', 'add', o.link, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', o.netns);
+  await lab('addr', 'add', `${o.linkUserAddress}/24`, 'dev', o.link);
+  await lab('link', 'set', o.link, 'up');
+  await org('addr', 'add', `${o.linkOrgAddress}/24`, 'dev', 'wan0');
+  await org('link', 'set', 'wan0', 'up');
+  await org('link', 'add', o.bridge, 'type', 'bridge');
+  await org('addr', 'add', `${o.address}/24`, 'dev', o.bridge);
+  await org('link', 'set', o.bridge, 'up');
+  // The user's side reaches the organisation's gateway address through the link; the organisation answers
+  // the user's side the same way. Neither namespace forwards: guests on the bridge reach only their gateway.
+  const net = (a: string) => `${a.split('.').slice(0, 3).join('.')}.0/24`;
+  await lab('route', 'replace', net(o.address), 'via', o.linkOrgAddress);
+  await org('route', 'replace', net(s.address), 'via', o.linkUserAddress);
+}
+
+/** Reset its state and write its configuration (inside its mounted root). */
+async function prepareOrgRoot(s: LabSettings, o: Organisation): Promise<void> {
+  for (const p of ORG_RESET_PATHS) {
+    if (p !== 'run') rmSync(path.join(o.root, p), { recursive: true, force: true });
+  }
+  writeLabFile(path.join(o.root, 'etc/condor/config.d/90-vmdag-lab.conf'), orgConfig(s, o));
+  writeLabFile(path.join(o.root, 'etc/hosts'), orgHosts(o, hostname()));
+  writeLabFile(
+    path.join(o.root, 'etc/resolv.conf'),
+    '# generated by vmdag — do not edit\n# no DNS in the lab\n',
+  );
+  const install = (args: string[]) => sys(['chroot', o.root, 'install', ...args]);
+  await install(['-d', '-m', '0700', '/etc/condor/passwords.d', '/etc/condor/tokens.d']);
+  await install([
+    '-d',
+    '-o',
+    'condor',
+    '-g',
+    'condor',
+    '/var/spool/condor',
+    '/var/log/condor',
+    '/var/lib/condor/execute',
+    '/run/condor',
+    '/run/lock/condor',
+  ]);
+}
+
+/** The VM side of org-c: guest kernel and initramfs inside its root, the site kit, its own libvirtd and DHCP. */
+async function startOrgVirt(
+  s: LabSettings,
+  o: Organisation,
+  guest: NonNullable<LabState['guest']>,
+  log: Log,
+): Promise<boolean> {
+  mkdirSync(path.join(o.root, ORG_GUEST_DIR.slice(1)), { recursive: true });
+  const kernel = path.join(ORG_GUEST_DIR, 'vmlinuz');
+  const initrd = path.join(ORG_GUEST_DIR, 'initrd.img');
+  copyFileSync(guest.kernel, path.join(o.root, kernel.slice(1)));
+  copyFileSync(guest.initrd, path.join(o.root, initrd.slice(1)));
+  writeVirtConfig(o.root);
+  await installLabSiteKit({
+    root: o.root,
+    bridge: o.bridge,
+    address: o.address,
+    schedd: orgScheddName(o),
+    kernel,
+    initrd,
+    vmMemory: 2048,
+  });
+  return startVirt(s, o.root, log, {
+    name: o.name,
+    netns: o.netns,
+    bridge: o.bridge,
+    address: o.address,
+    logDir: o.runDir,
+  });
+}
+
+/** Issue the lab's user a token of the organisation (its own key), in a folder only that user reads. */
+async function issueToken(s: LabSettings, o: Organisation): Promise<void> {
+  const r = await inOrg(o, [
+    'condor_token_create',
+    '-identity',
+    o.identity,
+    '-key',
+    'POOL',
+    '-lifetime',
+    String(TOKEN_LIFETIME_S),
+  ]);
+  rmSync(o.tokensDir, { recursive: true, force: true });
+  // The folder of all organisations' token folders: searchable by everyone, listing nothing private.
+  mkdirSync(path.dirname(o.tokensDir), { recursive: true, mode: 0o755 });
+  chmodSync(path.dirname(o.tokensDir), 0o755);
+  mkdirSync(o.tokensDir, { mode: 0o700 });
+  const file = path.join(o.tokensDir, `${o.name}.token`);
+  writeFileSync(file, r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`, { mode: 0o600 });
+  await sys(['chown', '-R', `${s.user.uid}:${s.user.gid}`, o.tokensDir]);
+}
+
+/** The organisation's pool record when its master runs, else undefined. */
+export function runningOrg(state: LabState, o: Organisation): LabPool | undefined {
+  const d = state.daemons.find((x) => x.name === masterName(o));
+  if (!d || !daemonAlive(state, d)) return undefined;
+  return state.pools.find((p) => p.name === o.name);
+}
+
+/** Bring the organisation up unless it runs; returns its pool (as the catalog names it). */
+export async function ensureOrg(
+  s: LabSettings,
+  state: LabState,
+  o: Organisation,
+  log: Log,
+): Promise<LabPool> {
+  const known = runningOrg(state, o);
+  if (known) {
+    log(`lab: ${o.name} already running (collector ${known.collector}, schedd ${known.schedd})`);
+    return known;
+  }
+  await stopOrg(s, o, log, { quiet: true });
+  await ensureOrgRoot(o, state.root, log);
+  mkdirSync(o.runDir, { recursive: true });
+  const pid = await timed(log, `${o.name} start`, async () => {
+    await mountSystem(o.root);
+    await mountRun(o.root);
+    await prepareOrgRoot(s, o);
+    await ensureOrgNetwork(s, o);
+    if (o.vm && state.guest && !(await startOrgVirt(s, o, state.guest, log))) {
+      throw new LabError(`${o.name}: its VM daemons did not start (see ${o.runDir})`);
+    }
+    return spawnInLab({ netns: o.netns, root: o.root }, o.runDir, 'condor_master', [
+      '/usr/sbin/condor_master',
+      '-f',
+    ]);
+  });
+  const now = readLabState(s.dir) ?? state;
+  now.daemons = [
+    ...now.daemons.filter((d) => d.name !== masterName(o)),
+    { name: masterName(o), pid, root: o.root },
+  ];
+  writeLabState(s.dir, now);
+  const schedd = await timed(log, `${o.name} pool ready`, () =>
+    waitForPool(state, {
+      pool: orgCollector(o),
+      schedd: orgScheddName(o),
+      slots: o.slots,
+      logs: path.join(o.root, 'var/log/condor'),
+    }),
+  );
+  await issueToken(s, o);
+  const pool: LabPool = {
+    name: o.name,
+    collector: orgCollector(o),
+    schedd,
+    vm: o.vm && state.guest !== undefined,
+    master: masterName(o),
+    tokens: o.tokensDir,
+    transfer: 'spool',
+  };
+  const after = readLabState(s.dir) ?? now;
+  after.pools = [...after.pools.filter((p) => p.name !== o.name), pool];
+  writeLabState(s.dir, after);
+  Object.assign(state, after);
+  log(
+    `lab: ${o.name} up: collector ${pool.collector}, schedd ${schedd}, ${o.slots} slots${pool.vm ? ', VMs' : ''}; ` +
+      `token for ${o.identity} in ${o.tokensDir}`,
+  );
+  return pool;
+}
+
+/**
+ * Stop the organisation: its daemons (condor_master's fast shutdown first), whatever else lives in its
+ * namespace and root, its mounts, its namespace (the link goes with it); drop it from the state. Its root
+ * copy is kept for the next start. Returns whether anything ran.
+ */
+export async function stopOrg(
+  s: LabSettings,
+  o: Organisation,
+  log: Log,
+  opts: { quiet?: boolean } = {},
+): Promise<boolean> {
+  let acted = false;
+  const state = readLabState(s.dir);
+  const mine = (state?.daemons ?? []).filter((d) => d.name.startsWith(`${o.name}/`));
+  const alive = state ? mine.filter((d) => daemonAlive(state, d)) : [];
+  for (const d of [...alive].reverse()) {
+    try {
+      process.kill(d.pid, d.name === masterName(o) ? 'SIGQUIT' : 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  const deadline = Date.now() + 30_000;
+  while (state && Date.now() < deadline && alive.some((d) => daemonAlive(state, d))) await sleep(200);
+  for (const d of alive) {
+    if (state && daemonAlive(state, d)) process.kill(d.pid, 'SIGKILL');
+    log(`lab: stopped ${d.name} (pid ${d.pid})`);
+    acted = true;
+  }
+  if (await netnsExists(o.netns)) {
+    for (let i = 0; i < 10; i++) {
+      const r = await sys(['ip', 'netns', 'pids', o.netns], { allowFailure: true });
+      const pids = r.stdout
+        .split('\n')
+        .map(Number)
+        .filter((n) => n > 0);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await sleep(200);
+    }
+    await sys(['ip', 'netns', 'del', o.netns]);
+    acted = true;
+  }
+  await sys(['ip', '-n', s.netns, 'link', 'del', o.link], { allowFailure: true });
+  if ((await releaseMounts(o.root)) > 0) acted = true;
+  if (state) {
+    const after = readLabState(s.dir) ?? state;
+    after.daemons = after.daemons.filter((d) => !d.name.startsWith(`${o.name}/`));
+    after.pools = after.pools.filter((p) => p.name !== o.name);
+    writeLabState(s.dir, after);
+  }
+  rmSync(o.tokensDir, { recursive: true, force: true });
+  if (acted && !opts.quiet) log(`lab: ${o.name} stopped`);
+  return acted;
+}

@@ -1,0 +1,43 @@
+/** Waiting until a pool the lab started is ready: its schedd and every slot of its dedicated scheduler listed. */
+import { runCondor } from '../condor/exec.js';
+import type { LabState } from './state.js';
+import { LabError } from './sys.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wait until the collector at `pool` lists `schedd` and at least `slots` slots naming its dedicated
+ * scheduler (through the lab's lab-exec wrapper, like every condor command of vmdag).
+ */
+export async function waitForPool(
+  state: LabState,
+  where: { pool?: string; schedd?: string; slots: number; logs: string },
+  timeoutMs = 120_000,
+): Promise<string> {
+  const ctx = { prefix: [state.wrapper, '--'] };
+  const p = where.pool ? ['-pool', where.pool] : [];
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const schedd = await runCondor(ctx, 'condor_status', [...p, '-schedd', '-af', 'Name'], {
+      allowFailure: true,
+      cwd: '/',
+    });
+    const slots = await runCondor(
+      ctx,
+      'condor_status',
+      [...p, '-const', '!isUndefined(DedicatedScheduler)', '-af', 'Name', 'DedicatedScheduler'],
+      { allowFailure: true, cwd: '/' },
+    );
+    const names = schedd.stdout.trim().split('\n').filter(Boolean);
+    const name = where.schedd ? names.find((n) => n === where.schedd) : names[0];
+    const nslots = slots.stdout.trim().split('\n').filter(Boolean).length;
+    last =
+      `schedd '${name ?? names.join(', ')}', ${nslots} dedicated slots; ${schedd.stderr.trim()} ${slots.stderr.trim()}`.trim();
+    if (name && nslots >= where.slots && slots.stdout.includes(`DedicatedScheduler@${name}`)) return name;
+    await sleep(500);
+  }
+  throw new LabError(
+    `the pool${where.pool ? ` ${where.pool}` : ''} did not come up within ${timeoutMs / 1000} s (${last}); logs: ${where.logs}`,
+  );
+}
