@@ -66,10 +66,12 @@ export function humanBytes(n: number): string {
   return `${n} bytes`;
 }
 
-/** A name for `qemu-img convert`'s output beside the image: `x.img` → `x.qcow2` (never the image itself). */
-function convertedName(path: string, ext: string): string {
-  const stem = path.replace(/\.[^./]*$/, '');
-  return `${stem}${ext}` === path ? `${stem}-converted${ext}` : `${stem}${ext}`;
+/**
+ * `qemu-img convert` from the image to `format`, into a new file beside it (`x.img` → `x.img.qcow2`: never the
+ * image itself, nor a sibling that may exist, such as the lab's guest.img and guest.qcow2).
+ */
+function convertCommand(path: string, format: ImageFormat): string {
+  return `\`qemu-img convert -O ${format} ${path} ${path}.${format}\``;
 }
 
 /** Every problem of the image `d` as `probe` shows it, and what plan says of it. Pure. */
@@ -110,7 +112,7 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
       at(
         formatAt,
         'image.format-mismatch',
-        `the image ${p} is raw, not qcow2 (it does not begin with qcow2's magic bytes QFI\\xfb), but ${says} — set \`format: raw\` or convert it with \`qemu-img convert -O qcow2 ${p} ${convertedName(p, '.qcow2')}\``,
+        `the image ${p} is raw, not qcow2 (it does not begin with qcow2's magic bytes QFI\\xfb), but ${says} — set \`format: raw\` or convert it with ${convertCommand(p, 'qcow2')}`,
       );
     if (size < MIN_DISK_BYTES) tooSmall('a raw disk', size);
     return {
@@ -122,7 +124,7 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
     at(
       formatAt,
       'image.format-mismatch',
-      `the image ${p} is qcow version ${h.version} (it begins with the magic bytes QFI\\xfb), which QEMU's qcow2 driver does not read (qcow2 is version 2 or 3) — convert it with \`qemu-img convert -O qcow2 ${p} ${convertedName(p, '.qcow2')}\``,
+      `the image ${p} is qcow version ${h.version} (it begins with the magic bytes QFI\\xfb), which QEMU's qcow2 driver does not read (qcow2 is version 2 or 3) — convert it with ${convertCommand(p, 'qcow2')}`,
     );
     return { issues, check: { checked: false, reason: `qcow version ${h.version}` } };
   }
@@ -130,7 +132,7 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
     at(
       formatAt,
       'image.format-mismatch',
-      `the image ${p} is qcow2${h.version !== undefined ? ` (version ${h.version})` : ''}, but ${says} — set \`format: qcow2\` or convert it with \`qemu-img convert -O raw ${p} ${convertedName(p, '.img')}\``,
+      `the image ${p} is qcow2${h.version !== undefined ? ` (version ${h.version})` : ''}, but ${says} — set \`format: qcow2\` or convert it with ${convertCommand(p, 'raw')}`,
     );
   if (h.truncated) {
     const needs =
@@ -189,7 +191,7 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
       at(
         '/vm/image/path',
         'image.backing-missing',
-        `the image ${p} is a qcow2 overlay of the backing file ${backing.name}${where}, which does not exist — put the backing file there, or make the image stand alone with \`qemu-img convert -O qcow2 ${p} ${convertedName(p, '-full.qcow2')}\``,
+        `the image ${p} is a qcow2 overlay of the backing file ${backing.name}${where}, which does not exist — put it there, or point the image at where it is with \`qemu-img rebase -u -b PATH ${p}\``,
       );
     }
   }

@@ -127,7 +127,7 @@ const rows: Record<string, Row> = {
     at: [
       [
         '/vm/image/format',
-        /is raw, not qcow2 .*but the workflow says qcow2 — set `format: raw` or convert it with `qemu-img convert -O qcow2 images\/guest\.qcow2 images\/guest-converted\.qcow2`$/,
+        /is raw, not qcow2 .*but the workflow says qcow2 — set `format: raw` or convert it with `qemu-img convert -O qcow2 images\/guest\.qcow2 images\/guest\.qcow2\.qcow2`$/,
       ],
     ],
     good: fileProbe(qcow2Bytes()),
@@ -191,7 +191,7 @@ describe('judgeImage: more of each check', () => {
     const { issues } = judgeImage(RAW, fileProbe(qcow2Bytes()));
     expect(issues.map((i) => i.code)).toEqual(['image.format-mismatch']);
     expect(issues[0]?.message).toBe(
-      'the image images/guest.img is qcow2 (version 3), but the workflow says raw — set `format: qcow2` or convert it with `qemu-img convert -O raw images/guest.img images/guest-converted.img`',
+      'the image images/guest.img is qcow2 (version 3), but the workflow says raw — set `format: qcow2` or convert it with `qemu-img convert -O raw images/guest.img images/guest.img.raw`',
     );
   });
   it('no `format` written: qcow2 by default, the mismatch at the path', () => {
