@@ -19,7 +19,15 @@
 // machine varies with the load: compare medians, and the CPU time (user + sys), which varies less.
 // Environment: BENCH_STEPS (10000), BENCH_RUNS (7).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,7 +138,8 @@ const results = [];
 try {
   mkdirSync(join(dir, 'images'));
   mkdirSync(join(dir, 'bin'));
-  writeFileSync(join(dir, 'images', 'guest.qcow2'), 'stand-in image\n');
+  // A sound (empty) qcow2: compile's image checks refuse a stand-in that is not one.
+  copyFileSync(join(ROOT, 'fixtures/one-vm/images/guest.qcow2'), join(dir, 'images', 'guest.qcow2'));
   writeFileSync(join(dir, 'bin', 'app'), '#!/bin/sh\n', { mode: 0o755 });
   writeFileSync(join(dir, 'input.dat'), 'x\n');
   writeFileSync(join(dir, 'workflow.yaml'), workflow(STEPS));

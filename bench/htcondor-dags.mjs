@@ -145,7 +145,8 @@ const dir = mkdtempSync(join(tmpdir(), 'vmdag-bench-dags-'));
 try {
   mkdirSync(join(dir, 'images'));
   mkdirSync(join(dir, 'bin'));
-  writeFileSync(join(dir, 'images', 'guest.qcow2'), 'stand-in image\n');
+  // A sound (empty) qcow2: compile's image checks refuse a stand-in that is not one.
+  copyFileSync(join(ROOT, 'fixtures/one-vm/images/guest.qcow2'), join(dir, 'images', 'guest.qcow2'));
   writeFileSync(join(dir, 'bin', 'app'), '#!/bin/sh\n', { mode: 0o755 });
   writeFileSync(join(dir, 'input.dat'), 'x\n');
   writeFileSync(join(dir, 'workflow.yaml'), workflow(STEPS));

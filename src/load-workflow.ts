@@ -1,7 +1,8 @@
 /**
  * The front end every command that reads a workflow shares (`validate`, `compile`, `plan`, `submit`): the
- * site catalog by design.md §1's discovery, then read → decode → parse → validate of the workflow file.
- * The file system is reached here, at the edge; the stages (src/parse, src/validate) stay pure.
+ * site catalog by design.md §1's discovery, then read → decode → parse → validate of the workflow file, with
+ * the image's header (probeImage). The file system is reached here, at the edge; the stages (src/parse,
+ * src/validate) stay pure.
  */
 import { closeSync, existsSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -9,7 +10,10 @@ import type { Diagnostic } from './model/diagnostic.js';
 import type { SiteCatalog, Workflow } from './model/workflow.js';
 import { decodeText } from './parse/decode-text.js';
 import { type ParsedDocument, parseYaml } from './parse/parse-yaml.js';
+import { probeImage } from './site-catalog/image-facts.js';
 import { findSitesFile } from './validate/find-sites.js';
+import type { ImageProbe } from './validate/image-header.js';
+import { type ImageCheck, judgeImage } from './validate/image-rules.js';
 import { validateSites } from './validate/validate-sites.js';
 import { validateWorkflow } from './validate/validate-workflow.js';
 
@@ -125,6 +129,8 @@ export interface LoadedWorkflow {
   diagnostics: Diagnostic[];
   /** The parsed file, for locating what later stages find (plan, render); absent when it could not be read. */
   doc?: ParsedDocument;
+  /** What the image checks found of a valid workflow's image (`vmdag plan` reports it). */
+  image?: ImageCheck;
 }
 
 /** Read, decode, parse and validate one workflow file against a catalog (from loadSites). */
@@ -133,14 +139,28 @@ export function loadWorkflow(file: string, sites: LoadedSites, io: FrontEndIo): 
   const read = readText(file, absPath);
   if (read.diagnostic) return { diagnostics: [read.diagnostic] };
   const doc = parseYaml(read.text as string, file);
+  // The image's header is read once, by the image checks; plan's report reuses it.
+  const probes = new Map<string, ImageProbe>();
+  const probe = (p: string): ImageProbe => {
+    let r = probes.get(p);
+    if (!r) {
+      r = probeImage(p);
+      probes.set(p, r);
+    }
+    return r;
+  };
   const env = {
     dir: dirname(absPath),
     fileExists: isFile,
+    probeImage: probe,
     ...(sites.catalog ? { sites: sites.catalog } : {}),
   };
   const result = validateWorkflow(doc, env);
   // A catalog that exists but is invalid has its own diagnostics; don't also claim there is none.
   if (sites.found && !sites.catalog)
     result.diagnostics = result.diagnostics.filter((d) => d.code !== 'rule.unknown-site');
-  return { ...result, doc };
+  const img = result.workflow?.vm?.image;
+  if (!img) return { ...result, doc };
+  const { check } = judgeImage({ ...img, formatWritten: true }, probe(img.absPath));
+  return { ...result, doc, image: check };
 }

@@ -1,8 +1,8 @@
 /**
  * `vmdag plan FILE [--json] [--sites FILE]`: which site the workflow runs at and why, VMs per host, whether
- * the image is transferred (size, sha256) or used in place; refusal with the reasons per site
- * (docs/sites.md). Exit 0 a site fits, 1 invalid workflow / no site fits / sha256 mismatch, 3 HTCondor
- * unavailable or no site answered.
+ * the image is transferred (size, sha256) or used in place, and whether it was checked here (what its header
+ * says it is); refusal with the reasons per site (docs/sites.md). Exit 0 a site fits, 1 invalid workflow (a
+ * bad image among its problems) / no site fits / sha256 mismatch, 3 HTCondor unavailable or no site answered.
  */
 import { CondorUnavailableError } from '../condor/exec.js';
 import { resolveLocalImages } from '../image-staging/images-folder.js';
@@ -36,6 +36,8 @@ export function planJson(d: SiteDecision): Record<string, unknown> {
   else doc.nodesPerHost = chosen?.placement ?? [];
   if (d.image) doc.image = d.image;
   doc.sites = choice?.verdicts ?? [];
+  // The sha256 mismatch, located at vm.image.sha256 (docs/sites.md).
+  if (d.diagnostics.length > 0) doc.diagnostics = diagnosticsJson(d.diagnostics).diagnostics;
   return doc;
 }
 
@@ -72,9 +74,14 @@ function formatPlanText(d: SiteDecision): string {
             : 'used in place at the site';
     lines.push(`image: ${img.path} ${how}${facts ? ` (${facts})` : ''}${img.note ? ` — ${img.note}` : ''}`);
     if (img.deliveryReason && img.delivery !== 'in-place') lines.push(`  ${img.deliveryReason}`);
+    if (img.check)
+      lines.push(
+        img.check.checked
+          ? `  checked here: ${img.check.summary}`
+          : `  not checked here: ${img.check.reason}`,
+      );
   }
-  if (d.sha256Error) lines.push(`error: ${d.sha256Error}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${formatDiagnosticsText(d.diagnostics)}`;
 }
 
 /**

@@ -1,12 +1,92 @@
 /**
- * Facts about the VM image, gathered at the edge (file system): size and sha256 of a local image (streamed,
- * never read whole), and whether a `location: cluster` image is at a site — known only when the site's
- * `images` folder is visible from this machine (a shared file system, as in the lab), else "unknown".
+ * Facts about the VM image, gathered at the edge (file system): what the image's first bytes say it is
+ * (probeImage: a few hundred bytes, for validate's image checks), size and sha256 of a local image
+ * (streamed, never read whole), and whether a `location: cluster` image is at a site — known only when the
+ * site's `images` folder is visible from this machine (a shared file system, as in the lab), else "unknown".
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { closeSync, createReadStream, existsSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import {
+  IMAGE_HEAD_BYTES,
+  type ImageProbe,
+  isProtocolName,
+  MAX_BACKING_NAME_BYTES,
+  readImageHeader,
+} from '../validate/image-header.js';
 import type { ImageAtSite } from './choose-site.js';
+
+/** What a path that is not a regular file is, for a diagnostic. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Up to `length` bytes of the open file `fd` from `position` (fewer at its end). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let n = 0;
+  for (let r = 1; r > 0 && n < length; n += r) r = readSync(fd, buf, n, length - n, position + n);
+  return buf.subarray(0, n);
+}
+
+/**
+ * What this host sees of the image at `absPath`: its size, its first IMAGE_HEAD_BYTES bytes as a header
+ * (src/validate/image-header.ts), and a qcow2 overlay's backing file name (at most 1023 bytes more) and
+ * whether that file exists. Never more of the file; a pipe or device is not opened (opening a FIFO blocks).
+ */
+export function probeImage(absPath: string): ImageProbe {
+  let st: Stats;
+  try {
+    st = statSync(absPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    return { kind: 'unreadable', why: errorText(e) };
+  }
+  if (!st.isFile()) return { kind: 'not-a-file', what: kindOf(st) };
+  let fd: number;
+  try {
+    fd = openSync(absPath, 'r');
+  } catch (e) {
+    return { kind: 'unreadable', why: errorText(e) };
+  }
+  try {
+    const header = readImageHeader(readAt(fd, 0, IMAGE_HEAD_BYTES), st.size);
+    const probe: Extract<ImageProbe, { kind: 'file' }> = { kind: 'file', size: st.size, header };
+    const ref =
+      header.format === 'qcow2' && !header.truncated && header.supported ? header.backing : undefined;
+    if (
+      ref &&
+      ref.length >= 1 &&
+      ref.length <= MAX_BACKING_NAME_BYTES &&
+      ref.offset + ref.length <= st.size
+    ) {
+      const name = readAt(fd, ref.offset, ref.length).toString('utf8');
+      const backingPath = resolve(dirname(absPath), name);
+      probe.backing = isProtocolName(name)
+        ? { name, absPath: name }
+        : { name, absPath: backingPath, exists: existsSync(backingPath) };
+    }
+    return probe;
+  } catch (e) {
+    return { kind: 'unreadable', why: errorText(e) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An fs error as "permission denied (EACCES)". */
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!err.code) return String(err.message ?? e);
+  // "EACCES: permission denied, open '/x'" → "permission denied (EACCES)"
+  const text = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return `${text} (${err.code})`;
+}
 
 export async function sha256File(absPath: string): Promise<string> {
   const hash = createHash('sha256');

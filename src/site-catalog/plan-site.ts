@@ -1,9 +1,9 @@
 /**
  * The site decision for one workflow file, shared by `vmdag plan` and `vmdag submit`: read the catalog and
- * the workflow, ask every site's collector (in parallel), gather the image facts (sha256 of a local image,
- * presence of a cluster image), verify the workflow's `sha256`, and choose.
+ * the workflow (its image checked by header on the way, src/validate/image-rules.ts), ask every site's
+ * collector (in parallel), gather the image facts (sha256 of an image this host can read, presence of a
+ * cluster image), verify the workflow's `sha256`, and choose.
  */
-import { existsSync } from 'node:fs';
 import type { CondorContext } from '../condor/exec.js';
 import type { LocalImages } from '../image-staging/images-folder.js';
 import { stagingAt } from '../image-staging/staging-at.js';
@@ -11,7 +11,9 @@ import type { ImageDelivery, StagingDecision } from '../image-staging/staging-de
 import { loadSites, loadWorkflow } from '../load-workflow.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
+import type { ParsedDocument } from '../parse/parse-yaml.js';
 import type { PlannedSite } from '../plan/plan-types.js';
+import type { ImageCheck } from '../validate/image-rules.js';
 import { chooseSite, type ImageAtSite, type SiteChoice, type SiteRequest } from './choose-site.js';
 import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
 import { LOCAL_SITE, type QueryOptions, querySites, type SiteQuery } from './query-site.js';
@@ -39,6 +41,8 @@ export interface ImageReport {
   sha256?: string;
   /** The workflow's `sha256` checked against the file: true/false, or undefined when not checked. */
   sha256Verified?: boolean;
+  /** The image checks: what the file is ("qcow2 v3, 2.0 GiB virtual"), or why it was not checked. */
+  check?: ImageCheck;
   note?: string;
   /** At the chosen site: staged once per run, sent with each VM job, or used in place (src/image-staging). */
   delivery?: ImageDelivery;
@@ -59,7 +63,7 @@ export interface SiteDecision {
   resources?: SiteResources[];
   choice?: SiteChoice;
   image?: ImageReport;
-  /** Set when the image does not match the workflow's `sha256`. */
+  /** Set when the image does not match the workflow's `sha256` (also a diagnostic at `vm.image.sha256`). */
   sha256Error?: string;
   /** The chosen site for compile. */
   site?: PlannedSite;
@@ -99,7 +103,10 @@ export function siteRequestOf(w: Workflow): SiteRequest {
   return req;
 }
 
-async function imageReport(w: Workflow): Promise<{ report?: ImageReport; error?: string }> {
+async function imageReport(
+  w: Workflow,
+  check: ImageCheck | undefined,
+): Promise<{ report?: ImageReport; error?: string }> {
   const img = w.vm?.image;
   if (!img) return {};
   const report: ImageReport = {
@@ -107,9 +114,11 @@ async function imageReport(w: Workflow): Promise<{ report?: ImageReport; error?:
     location: img.location,
     transferred: img.location === 'local',
   };
+  if (check) report.check = check;
   let facts: ImageFacts | undefined;
-  if (img.location === 'local' || existsSync(img.absPath)) facts = await imageFacts(img.absPath);
-  else report.note = 'the cluster image is not visible from here: size and sha256 unknown';
+  // Checked: a file this host reads (always so for a valid workflow's local image).
+  if (check?.checked) facts = await imageFacts(img.absPath);
+  else report.note = 'size and sha256 unknown: the image is not checked here';
   if (facts) {
     report.bytes = facts.bytes;
     report.sha256 = facts.sha256;
@@ -125,6 +134,19 @@ async function imageReport(w: Workflow): Promise<{ report?: ImageReport; error?:
   return { report };
 }
 
+/** The sha256 mismatch, located at the workflow's `vm.image.sha256`. */
+function sha256Diagnostic(doc: ParsedDocument, message: string): Diagnostic {
+  const pointer = '/vm/image/sha256';
+  return {
+    severity: 'error',
+    code: 'image.sha256-mismatch',
+    message,
+    file: doc.file,
+    ...doc.locate(pointer),
+    pointer,
+  };
+}
+
 export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision> {
   const io = { cwd: input.cwd, env: input.env };
   const sites = loadSites(input.sites, io);
@@ -135,8 +157,9 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
   const queries = siteQueriesOf(sites.catalog);
   const [resources, image] = await Promise.all([
     querySites(input.ctx, queries, input.query),
-    imageReport(workflow),
+    imageReport(workflow, loaded.image),
   ]);
+  if (image.error && loaded.doc) diagnostics.push(sha256Diagnostic(loaded.doc, image.error));
   const images: Record<string, ImageAtSite> = {};
   if (workflow.vm?.image.location === 'cluster') {
     for (const q of queries) images[q.name] = clusterImageAt(q, workflow.vm.image.absPath);

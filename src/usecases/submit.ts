@@ -105,9 +105,9 @@ export interface SubmitResult {
 
 export type SubmitFailure =
   | Failure
-  /** No site fits, or the image does not match the workflow's sha256: the decision says why. */
+  /** No site fits: the decision says why. */
   | { ok: false; kind: 'site'; message: string; decision: SiteDecision }
-  /** The workflow (or catalog) is invalid. */
+  /** The workflow (or catalog) is invalid, its image among them, or the image is not the workflow's sha256. */
   | { ok: false; kind: 'diagnostics'; diagnostics: Diagnostic[] };
 
 interface PlanSite {
@@ -162,7 +162,8 @@ async function runDirectory(
   const output = opts.output === undefined ? undefined : resolve(opts.cwd, opts.output);
   // Run again after an interrupted (or finished) submit: take up that run directory, do not recompile.
   if (output && (readRunRecord(output) || readSubmitMarker(output))) return { ok: true, dir: output };
-  // Choose the site from the live resources, verify the image's sha256, then compile for it.
+  // Check the workflow and its image, choose the site from the live resources, verify the image's sha256,
+  // then compile for it.
   const decided = await decideSite({
     file: opts.target,
     cwd: opts.cwd,
@@ -171,10 +172,12 @@ async function runDirectory(
     ctx,
     ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
   });
-  if (decided.choice && (!decided.choice.ok || decided.sha256Error)) {
-    const message = decided.sha256Error ?? (decided.choice.ok ? '' : decided.choice.error);
-    return { ok: false, kind: 'site', message, decision: decided };
-  }
+  // An invalid workflow (a bad image among its problems) or an image that is not the workflow's sha256:
+  // its diagnostics, before anything is staged, written or submitted.
+  if (!decided.choice || decided.sha256Error)
+    return { ok: false, kind: 'diagnostics', diagnostics: decided.diagnostics };
+  if (!decided.choice.ok)
+    return { ok: false, kind: 'site', message: decided.choice.error, decision: decided };
   // A local image travels once per run: staged into the site's images folder when it has one this host can
   // write, else sent with each VM job by HTCondor.
   const stagedImage = await stageForRun(decided, onEvent);

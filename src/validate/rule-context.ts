@@ -1,5 +1,6 @@
 /** What the semantic rules see: the raw document (shape not guaranteed), its steps, the environment. */
 import type { SiteCatalog } from '../model/workflow.js';
+import type { ImageProbe } from './image-header.js';
 import type { Reporter } from './reporter.js';
 
 export type Obj = Record<string, unknown>;
@@ -13,6 +14,8 @@ export interface ValidateEnv {
   /** Absolute folder of the workflow file: relative paths are resolved against it. */
   dir: string;
   fileExists(absPath: string): boolean;
+  /** What this host sees of the image file at absPath: its size and first bytes (probeImage, image-facts.ts). */
+  probeImage(absPath: string): ImageProbe;
   /** The site catalog, when one was found. Without one the only site is "local" (the local pool). */
   sites?: SiteCatalog;
 }

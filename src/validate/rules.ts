@@ -6,6 +6,7 @@
  */
 import { posix, resolve } from 'node:path';
 import { checkCycles } from './cycles.js';
+import { localImageMissing } from './image-rules.js';
 import { readablePath } from './reporter.js';
 import { isObj, type RawStep, type Rule } from './rule-context.js';
 import { at, eachItem, eachLocalFile, escapes, memo, num, stepName } from './rule-helpers.js';
@@ -181,7 +182,8 @@ export const rules: Rule[] = [
         return abs !== undefined && !ctx.env.fileExists(abs);
       });
       eachLocalFile(ctx, (path, what, step, key, index) => {
-        if (missing(path))
+        // The image by its probe: a folder there is image.not-a-file's, not missing.
+        if (what === 'image' ? localImageMissing(ctx) : missing(path))
           ctx.report.error(
             at(step, key, index),
             'rule.file-missing',

@@ -2,12 +2,13 @@
  * validate: the parsed document → diagnostics (schema, then the rules of design.md §1, then values that
  * cannot be written into a submit/DAG file), all at once, in reading order; and, when there is no error,
  * the normalised Workflow (defaults applied, sizes in MiB, durations in seconds, compute always a list).
- * Pure: the file system is reached only through `env.fileExists`.
+ * Pure: the file system is reached only through `env.fileExists` and `env.probeImage`.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
 import type { ComputeStep, ImageSpec, VmRequest, Workflow } from '../model/workflow.js';
 import type { ParsedDocument } from '../parse/parse-yaml.js';
+import { imageRules } from './image-rules.js';
 import { Reporter, sortDiagnostics } from './reporter.js';
 import { buildContext, isObj, type Obj, type ValidateEnv } from './rule-context.js';
 import { DEFAULT_MEMORY_MIB, rules } from './rules.js';
@@ -35,6 +36,7 @@ export function validateWorkflow(doc: ParsedDocument, env: ValidateEnv): Validat
 
   const ctx = buildContext(doc.value, env, report);
   for (const rule of rules) rule.check(ctx);
+  for (const rule of imageRules) rule.check(ctx);
 
   diagnostics.push(...report.diagnostics);
   sortDiagnostics(diagnostics);

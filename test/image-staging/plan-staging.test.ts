@@ -10,6 +10,7 @@ import { findCondorContext } from '../../src/commands/condor-context.js';
 import { runPlan } from '../../src/commands/plan.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
 import { sha256File } from '../../src/site-catalog/image-facts.js';
+import { writeQcow2 } from '../image-files.js';
 import { workflowDir } from '../integration/cli-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 
@@ -47,11 +48,12 @@ describe.skipIf(!ctx && !labRequired)('vmdag plan: how the image reaches the VMs
     if (!ctx) throw new Error('the lab is not running');
     const dir = workflowDir({
       'workflow.yaml': wf(true),
-      'images/guest.qcow2': 'stand-in image for plan\n',
+      'images/guest.qcow2': '',
       'bin/run': '#!/bin/sh\n',
     });
     const images = path.join(dir, 'shared-images');
-    const src = path.join(dir, 'images', 'guest.qcow2');
+    // A sound (empty) qcow2 in place of the empty file: plan's image checks refuse a stand-in that is not one.
+    const src = writeQcow2(path.join(dir, 'images', 'guest.qcow2'));
     const sha256 = await sha256File(src);
 
     const first = await plan(dir, { VMDAG_IMAGES: images });

@@ -12,6 +12,7 @@ import { runCompile } from '../../src/commands/compile.js';
 import { runValidate } from '../../src/commands/validate.js';
 import { capture } from '../capture-output.js';
 import { crashLines } from '../faults/cli-process.js';
+import { writeQcow2 } from '../image-files.js';
 import type { Value } from './workflow-arbitrary.js';
 
 /** A failed invariant, with what shows it. */
@@ -28,7 +29,8 @@ export function makeFolder(dir: string): void {
   mkdirSync(path.join(dir, 'images'), { recursive: true });
   writeFileSync(path.join(dir, 'bin/app'), '#!/bin/sh\n');
   for (const f of ['in.txt', 'a=b', 'sp ace']) writeFileSync(path.join(dir, 'data', f), 'x\n');
-  writeFileSync(path.join(dir, 'images/guest.qcow2'), 'QFI\xfb');
+  // A sound qcow2: a stand-in the image checks refuse would make every local-image workflow an error.
+  writeQcow2(path.join(dir, 'images/guest.qcow2'));
 }
 
 interface Diag {

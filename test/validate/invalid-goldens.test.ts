@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../src/parse/parse-yaml.js';
+import { probeImage } from '../../src/site-catalog/image-facts.js';
 import { rules } from '../../src/validate/rules.js';
 import { validateSites } from '../../src/validate/validate-sites.js';
 import { validateWorkflow } from '../../src/validate/validate-workflow.js';
@@ -26,7 +27,7 @@ function runCase(name: string) {
     sites = s.catalog;
   }
   const doc = parseYaml(text, `${name}.yaml`);
-  return validateWorkflow(doc, { dir, fileExists: isFile, ...(sites ? { sites } : {}) });
+  return validateWorkflow(doc, { dir, fileExists: isFile, probeImage, ...(sites ? { sites } : {}) });
 }
 
 describe('fixtures/invalid', () => {

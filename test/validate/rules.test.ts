@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SiteCatalog } from '../../src/model/workflow.js';
 import { parseYaml } from '../../src/parse/parse-yaml.js';
+import { type ImageProbe, readImageHeader } from '../../src/validate/image-header.js';
 import { rules } from '../../src/validate/rules.js';
 import { validateWorkflow } from '../../src/validate/validate-workflow.js';
+import { qcow2Bytes } from '../image-files.js';
 
 const VM = `vm:
   hypervisor: kvm
@@ -19,6 +21,12 @@ const step = (name: string, extra = '') =>
   `  - name: ${name}\n    cpus: 1\n    executable: /opt/app\n${extra}`;
 
 const files = new Set(['/w/bin/app', '/w/in.dat', '/w/img.qcow2', '/abs/in.dat']);
+/** The one image file here, /w/img.qcow2: a sound qcow2 (its checks: test/validate/image-rules.test.ts). */
+const QCOW2 = qcow2Bytes();
+const probeImage = (p: string): ImageProbe =>
+  files.has(p)
+    ? { kind: 'file', size: QCOW2.length, header: readImageHeader(QCOW2.subarray(0, 512), QCOW2.length) }
+    : { kind: 'missing' };
 const catalog: SiteCatalog = {
   version: 1,
   sites: [{ name: 'org-a', pool: 'cm.a:9618' }],
@@ -116,7 +124,12 @@ const rows: Record<string, Row> = {
 
 function run(text: string, sites?: SiteCatalog) {
   const doc = parseYaml(text, 'w.yaml');
-  return validateWorkflow(doc, { dir: '/w', fileExists: (p) => files.has(p), ...(sites ? { sites } : {}) });
+  return validateWorkflow(doc, {
+    dir: '/w',
+    fileExists: (p) => files.has(p),
+    probeImage,
+    ...(sites ? { sites } : {}),
+  });
 }
 
 describe('rules', () => {
