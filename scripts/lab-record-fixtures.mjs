@@ -2,7 +2,8 @@
 // Record real HTCondor output from the running vmdag lab into fixtures/recorded/<name>/, each folder with a
 // COMMAND.txt saying how it was produced. Parsers are tested on these files, never on invented text.
 // usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed,
-// guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended)
+// guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended);
+// only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -233,8 +234,54 @@ function guestAds() {
   record(name, dir, ['condor_status.guests-claimed.json', 'condor_status.after-run.json'], cmds);
 }
 
+/**
+ * condor_ping of the organisations' schedds (needs `vmdag lab up --orgs 3`): org-c's with its own token,
+ * without any, and with org-b's; and a collector that is not there.
+ */
+function orgsPing() {
+  const name = 'orgs-ping';
+  const dir = workDir(name);
+  const pools = state.pools.filter((p) => p.name === 'org-b' || p.name === 'org-c');
+  const c = pools.find((p) => p.name === 'org-c');
+  const b = pools.find((p) => p.name === 'org-b');
+  if (!c || !b) throw new Error('orgs-ping needs the organisations: vmdag lab up --orgs 3');
+  const ping = (pool) => ['condor_ping', '-pool', pool, '-name', c.schedd, '-type', 'schedd', '-verbose', 'WRITE'];
+  const cases = [
+    ['ping.own-token', c.tokens, ping(c.collector)],
+    ['ping.no-token', undefined, ping(c.collector)],
+    ['ping.other-token', b.tokens, ping(c.collector)],
+    ['ping.no-collector', c.tokens, ping(c.collector.replace(/:\d+$/, ':9'))],
+  ];
+  const cmds = [];
+  const files = [];
+  for (const [file, tokens, argv] of cases) {
+    const [bin, ...rest] = [...prefix, ...argv];
+    const env = { ...process.env, ...(tokens ? { _CONDOR_SEC_TOKEN_DIRECTORY: tokens } : {}) };
+    const r = spawnSync(bin, rest, { cwd: dir, encoding: 'utf8', env });
+    writeFileSync(path.join(dir, `${file}.stdout`), r.stdout);
+    writeFileSync(path.join(dir, `${file}.stderr`), r.stderr);
+    writeFileSync(path.join(dir, `${file}.exit`), `${r.status}\n`);
+    files.push(`${file}.stdout`, `${file}.stderr`, `${file}.exit`);
+    cmds.push(`${file}: ${tokens ? `_CONDOR_SEC_TOKEN_DIRECTORY=${tokens} ` : ''}${shell(argv)}`);
+  }
+  record(name, dir, files, cmds);
+}
+
+/** What `condor_submit_dag -no_submit` writes for a compiled run (the DAGMan job vmdag spools to a site). */
+function noSubmit() {
+  const name = 'dagman-no-submit';
+  const dir = workDir(name);
+  spawnSync('node', [path.join(repo, 'bin/vmdag.js'), 'compile', path.join(repo, 'examples/hpl-2vm/workflow.yaml'), '-o', `${dir}/run`], { encoding: 'utf8' });
+  const argv = ['condor_submit_dag', '-f', '-no_submit', '-batch-name', 'hpl-2vm', 'hpl-2vm.dag'];
+  lab(`${dir}/run`, argv);
+  copyFileSync(`${dir}/run/hpl-2vm.dag.condor.sub`, `${dir}/hpl-2vm.dag.condor.sub`);
+  record(name, dir, ['hpl-2vm.dag.condor.sub'], [`vmdag compile examples/hpl-2vm/workflow.yaml -o run; cd run; ${shell(argv)}`]);
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
+if (want.includes('orgs-ping')) orgsPing();
+if (want.includes('dagman-no-submit')) noSubmit();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {

@@ -14,6 +14,14 @@ export interface Target {
   /** Files naming the schedd for condor_submit_dag and DAGMan (`-schedd-address-file`, `-schedd-daemon-ad-file`). */
   addressFile?: string;
   adFile?: string;
+  /** A folder of IDTOKENS for this schedd's organisation (the catalog's `tokens`): its commands run with
+   * `_CONDOR_SEC_TOKEN_DIRECTORY` set to it. */
+  tokens?: string;
+}
+
+/** The context for commands to `t`'s schedd: with its organisation's tokens when the catalog names them. */
+export function targetContext(ctx: CondorContext, t: Target = {}): CondorContext {
+  return t.tokens ? { ...ctx, env: { ...ctx.env, _CONDOR_SEC_TOKEN_DIRECTORY: t.tokens } } : ctx;
 }
 
 function targetArgs(t: Target, nameFlag = '-name'): string[] {
@@ -155,12 +163,12 @@ async function queryRunAds(
 
 /** Every queued job of the run, in one query. */
 export function queryQueue(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  return queryRunAds(ctx, 'condor_q', id, [...targetArgs(target), '-allusers']);
+  return queryRunAds(targetContext(ctx, target), 'condor_q', id, [...targetArgs(target), '-allusers']);
 }
 
 /** Every finished job of the run, in one query. */
 export function queryHistory(ctx: CondorContext, id: number, target: Target = {}): Promise<ClassAd[]> {
-  return queryRunAds(ctx, 'condor_history', id, historyTargetArgs(target));
+  return queryRunAds(targetContext(ctx, target), 'condor_history', id, historyTargetArgs(target));
 }
 
 /**
@@ -176,7 +184,9 @@ export async function queryGuests(ctx: CondorContext, id: number, target: Target
     '-attributes',
     'Name,State,Activity,VmWorkflowId',
   ];
-  const r = await runCondor(ctx, 'condor_status', args, { retryTransientMs: QUERY_RETRY_MS });
+  const r = await runCondor(targetContext(ctx, target), 'condor_status', args, {
+    retryTransientMs: QUERY_RETRY_MS,
+  });
   return parseAdsJson(r.stdout);
 }
 
@@ -188,7 +198,7 @@ export async function removeRun(
 ): Promise<void> {
   const what = opts.leftovers ? ['-constraint', `DAGManJobId == ${id}`] : [String(id)];
   const r = await runCondor(
-    ctx,
+    targetContext(ctx, opts.target),
     'condor_rm',
     [...targetArgs(opts.target ?? {}), ...(opts.force ? ['-forcex'] : []), ...what],
     { allowFailure: true, retryTransientMs: QUERY_RETRY_MS },
@@ -209,6 +219,7 @@ export async function findSubmittedDag(
   opts: { target?: Target; waitMs?: number } = {},
 ): Promise<number | undefined> {
   const constraint = `VmdagSubmitId == "${submitId.replace(/[^0-9a-f-]/g, '')}"`;
+  ctx = targetContext(ctx, opts.target);
   const deadline = Date.now() + (opts.waitMs ?? 0);
   for (;;) {
     const q = await runCondor(

@@ -23,6 +23,14 @@ export interface RunRecord {
   submittedAt: string;
   pool?: string;
   schedd?: string;
+  /** `spool`: the run travelled to the schedd with the DAGMan job (the site's `transfer: spool`). */
+  transfer?: 'spool';
+  /** The organisation's token folder the run was submitted with (the catalog's `tokens`). */
+  tokens?: string;
+  /** What was sent besides the run directory (files, bytes) and how long the spooling submit took. */
+  sent?: { files: number; bytes: number; seconds: number };
+  /** ISO-8601 UTC: when the DAG's files were brought back from the schedd's spool (condor_transfer_data). */
+  fetchedAt?: string;
 }
 
 export type RunState = 'submitted' | 'booting' | 'running' | 'stopping' | 'succeeded' | 'failed' | 'removed';

@@ -40,10 +40,12 @@ export async function gatherReport(
   layout: RunLayout,
   dagmanJobId: number,
   target: Target = {},
+  /** The folder the run's jobs ran in, when not the run directory (a run spooled to its site). */
+  iwd: string = layout.dir,
 ): Promise<LatencyReport> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const history = await queryHistory(ctx, dagmanJobId, target);
-  const ads = ofRunDir(mergeAds(queue, history), layout.dir);
+  const ads = ofRunDir(mergeAds(queue, history), iwd);
   return computeLatency(reportInputs(layout, dagmanJobId, ads));
 }
 

@@ -67,11 +67,13 @@ export async function gatherStatus(
   layout: RunLayout,
   dagmanJobId: number,
   target: Target = {},
+  /** The folder the run's jobs ran in, when not the run directory (a run spooled to its site). */
+  iwd: string = layout.dir,
 ): Promise<Gathered> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const inQueue = queue.some((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
   const history = inQueue ? [] : await queryHistory(ctx, dagmanJobId, target);
-  const inputs = assembleInputs(layout, dagmanJobId, queue, history);
+  const inputs = assembleInputs(layout, dagmanJobId, queue, history, readIfExists, iwd);
   // A run with VMs: its guests in the collector (one condor_status), so that one left behind is named.
   if (layout.vmCount > 0) inputs.guests = await queryGuests(ctx, dagmanJobId, target);
   return { status: deriveStatus(inputs), inputs };

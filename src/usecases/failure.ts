@@ -22,3 +22,16 @@ export function failureOf(e: unknown): Failure {
   if (e instanceof CondorUnavailableError || e instanceof CondorCommandError) return fail('condor', message);
   return fail('invalid', message);
 }
+
+/**
+ * As failureOf, for a command about a run at another organisation's site: when HTCondor there did not answer,
+ * the message says which site, that nothing was changed (`what` was not done), and that the run goes on there.
+ */
+export function siteFailureOf(e: unknown, run: { site: string; pool?: string }, what: string): Failure {
+  const f = failureOf(e);
+  if (f.kind !== 'condor' || run.pool === undefined) return f;
+  return fail(
+    'condor',
+    `site ${run.site} (pool ${run.pool}) did not answer: ${f.message} — ${what}; the run goes on at the site: try again when it answers`,
+  );
+}

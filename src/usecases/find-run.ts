@@ -33,7 +33,12 @@ export async function findRun(ctx: CondorContext, arg: string, cwd: string): Pro
         ok: true,
         layout,
         record,
-        target: { pool: record.pool, schedd: record.schedd, ...(address ? { address } : {}) },
+        target: {
+          pool: record.pool,
+          schedd: record.schedd,
+          ...(address ? { address } : {}),
+          ...(record.tokens ? { tokens: record.tokens } : {}),
+        },
       };
     }
     if (!/^\d+(\.0)?$/.test(arg)) return fail('usage', `${arg}: neither a run directory nor a DAGMan job id`);

@@ -10,6 +10,7 @@ import { latencyHtml } from '../report/render-html.js';
 import type { LatencyReport } from '../report/types.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { type Failure, fail, failureOf } from './failure.js';
+import { fetchIfEnded } from './fetch-run.js';
 
 /** What `report` may be given (flags); every field optional. */
 export interface ReportFlags {
@@ -56,10 +57,13 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
   if (!record) return fail('invalid', `${dir}: this run directory was never submitted (no run.json)`);
   try {
     const layout = readLayout(absDir, dir);
-    const report = await gatherReport(ctx, layout, record.dagmanJobId, {
+    const target = {
       pool: record.pool,
       schedd: record.schedd,
-    });
+      ...(record.tokens ? { tokens: record.tokens } : {}),
+    };
+    const iwd = await fetchIfEnded(ctx, absDir, record, target);
+    const report = await gatherReport(ctx, layout, record.dagmanJobId, target, iwd);
     if (opts.html === undefined) return { ok: true, report };
     writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report));
     return { ok: true, report, html: opts.html };

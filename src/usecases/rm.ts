@@ -9,7 +9,8 @@ import { queryQueue, removeRun } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunState } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
-import { type Failure, fail, failureOf } from './failure.js';
+import { fetchIfEnded } from './fetch-run.js';
+import { type Failure, fail, siteFailureOf } from './failure.js';
 import { findRun } from './find-run.js';
 
 /** What `rm` may be given (flags); every field optional. */
@@ -71,13 +72,14 @@ export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResu
       }
       await sleep(1000);
     }
-    const { status } = await gatherStatus(ctx, run.layout, id, run.target);
+    const iwd = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
+    const { status } = await gatherStatus(ctx, run.layout, id, run.target, iwd);
     const vmsLeft = status.vms.filter(
       (v) => v.state === 'running' || v.state === 'idle' || v.state === 'held',
     );
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     return { ok: true, dagmanJobId: id, state: status.state, seconds, vmsLeft: vmsLeft.length };
   } catch (e) {
-    return failureOf(e);
+    return siteFailureOf(e, run.record, 'nothing was removed');
   }
 }

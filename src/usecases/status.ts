@@ -8,7 +8,8 @@ import { adNumber } from '../condor/classads.js';
 import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../condor/exec.js';
 import type { RunStatus } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
-import { type Failure, failureOf } from './failure.js';
+import { type Failure, siteFailureOf } from './failure.js';
+import { fetchIfEnded } from './fetch-run.js';
 import { findRun } from './find-run.js';
 
 const FINAL_STATES = new Set(['succeeded', 'failed', 'removed']);
@@ -92,7 +93,8 @@ export async function runStatus(
     for (;;) {
       let gathered: Awaited<ReturnType<typeof gatherStatus>>;
       try {
-        gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target);
+        const iwd = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
+        gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target, iwd);
         failingSince = undefined;
       } catch (e) {
         const condor = e instanceof CondorCommandError || e instanceof CondorUnavailableError;
@@ -118,6 +120,6 @@ export async function runStatus(
       }
     }
   } catch (e) {
-    return failureOf(e);
+    return siteFailureOf(e, run.record, 'its state is not known here');
   }
 }

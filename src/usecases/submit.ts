@@ -9,16 +9,18 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
 import { type CompileSettings, resolveCompileSettings } from '../compile-options.js';
-import { findSubmittedDag, locateSchedd, submitDag } from '../condor/dag-run.js';
+import { findSubmittedDag, locateSchedd, submitDag, targetContext } from '../condor/dag-run.js';
+import { spoolDag } from '../condor/spool-dag.js';
 import type { CondorContext } from '../condor/exec.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import { type LocalImages, resolveLocalImages } from '../image-staging/images-folder.js';
 import { stageImage } from '../image-staging/stage-image.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { RunRecord } from '../model/run.js';
+import type { RunLayout, RunRecord } from '../model/run.js';
 import { decideSite, type SiteDecision } from '../site-catalog/plan-site.js';
 import { writeScheddFiles } from '../site-catalog/schedd-files.js';
+import { accessFix, submitAccess } from '../site-catalog/submit-access.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { findSitesFile } from '../validate/find-sites.js';
 import { type Failure, fail, failureOf } from './failure.js';
@@ -111,7 +113,9 @@ export type SubmitFailure =
   | { ok: false; kind: 'diagnostics'; diagnostics: Diagnostic[] };
 
 interface PlanSite {
-  site?: { name?: string; pool?: string; schedd?: string };
+  site?: { name?: string; pool?: string; schedd?: string; transfer?: string; tokens?: string };
+  /** Files the run sends from elsewhere (absolute paths), for a site with `transfer: spool`. */
+  send?: string[];
 }
 
 /**
@@ -194,6 +198,63 @@ async function runDirectory(
   return { ok: true, dir: r.outDir };
 }
 
+/**
+ * A run that travels to its site (`transfer: spool`): check that the site's schedd lets this user submit
+ * (before anything is sent), then spool the run directory and the files it sends with the DAGMan job.
+ */
+async function submitSpooled(
+  ctx: CondorContext,
+  dir: string,
+  layout: RunLayout,
+  site: { site: string; pool: string; schedd: string; tokens?: string; send: string[] },
+): Promise<SubmitResult | SubmitFailure> {
+  const target = { pool: site.pool, schedd: site.schedd, ...(site.tokens ? { tokens: site.tokens } : {}) };
+  const interrupted = readSubmitMarker(dir);
+  let dagmanJobId = interrupted
+    ? await findSubmittedDag(ctx, interrupted.token, { target, waitMs: 20_000 })
+    : undefined;
+  const adopted = dagmanJobId !== undefined;
+  let sent: RunRecord['sent'];
+  if (dagmanJobId === undefined) {
+    const access = await submitAccess(ctx, target);
+    if (!access.allowed) {
+      removeSubmitMarker(dir);
+      return fail(
+        'invalid',
+        `site ${site.site} (schedd ${site.schedd}, pool ${site.pool}) does not let this user submit: ${access.error}; nothing was sent — ${accessFix(site.site, site.tokens)}`,
+      );
+    }
+    const token = randomUUID();
+    writeSubmitMarker(dir, { token, startedAt: new Date().toISOString(), pid: process.pid });
+    const r = await spoolDag(targetContext(ctx, target), dir, layout.dagFile, {
+      name: layout.name,
+      target,
+      send: site.send,
+      batchName: layout.name,
+      appends: [
+        `My.VmdagSubmitId = "${token}"`,
+        // As for a local run (submitDag): a schedd restart does not hold DAGMan back for its cool-down.
+        'My.DisableCoolDown = NumJobStarts < 10',
+      ],
+    });
+    dagmanJobId = r.dagmanJobId;
+    sent = r.sent;
+  }
+  const record: RunRecord = {
+    dagmanJobId,
+    site: site.site,
+    submittedAt: new Date().toISOString(),
+    pool: site.pool,
+    schedd: site.schedd,
+    transfer: 'spool',
+    ...(site.tokens ? { tokens: site.tokens } : {}),
+    ...(sent ? { sent } : {}),
+  };
+  writeRunRecord(dir, record);
+  removeSubmitMarker(dir);
+  return { ok: true, dagmanJobId, outDir: dir, name: layout.name, site: record.site, adopted };
+}
+
 export async function submitRun(
   ctx: CondorContext,
   opts: SubmitOptions,
@@ -212,7 +273,17 @@ export async function submitRun(
       );
     }
     const layout = readLayout(dir);
-    const planSite = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite).site ?? {};
+    const planned = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite;
+    const planSite = planned.site ?? {};
+    if (planSite.transfer === 'spool' && planSite.pool && planSite.schedd) {
+      return await submitSpooled(ctx, dir, layout, {
+        site: planSite.name ?? planSite.pool,
+        pool: planSite.pool,
+        schedd: planSite.schedd,
+        ...(planSite.tokens ? { tokens: planSite.tokens } : {}),
+        send: planned.send ?? [],
+      });
+    }
     const t = {
       ...(planSite.pool ? { pool: planSite.pool } : {}),
       ...(planSite.schedd ? { schedd: planSite.schedd } : {}),

@@ -8,11 +8,14 @@ set -u
 ret=$1
 step=$2
 shift 2
+# A run spooled to its site gets them beside the DAG instead (.STEP.NODE.FILE, see vmdag-mpi.sh).
 for f in "$@"; do
-  if [ -f "outputs/.$step.0.$f" ]; then
-    mv -f "outputs/.$step.0.$f" "outputs/$f"
-  fi
-  rm -f "outputs/.$step."*".$f"
+  for kept in "outputs/.$step.0.$f" ".$step.0.$f"; do
+    if [ -f "$kept" ]; then
+      mkdir -p outputs && mv -f "$kept" "outputs/$f"
+    fi
+  done
+  rm -f "outputs/.$step."*".$f" ".$step."*".$f"
 done
 [ "$ret" = 0 ] && exit 0
 echo "vmdag-collect: step $step failed (return $ret)" >&2

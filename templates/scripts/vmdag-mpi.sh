@@ -54,10 +54,29 @@ cluster=$(sed -n 's/^ClusterId = \([0-9][0-9]*\)$/\1/p' "${_CONDOR_JOB_AD:-/dev/
 agent="/tmp/vmdag-agent.${cluster:-$$}.sh"
 wrote_agent=
 
+# A run spooled to its site (transfer: spool) cannot have its outputs renamed by HTCondor on the way back:
+# a shadow whose job's Iwd lies in the schedd's spool skips transfer_output_remaps (file_transfer.cpp). The
+# job ad then names the outputs `.STEP.NODE.FILE` (VmdagOutputPrefix = ".STEP.NODE."): each node renames
+# its FILE so, and the POST script keeps node 0's.
+own_names() {
+  [ -n "${_CONDOR_JOB_AD:-}" ] && [ -r "$_CONDOR_JOB_AD" ] || return 0
+  prefix=$(sed -n 's/^VmdagOutputPrefix = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
+  [ -n "$prefix" ] || return 0
+  list=$(sed -n 's/^TransferOutput = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
+  old_ifs=$IFS
+  IFS=,
+  for f in $list; do
+    base=${f#"$prefix"}
+    [ -n "$f" ] && [ "$base" != "$f" ] && [ -e "$work/$base" ] && [ ! -e "$work/$f" ] && mv -f "$work/$base" "$work/$f"
+  done
+  IFS=$old_ifs
+}
+
 child=
 finish() {
   rc=$1
   [ -n "$wrote_agent" ] && rm -f "$agent"
+  own_names
   if [ "$node" != 0 ] || [ "$rc" != 0 ]; then placeholders; fi
   exit "$rc"
 }

@@ -1,0 +1,202 @@
+/**
+ * Organisations that share nothing but the network (issue 15), on the real lab: `vmdag lab up --orgs 3`
+ * brings up org-b (native slots) and org-c (VMs), each in its own network namespace and root, with its own
+ * keys and the IDTOKENS it issued to the lab's user; the catalog names them with `transfer: spool` and their
+ * token folders. From the user's side only — the run directories here are never seen by either
+ * organisation — vmdag checks who may submit, sends the run with the DAGMan job, follows it and brings the
+ * results back. No mocks.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAdsJson } from '../../src/condor/classads.js';
+import { type CondorContext, runCondor } from '../../src/condor/exec.js';
+import { labStatus } from '../../src/lab/index.js';
+import { resolveLabSettings } from '../../src/lab/options.js';
+import { labContext, labRequired } from '../lab/lab-context.js';
+import { helloScript, vmdag, workflowDir } from './cli-run.js';
+
+const ctx = (await labContext()) as CondorContext;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Pool {
+  name: string;
+  collector: string;
+  schedd: string;
+  vm?: boolean;
+  tokens?: string;
+  transfer?: string;
+}
+
+/** A condor command against one organisation, with the token it issued to the lab's user. */
+function asUser(pool: Pool) {
+  return { ...ctx, env: { ...ctx.env, _CONDOR_SEC_TOKEN_DIRECTORY: pool.tokens ?? '' } };
+}
+
+async function historyOf(pool: Pool, constraint: string, attrs: string[]) {
+  const r = await runCondor(
+    asUser(pool),
+    'condor_history',
+    ['-pool', pool.collector, '-name', pool.schedd, '-json', '-constraint', constraint, '-attributes', attrs.join(',')],
+    { cwd: '/', retryTransientMs: 30_000 },
+  );
+  return parseAdsJson(r.stdout);
+}
+
+async function queueOf(pool: Pool, constraint: string): Promise<string[]> {
+  const r = await runCondor(
+    asUser(pool),
+    'condor_q',
+    ['-pool', pool.collector, '-name', pool.schedd, '-allusers', '-constraint', constraint, '-af', 'ClusterId'],
+    { cwd: '/', retryTransientMs: 30_000 },
+  );
+  return r.stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** `vmdag run` of a workflow folder (submit, follow to the end, report), as a user types it. */
+async function run(dir: string, sites: string) {
+  return vmdag(['run', '--json', '--sites', sites, path.join(dir, 'workflow.yaml'), '-o', path.join(dir, 'run')]);
+}
+
+describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up --orgs 3)', () => {
+  let pools: Pool[] = [];
+  let sitesFile = '';
+  let guestImage = '';
+  const byName = (n: string) => pools.find((p) => p.name === n) as Pool;
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const up = await vmdag(['lab', 'up', '--orgs', '3', '--json']);
+    expect(up.code, `vmdag lab up --orgs 3 failed: ${up.stderr}`).toBe(0);
+    const st = JSON.parse(up.stdout) as { pools: Pool[]; sitesFile?: string; guestImage?: string };
+    process.stderr.write(`orgs-travel: lab up --orgs 3 took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    pools = st.pools;
+    sitesFile = st.sitesFile ?? '';
+    guestImage = st.guestImage ?? '';
+  }, 600_000);
+
+  it('each organisation is apart: its own namespace, root and collector; nothing of the user side bound in', async () => {
+    const st = await labStatus();
+    expect(byName('org-b')).toMatchObject({ collector: '10.213.31.1:9618', schedd: 'org-b@org-b-gw', transfer: 'spool' });
+    expect(byName('org-c')).toMatchObject({ collector: '10.213.32.1:9618', schedd: 'org-c@org-c-gw', vm: true });
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+    for (const name of ['org-b', 'org-c']) {
+      const root = path.join(resolveLabSettings().dir, 'orgs', name, 'root');
+      expect(existsSync(path.join(root, 'etc/condor'))).toBe(true);
+      // Inside its root: only /proc, /sys, /dev and its own /run — no host folder (/tmp, /home, /work …).
+      const inside = mounts.map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${root}/`));
+      const extra = inside.map((p) => p.slice(root.length)).filter((p) => !/^\/(proc|sys|dev|run)(\/|$)/.test(p));
+      expect(extra, `${name} mounts`).toEqual([]);
+      // Its own signing key, not the lab's.
+      const own = readFileSync(path.join(root, 'etc/condor/passwords.d/POOL'));
+      expect(own.equals(readFileSync(path.join(st.root ?? '', 'etc/condor/passwords.d/POOL')))).toBe(false);
+    }
+  });
+
+  it('sites: each organisation says who the user is there and that the user may submit', async () => {
+    const r = await vmdag(['sites', '--json', '--sites', sitesFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const sites = (JSON.parse(r.stdout) as { sites: { name: string; reachable: boolean; access?: Record<string, unknown> }[] }).sites;
+    const of = (n: string) => sites.find((s) => s.name === n);
+    expect(of('org-b')?.access).toEqual({ allowed: true, identity: 'vmdag@org-b.lab', method: 'IDTOKENS' });
+    expect(of('org-c')?.access).toEqual({ allowed: true, identity: 'vmdag@org-c.lab', method: 'IDTOKENS' });
+  });
+
+  it("a wrong token (org-b's for org-c) is refused before anything is sent, naming the site and the fix", async () => {
+    const dir = workflowDir({
+      'bin/hello.sh': helloScript('hello.out'),
+      'workflow.yaml': 'version: 1\nname: wrong-token\nsite: org-c\ncompute:\n  cpus: 1\n  memory: 64MiB\n  executable: bin/hello.sh\n  mpi: none\n  outputs: [hello.out]\n',
+    });
+    const wrong = path.join(dir, 'sites.yaml');
+    writeFileSync(wrong, readFileSync(sitesFile, 'utf8').replace(byName('org-c').tokens ?? '', byName('org-b').tokens ?? ''));
+    const r = await vmdag(['submit', '--sites', wrong, path.join(dir, 'workflow.yaml'), '-o', path.join(dir, 'run')]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/site org-c .*does not let this user submit: AUTHENTICATE:1003/);
+    expect(r.stderr).toMatch(/nothing was sent — ask org-c's administrators for a token/);
+    expect(existsSync(path.join(dir, 'run', 'run.json'))).toBe(false);
+    expect(await queueOf(byName('org-c'), 'JobBatchName == "wrong-token"')).toEqual([]);
+  });
+
+  it('a native run placed on org-b travels there and its outputs and records come back', { timeout: 600_000 }, async () => {
+    const dir = workflowDir({
+      'bin/hello.sh': helloScript('hello.out'),
+      'workflow.yaml':
+        'version: 1\nname: travel-native\nsite: org-b\ncompute:\n  cpus: 2\n  memory: 256MiB\n  executable: bin/hello.sh\n  mpi: openmpi\n  outputs: [hello.out]\n',
+    });
+    const r = await run(dir, sitesFile);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runDir = path.join(dir, 'run');
+    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ site: 'org-b', transfer: 'spool', schedd: 'org-b@org-b-gw' });
+    expect(record.fetchedAt).toBeDefined();
+    expect(readFileSync(path.join(runDir, 'outputs', 'hello.out'), 'utf8')).toMatch(/^hello from rank 0 of 2/);
+    for (const f of ['travel-native.dag.dagman.out', 'travel-native.dag.nodes.log', 'logs/compute.0.out'])
+      expect(existsSync(path.join(runDir, f)), f).toBe(true);
+    // The jobs ran at org-b, in the spool folder of the DAGMan job (not in this directory).
+    const id = record.dagmanJobId as number;
+    const ads = await historyOf(byName('org-b'), `ClusterId == ${id} || DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'Owner']);
+    expect(ads.length).toBeGreaterThanOrEqual(2);
+    for (const ad of ads) expect(String(ad.Iwd)).toMatch(/^\/var\/spool\/condor\//);
+    const report = await vmdag(['report', '--json', runDir]);
+    expect(report.code, report.stderr).toBe(0);
+  });
+
+  it(
+    "the paper's experiment on org-c: the local image sent with the run, 2 VMs booted there, MPI across both, outputs back, VMs gone",
+    { timeout: 900_000 },
+    async () => {
+      expect(guestImage, 'the lab has no guest image').not.toBe('');
+      const qcow2 = path.join(path.dirname(guestImage), 'guest.qcow2');
+      const dir = workflowDir({
+        'bin/ranks.sh': helloScript('ranks.out'),
+        'workflow.yaml': [
+          'version: 1',
+          'name: travel-vm',
+          'site: org-c',
+          'vm:',
+          '  hypervisor: kvm',
+          `  image: {path: ${qcow2}, location: local, format: qcow2, differential: true}`,
+          '  count: 2',
+          '  cpus: 1',
+          '  memory: 512MiB',
+          '  lease: 30m',
+          'compute:',
+          '  cpus: 2',
+          '  memory: 128MiB',
+          '  executable: bin/ranks.sh',
+          '  mpi: openmpi',
+          '  outputs: [ranks.out]',
+          '',
+        ].join('\n'),
+      });
+      const t0 = Date.now();
+      const r = await run(dir, sitesFile);
+      process.stderr.write(`orgs-travel: the VM run at org-c took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const runDir = path.join(dir, 'run');
+      const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+        dagmanJobId: number;
+        sent?: { files: number; bytes: number; seconds: number };
+      };
+      expect(record.sent?.bytes).toBeGreaterThan(100 << 20);
+      process.stderr.write(`orgs-travel: sent ${JSON.stringify(record.sent)}\n`);
+      expect(readFileSync(path.join(runDir, 'outputs', 'ranks.out'), 'utf8')).toMatch(/^hello from rank 0 of 2/);
+      // Both ranks ran, each in its own guest (host names vmdag-<address> of org-c's bridge).
+      const ranks = `${readFileSync(path.join(runDir, 'logs', 'compute.0.out'), 'utf8')}`;
+      const hosts = new Set([...ranks.matchAll(/host (vmdag-10-213-32-\d+)/g)].map((m) => m[1]));
+      expect(hosts.size, ranks).toBe(2);
+      // No guest of the run is left in org-c's collector, and org-c runs no domain.
+      const id = record.dagmanJobId;
+      let guests: string[] = ['?'];
+      for (let i = 0; i < 30 && guests.length > 0; i++) {
+        const g = await runCondor(asUser(byName('org-c')), 'condor_status', ['-pool', byName('org-c').collector, '-const', `VmWorkflowId =?= "${id}"`, '-af', 'Name'], { cwd: '/' });
+        guests = g.stdout.split('\n').filter(Boolean);
+        if (guests.length > 0) await sleep(2000);
+      }
+      expect(guests).toEqual([]);
+      expect((await labStatus()).domains).toEqual([]);
+      const report = await vmdag(['report', '--json', runDir]);
+      expect(report.code, report.stderr).toBe(0);
+    },
+  );
+});
