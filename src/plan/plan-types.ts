@@ -3,14 +3,23 @@
  * `planWorkflow`; serialised (paths made relative to the workflow's folder where they lie inside it) into
  * the run directory's `plan.json`.
  */
-import type { Hypervisor, ImageFormat, ImageLocation, MpiKind } from '../model/workflow.js';
+import type { Hypervisor, ImageFormat, ImageLocation, MpiKind, Transfer } from '../model/workflow.js';
 
-/** Where the DAG runs: for now always the local pool; sites work fills `pool` and `schedd`. */
+/** Where the DAG runs: the local pool (`local`), or a catalog site (src/plan/planned-site.ts). */
 export interface PlannedSite {
   name: string;
   /** Central manager host[:port]; absent for the local pool. */
   pool?: string;
   schedd?: string;
+  /**
+   * How the run's files reach the site's schedd. `spool`: the run directory travels with the DAGMan job and
+   * sits flat in its working directory there, so the DAG's jobs name every file they take from the submit
+   * side by its base name (`dagPath`), and `Plan.send` lists them. `shared`: the schedd sees the run
+   * directory at the same path (absolute paths). The catalog's default is `spool`; the local pool is `shared`.
+   */
+  transfer: Transfer;
+  /** Absolute folder of IDTOKENS for the site's HTCondor commands (`_CONDOR_SEC_TOKEN_DIRECTORY`). */
+  tokens?: string;
 }
 
 export interface PlannedImage {

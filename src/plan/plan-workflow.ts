@@ -15,9 +15,10 @@ import type {
   PlannedVms,
   Tuning,
 } from './plan-types.js';
+import { LOCAL_PLANNED_SITE } from './planned-site.js';
 
 export interface PlanOptions {
-  /** Where the DAG runs; default: the local pool (`{name: 'local'}`). */
+  /** Where the DAG runs; default: the local pool (`{name: 'local', transfer: 'shared'}`). */
   site?: PlannedSite;
   /** Size of a local image in bytes (the compile edge stats it); default 0. */
   imageBytes?: number;
@@ -65,7 +66,7 @@ export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
     version: 1,
     name: workflow.name,
     source: { file: workflow.source.file, dir: workflow.source.dir },
-    site: opts.site ?? { name: 'local' },
+    site: opts.site ?? LOCAL_PLANNED_SITE,
     mode: vm ? 'vm' : 'native',
     steps,
     holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,

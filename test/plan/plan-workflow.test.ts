@@ -160,6 +160,6 @@ describe('planWorkflow: DAG', () => {
   it('walltime and retries carried; local site by default', () => {
     const plan = planWorkflow(makeWorkflow({ compute: [makeStep({ retries: 2, walltimeSeconds: 3600 })] }));
     expect(plan.steps[0]).toMatchObject({ retries: 2, walltimeSeconds: 3600 });
-    expect(plan.site).toEqual({ name: 'local' });
+    expect(plan.site).toEqual({ name: 'local', transfer: 'shared' });
   });
 });
