@@ -20,6 +20,7 @@ import type { SiteCatalog, Workflow } from './model/workflow.js';
 import type { ParsedDocument } from './parse/parse-yaml.js';
 import type { Plan, PlannedSite } from './plan/plan-types.js';
 import { PlanError, type PlanOptions, planWorkflow } from './plan/plan-workflow.js';
+import { LOCAL_PLANNED_SITE, plannedSite } from './plan/planned-site.js';
 import { type RenderedRunDir, renderRunDir } from './render/render-run-dir.js';
 
 /**
@@ -78,10 +79,7 @@ function issueLocator(doc: ParsedDocument): (issue: Issue) => Diagnostic {
 
 function siteOf(workflow: Workflow, catalog: SiteCatalog | undefined): PlannedSite {
   const s = workflow.site ? catalog?.sites.find((x) => x.name === workflow.site) : undefined;
-  if (!s) return { name: 'local' };
-  const site: PlannedSite = { name: s.name, pool: s.pool };
-  if (s.schedd !== undefined) site.schedd = s.schedd;
-  return site;
+  return s ? plannedSite(s) : LOCAL_PLANNED_SITE;
 }
 
 /**

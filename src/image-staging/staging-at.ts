@@ -2,19 +2,24 @@
  * The staging decision for the chosen site, with this host's view of its images folder and of a copy
  * already staged there (file system, at the edge; the decision itself is staging-decision.ts).
  */
-import type { VmRequest } from '../model/workflow.js';
+import type { Transfer, VmRequest } from '../model/workflow.js';
 import { fileBytes, imagesFolder, type LocalImages } from './images-folder.js';
 import { decideStaging, type StagingDecision, type StagingInput } from './staging-decision.js';
 
 export function stagingAt(
-  site: { name: string; pool?: string; images?: string },
+  site: { name: string; pool?: string; images?: string; transfer?: Transfer },
   vm: VmRequest,
   facts: { sha256?: string; bytes?: number },
   localImages: LocalImages,
 ): StagingDecision {
-  const folder = vm.image.location === 'local' ? imagesFolder(site, localImages) : undefined;
+  // A catalog site carries its resolved transfer; the local pool has none: shared.
+  const transfer = site.transfer ?? 'shared';
+  // A run that travels is never staged: no images folder of the site is looked at from here.
+  const folder =
+    vm.image.location === 'local' && transfer === 'shared' ? imagesFolder(site, localImages) : undefined;
   const input: StagingInput = {
     site: site.name,
+    transfer,
     location: vm.image.location,
     format: vm.image.format,
     differential: vm.image.differential,

@@ -4,9 +4,11 @@
  * - `staged`: a local image copied ONCE per run into the chosen site's images folder (a shared file system
  *   this host can write), content-addressed as `vmdag-<sha256>.<format>` (a copy already there is reused);
  *   the VM jobs name it by absolute path, nothing is transferred, and each VM boots from its own overlay;
- * - `per-vm`: the fallback, HTCondor file transfer with each VM job (the image crosses once per VM).
+ * - `per-vm`: the fallback, HTCondor file transfer with each VM job (the image crosses once per VM); always so
+ *   for a site the run travels to (`transfer: spool`): no folder there is shared with this host, so the image
+ *   goes once with the run and from the site's spool to each VM.
  */
-import type { ImageFormat, ImageLocation } from '../model/workflow.js';
+import type { ImageFormat, ImageLocation, Transfer } from '../model/workflow.js';
 
 export type ImageDelivery = 'staged' | 'per-vm' | 'in-place';
 
@@ -22,6 +24,8 @@ export interface ImagesFolder {
 
 export interface StagingInput {
   site: string;
+  /** How the run's files reach the site (the catalog's `transfer`; the local pool: `shared`). */
+  transfer: Transfer;
   location: ImageLocation;
   format: ImageFormat;
   differential: boolean;
@@ -45,7 +49,10 @@ export interface StagingDecision {
   reuse?: boolean;
   /** The images folder must be created first (the local pool's default folder). */
   createFolder?: boolean;
-  /** How many times the image crosses to the cluster for this run: 1 staged (0 when reused), count per VM. */
+  /**
+   * How many times the image crosses to the cluster for this run: 1 staged (0 when reused), count per VM
+   * (for a spool site: from its spool, where the image arrived once with the run).
+   */
   copies: number;
   /** Why, in words (for `vmdag plan` and `submit`). */
   reason: string;
@@ -65,6 +72,13 @@ const FOLDER_PROBLEM: Record<Exclude<FolderState, 'writable' | 'creatable'>, str
 export function decideStaging(i: StagingInput): StagingDecision {
   if (i.location === 'cluster')
     return { delivery: 'in-place', copies: 0, reason: 'location: cluster — used in place, never copied' };
+  if (i.transfer === 'spool')
+    return {
+      delivery: 'per-vm',
+      copies: i.count,
+      reason:
+        "the run travels to the site with its files (transfer: spool): the image goes once with the run and from the site's spool to each VM",
+    };
   const perVm = (why: string): StagingDecision => ({
     delivery: 'per-vm',
     copies: i.count,

@@ -55,12 +55,23 @@ export interface Workflow {
   source: { file: string; dir: string };
 }
 
+/**
+ * How a run's files reach a site's schedd. `spool`: the run directory travels with the DAGMan job
+ * (condor_submit -spool) and is unpacked flat in its working directory there — no shared file system.
+ * `shared`: the schedd sees the run directory at the same path.
+ */
+export type Transfer = 'spool' | 'shared';
+
 export interface Site {
   name: string;
   /** The organisation's gateway: its central manager, host[:port]. */
   pool: string;
   schedd?: string;
   images?: string;
+  /** Resolved by the catalog reader: `spool` unless the catalog says `shared` (organisations share nothing). */
+  transfer: Transfer;
+  /** Absolute folder of IDTOKENS for this site's HTCondor commands (`_CONDOR_SEC_TOKEN_DIRECTORY`). */
+  tokens?: string;
 }
 
 export interface SiteCatalog {

@@ -1,16 +1,25 @@
 /**
  * The resolved model of one workflow: everything render needs, nothing it must compute. Produced by the pure
- * `planWorkflow`; serialised (paths made relative to the workflow's folder where they lie inside it) into
+ * `planWorkflow`; serialised (each `absPath` made relative to the workflow's folder when it lies inside it) into
  * the run directory's `plan.json`.
  */
-import type { Hypervisor, ImageFormat, ImageLocation, MpiKind } from '../model/workflow.js';
+import type { Hypervisor, ImageFormat, ImageLocation, MpiKind, Transfer } from '../model/workflow.js';
 
-/** Where the DAG runs: for now always the local pool; sites work fills `pool` and `schedd`. */
+/** Where the DAG runs: the local pool (`local`), or a catalog site (src/plan/planned-site.ts). */
 export interface PlannedSite {
   name: string;
   /** Central manager host[:port]; absent for the local pool. */
   pool?: string;
   schedd?: string;
+  /**
+   * How the run's files reach the site's schedd. `spool`: the run directory travels with the DAGMan job and
+   * sits flat in its working directory there, so the DAG's jobs name every file they take from the submit
+   * side by its base name (`dagPath`), and `Plan.send` lists them. `shared`: the schedd sees the run
+   * directory at the same path (absolute paths). The catalog's default is `spool`; the local pool is `shared`.
+   */
+  transfer: Transfer;
+  /** Absolute folder of IDTOKENS for the site's HTCondor commands (`_CONDOR_SEC_TOKEN_DIRECTORY`). */
+  tokens?: string;
 }
 
 export interface PlannedImage {
@@ -18,6 +27,12 @@ export interface PlannedImage {
   path: string;
   /** Absolute path of the base image (on the submit host when transferred, else on the cluster). */
   absPath: string;
+  /**
+   * When transferred: the path the VM jobs' `transfer_input_files` names it by — `absPath` when the site
+   * sees the run directory (`shared`), its base name when the run travels (`spool`: it sits in the DAG's
+   * working directory at the site).
+   */
+  dagPath?: string;
   location: ImageLocation;
   format: ImageFormat;
   /** Each VM boots from its own copy-on-write overlay made by the site kit; the base is opened read-only. */
@@ -73,6 +88,12 @@ export interface PlannedFile {
   absPath: string;
   /** File name in the job's sandbox. */
   name: string;
+  /**
+   * The path the DAG's jobs name it by (`transfer_input_files`): `absPath` when the site sees the run
+   * directory (`shared`), `name` when the run travels (`spool`: it sits in the DAG's working directory at the
+   * site).
+   */
+  dagPath: string;
 }
 
 export interface PlannedExecutable {
@@ -82,6 +103,8 @@ export interface PlannedExecutable {
   transferred: boolean;
   /** Absolute source on the submit host, when transferred. */
   absPath?: string;
+  /** When transferred: the path the DAG's jobs name it by, as `PlannedFile.dagPath`. */
+  dagPath?: string;
   /** How the launcher names it on the execute node: `./name` when transferred, else the absolute path. */
   command: string;
 }
@@ -137,6 +160,12 @@ export interface Plan {
   description?: string;
   source: { file: string; dir: string };
   site: PlannedSite;
+  /**
+   * Only when the run travels (`site.transfer` `spool`): every file the DAG's jobs take from the submit side
+   * (the transferred image, executables, inputs), once each, first use first, as absolute paths on the
+   * submit host. They go with the run and sit flat in its folder at the site, where `dagPath` names them.
+   */
+  send?: string[];
   /** `vm`: steps run on VMs booted for this DAG; `native`: on the pool's own slots. */
   mode: 'vm' | 'native';
   vm?: PlannedVms;

@@ -4,6 +4,7 @@
  */
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { ComputeStep, VmRequest, Workflow } from '../model/workflow.js';
+import { planSend } from './plan-send.js';
 import type {
   DagEdge,
   DagNode,
@@ -15,9 +16,10 @@ import type {
   PlannedVms,
   Tuning,
 } from './plan-types.js';
+import { LOCAL_PLANNED_SITE } from './planned-site.js';
 
 export interface PlanOptions {
-  /** Where the DAG runs; default: the local pool (`{name: 'local'}`). */
+  /** Where the DAG runs; default: the local pool (`{name: 'local', transfer: 'shared'}`). */
   site?: PlannedSite;
   /** Size of a local image in bytes (the compile edge stats it); default 0. */
   imageBytes?: number;
@@ -56,28 +58,34 @@ const OVERLAY_KIB = 1024 * 1024;
 
 export function planWorkflow(workflow: Workflow, opts: PlanOptions = {}): Plan {
   const issues: PlanIssue[] = [];
-  const vm = workflow.vm ? planVms(workflow.vm, opts, issues) : undefined;
-  const files = fileCache(workflow.source.dir);
+  const site = opts.site ?? LOCAL_PLANNED_SITE;
+  // The run travels with its files (spool): the DAG's jobs name each by its base name (plan-send.ts).
+  const spool = site.transfer === 'spool';
+  const vm = workflow.vm ? planVms(workflow.vm, opts, spool, issues) : undefined;
+  const files = fileCache(workflow.source.dir, spool);
   const steps = workflow.compute.map((step, i) => planStep(step, i, workflow.vm, issues, files));
-  if (issues.length > 0) throw new PlanError(issues);
   const tuning = opts.tuning ?? 'latency';
+  const dag = planDag(workflow.name, steps, vm !== undefined, tuning);
+  const send = spool ? planSend(dag, vm, steps, issues) : undefined;
+  if (issues.length > 0) throw new PlanError(issues);
   const plan: Plan = {
     version: 1,
     name: workflow.name,
     source: { file: workflow.source.file, dir: workflow.source.dir },
-    site: opts.site ?? { name: 'local' },
+    site,
     mode: vm ? 'vm' : 'native',
     steps,
     holdRemoveSeconds: opts.holdRemoveSeconds ?? 300,
     tuning,
-    dag: planDag(workflow.name, steps, vm !== undefined, tuning),
+    dag,
   };
   if (workflow.description !== undefined) plan.description = workflow.description;
+  if (send) plan.send = send;
   if (vm) plan.vm = vm;
   return plan;
 }
 
-function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): PlannedVms {
+function planVms(req: VmRequest, opts: PlanOptions, spool: boolean, issues: PlanIssue[]): PlannedVms {
   const local = req.image.location === 'local';
   const staged = local ? opts.stagedImage : undefined;
   if (staged && !req.image.differential)
@@ -96,6 +104,7 @@ function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): Planne
     image: {
       path: req.image.path,
       absPath: req.image.absPath,
+      ...(transferred ? { dagPath: spool ? basename(req.image.absPath) : req.image.absPath } : {}),
       location: req.image.location,
       format: req.image.format,
       differential: req.image.differential,
@@ -129,15 +138,17 @@ function planVms(req: VmRequest, opts: PlanOptions, issues: PlanIssue[]): Planne
 /**
  * Each distinct path resolved once, and one PlannedFile per distinct input shared by every step naming it
  * (plan values are never mutated): 10,000 steps reading the same input hold one object, not 10,000.
+ * `spool`: the run travels, so the DAG's jobs name each file by its base name.
  */
-function fileCache(dir: string): { file(p: string): PlannedFile } {
+function fileCache(dir: string, spool: boolean): { file(p: string): PlannedFile } {
   const cache = new Map<string, PlannedFile>();
   return {
     file(p) {
       let f = cache.get(p);
       if (f === undefined) {
         const absPath = isAbsolute(p) ? p : resolve(dir, p);
-        f = { path: p, absPath, name: basename(absPath) };
+        const name = basename(absPath);
+        f = { path: p, absPath, name, dagPath: spool ? name : absPath };
         cache.set(p, f);
       }
       return f;
@@ -178,7 +189,7 @@ function planStep(
   const ranksPerNode = vm ? Math.min(vm.cpus, step.cpus) : 1;
   const machineCount = Math.ceil(step.cpus / ranksPerNode);
   const exeTransferred = !isAbsolute(step.executable);
-  const exeAbs = exeTransferred ? files.file(step.executable).absPath : undefined;
+  const exeFile = exeTransferred ? files.file(step.executable) : undefined;
   const exeName = basename(step.executable);
   const inputs: PlannedFile[] = step.inputs.map((p) => files.file(p));
   // Everything lands flat in the sandbox: names must not collide (the launcher is vmdag-mpi.sh).
@@ -229,7 +240,10 @@ function planStep(
     outputs: step.outputs,
     retries: step.retries,
   };
-  if (exeAbs !== undefined) planned.executable.absPath = exeAbs;
+  if (exeFile !== undefined) {
+    planned.executable.absPath = exeFile.absPath;
+    planned.executable.dagPath = exeFile.dagPath;
+  }
   if (step.walltimeSeconds !== undefined) planned.walltimeSeconds = step.walltimeSeconds;
   return planned;
 }

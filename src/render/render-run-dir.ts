@@ -226,13 +226,14 @@ export interface DagNodeVars {
 }
 
 export function dagNodeVars(step: PlannedStep): DagNodeVars {
-  // Lists made at their exact length (no growth by push, no spread): this runs once per step.
-  const exe = step.executable.absPath;
+  // Lists made at their exact length (no growth by push, no spread): this runs once per step. Each file by
+  // its dagPath: absolute on a shared file system, its base name when the run travels (spool).
+  const exe = step.executable.dagPath;
   const files = step.inputs;
   const transferInput = new Array<string>(files.length + (exe === undefined ? 0 : 1));
   let t = 0;
   if (exe !== undefined) transferInput[t++] = exe;
-  for (let i = 0; i < files.length; i++) transferInput[t++] = (files[i] as PlannedFile).absPath;
+  for (let i = 0; i < files.length; i++) transferInput[t++] = (files[i] as PlannedFile).dagPath;
   // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
   // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
   const several = step.machineCount > 1;
@@ -335,7 +336,7 @@ function vmsView(plan: Plan, vm: PlannedVms, holdSeconds: number) {
     label: `${plan.name}-vm`,
     disk: submitVmDisk(vm.image.diskFile, vm.image.device, vm.image.access, vm.image.format),
     xen: vm.hypervisor === 'xen',
-    transferInput: [vm.image.absPath],
+    transferInput: vm.image.dagPath === undefined ? [] : [vm.image.dagPath],
     sha256: vm.image.sha256 ?? null,
     lease,
     periodicRemove:

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { SiteCatalog, Workflow } from '../model/workflow.js';
 import type { ParsedDocument } from '../parse/parse-yaml.js';
 import type { PlannedSite } from '../plan/plan-types.js';
+import { plannedSite } from '../plan/planned-site.js';
 import type { ImageCheck } from '../validate/image-rules.js';
 import { chooseSite, type ImageAtSite, type SiteChoice, type SiteRequest } from './choose-site.js';
 import { clusterImageAt, type ImageFacts, imageFacts } from './image-facts.js';
@@ -171,12 +172,15 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
   if (image.error) d.sha256Error = image.error;
   if (choice.ok) {
     const r = resources.find((x) => x.name === choice.site);
-    const site: PlannedSite = { name: choice.site };
-    if (r?.pool !== undefined) site.pool = r.pool;
-    if (r?.reachable && r.schedd !== undefined && r.pool !== undefined) site.schedd = r.schedd;
-    d.site = site;
+    const q = queries.find((x) => x.name === choice.site) ?? { name: choice.site };
+    d.site = plannedSite({
+      name: choice.site,
+      pool: r?.pool,
+      schedd: r?.reachable && r.pool !== undefined ? r.schedd : undefined,
+      transfer: q.transfer,
+      tokens: q.tokens,
+    });
     if (workflow.vm && d.image && !d.sha256Error) {
-      const q = queries.find((x) => x.name === choice.site) ?? { name: choice.site };
       d.staging = stagingAt(q, workflow.vm, d.image, input.localImages);
       Object.assign(d.image, {
         delivery: d.staging.delivery,

@@ -21,6 +21,7 @@ const patternMessages: Record<string, string> = {
     'must be host[:port] of the central manager, e.g. "cm.example.org:9618"',
   '#/$defs/site/properties/schedd/pattern': 'must be a schedd name (letters, digits and @ . _ -)',
   '#/$defs/site/properties/images/pattern': 'must be an absolute path',
+  '#/$defs/site/properties/tokens/pattern': 'must be an absolute path (a folder of IDTOKENS)',
 };
 
 const typeNames: Record<string, string> = {

@@ -48,9 +48,15 @@ export function validateSites(
   const catalog: SiteCatalog = {
     version: 1,
     sites: (sites as Record<string, string>[]).map((s) => {
-      const site: Site = { name: s.name as string, pool: s.pool as string };
+      // Every catalog site is another organisation's: nothing is shared but the network unless it says so.
+      const site: Site = {
+        name: s.name as string,
+        pool: s.pool as string,
+        transfer: s.transfer === 'shared' ? 'shared' : 'spool',
+      };
       if (s.schedd !== undefined) site.schedd = s.schedd;
       if (s.images !== undefined) site.images = s.images;
+      if (s.tokens !== undefined) site.tokens = s.tokens;
       return site;
     }),
     source: { file: doc.file, dir: env.dir },

@@ -6,6 +6,7 @@ import { main } from '../../src/cli.js';
 import { runCompile } from '../../src/commands/compile.js';
 import { compile } from '../../src/compile.js';
 import { capture } from '../capture-output.js';
+import { writeQcow2 } from '../image-files.js';
 
 let dir: string;
 beforeEach(() => {
@@ -115,5 +116,117 @@ describe('vmdag compile (CLI)', () => {
   it('no file: usage error, exit 2', async () => {
     const o = capture();
     expect(await main(['compile'], o)).toBe(2);
+  });
+});
+
+/**
+ * A site the run travels to (catalog `transfer: spool`, the default): compile names every file the DAG's
+ * jobs take from the submit host by its base name (it will sit flat in the DAG's working directory at the
+ * site) and lists the absolute paths to send in plan.json. fixtures/spool-site is the golden of a VM run.
+ */
+describe('compile for a site the run travels to (transfer: spool)', () => {
+  const CATALOG = (extra = '') =>
+    `version: 1\nsites:\n  - name: org-b\n    pool: cm.b:9618\n    tokens: /etc/tokens.d/org-b\n${extra}`;
+  const NATIVE = `version: 1
+name: tiny
+site: org-b
+compute:
+  - name: one
+    cpus: 2
+    executable: run
+    inputs: [a/x.dat, c/in.csv]
+  - name: two
+    after: [one]
+    cpus: 1
+    executable: run
+    inputs: [c/in.csv]
+`;
+  const VM = `version: 1
+name: tiny
+site: org-b
+vm:
+  hypervisor: kvm
+  image: {path: img/guest.qcow2, location: local}
+  count: 2
+  cpus: 1
+  memory: 512MiB
+compute:
+  cpus: 2
+  executable: run
+  inputs: [a/x.dat]
+`;
+  const compiled = async (workflow: string, catalog = CATALOG()) => {
+    mkdirSync(join(dir, 'c'));
+    mkdirSync(join(dir, 'img'));
+    writeFileSync(join(dir, 'c', 'in.csv'), 'x\n');
+    writeQcow2(join(dir, 'img', 'guest.qcow2'));
+    writeFileSync(join(dir, 'sites.yaml'), catalog);
+    writeFileSync(join(dir, 'wf.yaml'), workflow);
+    const r = await compile('wf.yaml', { cwd: dir, env: {}, outDir: join(dir, 'out') });
+    const read = (f: string) => readFileSync(join(dir, 'out', f), 'utf8');
+    return { r, read, plan: () => JSON.parse(read('plan.json')) };
+  };
+
+  it('native: the DAG VARS name the executable and inputs by base name; plan.json sends each once, absolute', async () => {
+    const { r, read, plan } = await compiled(NATIVE);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.plan?.site).toEqual({
+      name: 'org-b',
+      pool: 'cm.b:9618',
+      transfer: 'spool',
+      tokens: '/etc/tokens.d/org-b',
+    });
+    const vars = read('tiny.dag')
+      .split('\n')
+      .filter((l) => l.startsWith('VARS '));
+    expect(vars.map((l) => /vmdag_inputs="([^"]*)"/.exec(l)?.[1])).toEqual([
+      'run,x.dat,in.csv',
+      'run,in.csv',
+    ]);
+    expect(read('tiny.dag')).not.toContain(dir);
+    expect(read('compute.sub')).not.toContain(dir);
+    expect(plan().site).toEqual({
+      name: 'org-b',
+      pool: 'cm.b:9618',
+      transfer: 'spool',
+      tokens: '/etc/tokens.d/org-b',
+    });
+    expect(plan().send).toEqual([join(dir, 'run'), join(dir, 'a', 'x.dat'), join(dir, 'c', 'in.csv')]);
+  });
+
+  it('VM with a local image: vms.sub transfers and boots it by its bare name; it is sent first', async () => {
+    const { r, read, plan } = await compiled(VM);
+    expect(r.diagnostics).toEqual([]);
+    const vms = read('vms.sub');
+    expect(vms).toMatch(/^transfer_input_files = guest\.qcow2$/m);
+    expect(vms).toMatch(/^vm_disk = guest\.qcow2:vda:w:qcow2$/m);
+    expect(vms).not.toContain(dir);
+    expect(read('tiny.dag')).toMatch(/vmdag_inputs="run,x\.dat"/);
+    expect(plan().vm.image).toMatchObject({ delivery: 'per-vm', transferred: true, dagPath: 'guest.qcow2' });
+    expect(plan().send).toEqual([join(dir, 'img', 'guest.qcow2'), join(dir, 'run'), join(dir, 'a', 'x.dat')]);
+  });
+
+  it('transfer: shared keeps absolute paths and writes no send', async () => {
+    const { r, read, plan } = await compiled(NATIVE, CATALOG('    transfer: shared\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(read('tiny.dag')).toContain(`vmdag_inputs="${join(dir, 'run')},${join(dir, 'a', 'x.dat')},`);
+    expect(plan().site.transfer).toBe('shared');
+    expect(plan().send).toBeUndefined();
+  });
+
+  it('two files with one base name: a diagnostic at the second, with line:column, and nothing written', async () => {
+    const { r } = await compiled(NATIVE.replace('inputs: [c/in.csv]', 'inputs: [b/x.dat]'));
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'plan.spool-name-clash',
+        file: 'wf.yaml',
+        pointer: '/compute/1/inputs/0',
+        line: 13,
+        column: 14,
+        message: `input ${join(dir, 'b', 'x.dat')} of step "two" and input ${join(dir, 'a', 'x.dat')} of step "one" would land in the same place at the site: the run travels with its files (transfer: spool) and both go into its folder there as 'x.dat'; rename one`,
+      }),
+    ]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

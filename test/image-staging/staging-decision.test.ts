@@ -12,11 +12,14 @@ import {
   probeFolder,
   resolveLocalImages,
 } from '../../src/image-staging/images-folder.js';
+import { stagingAt } from '../../src/image-staging/staging-at.js';
 import { decideStaging, type StagingInput, stagedName } from '../../src/image-staging/staging-decision.js';
+import { makeVm } from '../plan/make-workflow.js';
 
 const SHA = 'ab'.repeat(32);
 const base: StagingInput = {
   site: 'org-a',
+  transfer: 'shared',
   location: 'local',
   format: 'qcow2',
   differential: true,
@@ -88,6 +91,22 @@ describe('decideStaging', () => {
     }
   });
 
+  it('a site the run travels to (transfer: spool): never staged, the image goes with the run to each VM', () => {
+    const reason =
+      "the run travels to the site with its files (transfer: spool): the image goes once with the run and from the site's spool to each VM";
+    const spool: StagingInput = { ...base, transfer: 'spool' };
+    // Even with a writable images folder, an image already staged there, or differential: false.
+    for (const given of [spool, { ...spool, existingBytes: 1000 }, { ...spool, differential: false }]) {
+      const d = decideStaging(given);
+      expect(d).toEqual({ delivery: 'per-vm', copies: 4, reason });
+    }
+    // A cluster image is the site's own: used in place as ever.
+    expect(decideStaging({ ...spool, location: 'cluster' })).toMatchObject({
+      delivery: 'in-place',
+      copies: 0,
+    });
+  });
+
   it('names raw images .raw and lower-cases the hash', () => {
     expect(stagedName(SHA.toUpperCase(), 'raw')).toBe(`vmdag-${SHA}.raw`);
   });
@@ -118,6 +137,18 @@ describe('images folder of a site', () => {
     });
     expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: '' }))).toBeUndefined();
     expect(imagesFolderOf({ name: 'local' }, local({ VMDAG_IMAGES: 'none' }))).toBeUndefined();
+  });
+
+  it("a spool site's writable images folder is not used: the run's image goes with the run", () => {
+    const dir = join(scratch, 'org-a-images');
+    mkdirSync(dir);
+    const site = { name: 'org-a', pool: 'cm:9618', images: dir };
+    const facts = { sha256: SHA, bytes: 1000 };
+    expect(stagingAt({ ...site, transfer: 'shared' }, makeVm(), facts, 'none').delivery).toBe('staged');
+    expect(stagingAt({ ...site, transfer: 'spool' }, makeVm(), facts, 'none')).toMatchObject({
+      delivery: 'per-vm',
+      copies: 2,
+    });
   });
 
   it('probes the folder as this host sees it', () => {

@@ -78,12 +78,15 @@ describe('planWorkflow: files', () => {
       path: 'bin/xhpl',
       transferred: true,
       absPath: '/wf/bin/xhpl',
+      dagPath: '/wf/bin/xhpl',
       command: './xhpl',
     });
-    expect(s?.inputs.map((f) => [f.absPath, f.name])).toEqual([
-      ['/wf/data/HPL.dat', 'HPL.dat'],
-      ['/abs/x.bin', 'x.bin'],
+    // The local pool sees the run directory: the DAG's jobs name each file by its absolute path.
+    expect(s?.inputs.map((f) => [f.absPath, f.name, f.dagPath])).toEqual([
+      ['/wf/data/HPL.dat', 'HPL.dat', '/wf/data/HPL.dat'],
+      ['/abs/x.bin', 'x.bin', '/abs/x.bin'],
     ]);
+    expect(plan.send).toBeUndefined();
   });
   it('absolute executable stays in the image', () => {
     const plan = planWorkflow(makeWorkflow({ compute: [makeStep({ executable: '/usr/bin/hostname' })] }));
@@ -160,6 +163,6 @@ describe('planWorkflow: DAG', () => {
   it('walltime and retries carried; local site by default', () => {
     const plan = planWorkflow(makeWorkflow({ compute: [makeStep({ retries: 2, walltimeSeconds: 3600 })] }));
     expect(plan.steps[0]).toMatchObject({ retries: 2, walltimeSeconds: 3600 });
-    expect(plan.site).toEqual({ name: 'local' });
+    expect(plan.site).toEqual({ name: 'local', transfer: 'shared' });
   });
 });

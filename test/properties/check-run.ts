@@ -53,9 +53,9 @@ interface PlanJson {
     ranksPerNode: number;
     requestMemoryMiB: number;
     mpi: string;
-    executable: { command: string; transferred: boolean; absPath?: string };
+    executable: { command: string; transferred: boolean; absPath?: string; dagPath?: string };
     arguments: string[];
-    inputs: Array<{ absPath: string }>;
+    inputs: Array<{ absPath: string; dagPath: string }>;
     outputs: string[];
     retries: number;
     walltimeSeconds?: number;
@@ -280,10 +280,11 @@ function checkDag(dag: string, plan: PlanJson): void {
       `${node}: memory ${kv.get('vmdag_memory')} but plan ${s.requestMemoryMiB}`,
     );
     must(kv.get('vmdag_walltime') === String(s.walltimeSeconds ?? 0), `${node}: walltime`);
+    // dagPath is written as the DAG's jobs use it: absolute (shared), or the base name (spool).
     const inputs = [
-      ...(s.executable.absPath ? [s.executable.absPath] : []),
-      ...s.inputs.map((f) => f.absPath),
-    ].map((p) => path.resolve(plan.source.dir, p));
+      ...(s.executable.dagPath ? [s.executable.dagPath] : []),
+      ...s.inputs.map((f) => f.dagPath),
+    ];
     must(
       unDollar(kv.get('vmdag_inputs') as string) === inputs.join(','),
       `${node}: inputs ${kv.get('vmdag_inputs')}`,

@@ -7,7 +7,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PlannedStep } from '../../src/plan/plan-types.js';
+import type { PlannedSite, PlannedStep } from '../../src/plan/plan-types.js';
 import { planWorkflow } from '../../src/plan/plan-workflow.js';
 import { planJson } from '../../src/render/plan-json.js';
 import { makeStep, makeWorkflow } from '../plan/make-workflow.js';
@@ -45,8 +45,14 @@ function reference(s: PlannedStep, dir: string): string {
   });
 }
 
-describe('plan.json step lines', () => {
-  const plan = planWorkflow(makeWorkflow({ compute: steps }));
+// The local pool (dagPath absolute) and a site the run travels to (dagPath the base name).
+const sites: Array<[string, PlannedSite | undefined]> = [
+  ['local pool', undefined],
+  ['spool site', { name: 'org-b', pool: 'cm.b:9618', transfer: 'spool' }],
+];
+
+describe.each(sites)('plan.json step lines (%s)', (_name, site) => {
+  const plan = planWorkflow(makeWorkflow({ compute: steps }), site ? { site } : {});
   const text = [...planJson(plan)].join('');
 
   it('are JSON.stringify of each step, paths relative, for every combination of optional fields', () => {

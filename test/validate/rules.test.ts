@@ -29,7 +29,7 @@ const probeImage = (p: string): ImageProbe =>
     : { kind: 'missing' };
 const catalog: SiteCatalog = {
   version: 1,
-  sites: [{ name: 'org-a', pool: 'cm.a:9618' }],
+  sites: [{ name: 'org-a', pool: 'cm.a:9618', transfer: 'spool' }],
   source: { file: 'sites.yaml', dir: '/w' },
 };
 
