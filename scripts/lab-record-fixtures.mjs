@@ -245,7 +245,17 @@ function orgsPing() {
   const c = pools.find((p) => p.name === 'org-c');
   const b = pools.find((p) => p.name === 'org-b');
   if (!c || !b) throw new Error('orgs-ping needs the organisations: vmdag lab up --orgs 3');
-  const ping = (pool) => ['condor_ping', '-pool', pool, '-name', c.schedd, '-type', 'schedd', '-verbose', 'WRITE'];
+  const ping = (pool) => [
+    'condor_ping',
+    '-pool',
+    pool,
+    '-name',
+    c.schedd,
+    '-type',
+    'schedd',
+    '-verbose',
+    'WRITE',
+  ];
   const cases = [
     ['ping.own-token', c.tokens, ping(c.collector)],
     ['ping.no-token', undefined, ping(c.collector)],
@@ -271,11 +281,26 @@ function orgsPing() {
 function noSubmit() {
   const name = 'dagman-no-submit';
   const dir = workDir(name);
-  spawnSync('node', [path.join(repo, 'bin/vmdag.js'), 'compile', path.join(repo, 'examples/hpl-2vm/workflow.yaml'), '-o', `${dir}/run`], { encoding: 'utf8' });
+  spawnSync(
+    'node',
+    [
+      path.join(repo, 'bin/vmdag.js'),
+      'compile',
+      path.join(repo, 'examples/hpl-2vm/workflow.yaml'),
+      '-o',
+      `${dir}/run`,
+    ],
+    { encoding: 'utf8' },
+  );
   const argv = ['condor_submit_dag', '-f', '-no_submit', '-batch-name', 'hpl-2vm', 'hpl-2vm.dag'];
   lab(`${dir}/run`, argv);
   copyFileSync(`${dir}/run/hpl-2vm.dag.condor.sub`, `${dir}/hpl-2vm.dag.condor.sub`);
-  record(name, dir, ['hpl-2vm.dag.condor.sub'], [`vmdag compile examples/hpl-2vm/workflow.yaml -o run; cd run; ${shell(argv)}`]);
+  record(
+    name,
+    dir,
+    ['hpl-2vm.dag.condor.sub'],
+    [`vmdag compile examples/hpl-2vm/workflow.yaml -o run; cd run; ${shell(argv)}`],
+  );
 }
 
 const want = process.argv.slice(2);

@@ -33,6 +33,13 @@ export function formatSitesText(sites: SiteResources[]): string {
       `  cores ${t.cpus} (${t.freeCpus} free), memory ${mib(t.memoryMiB)} (${mib(t.freeMemoryMiB)} free), slots ${t.slots} (${t.freeSlots} free)`,
       `  VMs: ${t.vmSlotsAvailable} more can start (VM_AvailNum), ${mib(t.vmMemoryMiB)} for VMs (VM_Memory)`,
     );
+    if (s.access) {
+      lines.push(
+        s.access.allowed
+          ? `  submit: allowed, as ${s.access.identity ?? '?'}${s.access.method ? ` (${s.access.method})` : ''}`
+          : `  submit: NOT allowed — ${s.access.error ?? 'refused'}${s.access.fix ? ` — ${s.access.fix}` : ''}`,
+      );
+    }
     for (const m of s.machines) {
       const vm = m.hasVm
         ? `${m.vmType ?? '?'}${m.vmMemoryMiB !== undefined ? `, VM_Memory ${m.vmMemoryMiB} MiB` : ''}${m.vmAvailNum !== undefined ? `, VM_AvailNum ${m.vmAvailNum}` : ''}${m.vmNetworking ? ', networking' : ''}`

@@ -17,7 +17,7 @@
  *   VM never boots from an image that changed on its way.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CondorCommandError, type CondorContext, runCondor } from './exec.js';
@@ -78,7 +78,12 @@ export function configAsEnvironment(config: string): string[] {
  */
 export function spoolSubmitDescription(
   generated: string,
-  opts: { dagFile: string; inputs: readonly string[]; outputs: readonly string[]; environment: readonly string[] },
+  opts: {
+    dagFile: string;
+    inputs: readonly string[];
+    outputs: readonly string[];
+    environment: readonly string[];
+  },
 ): string {
   const lines = generated.split('\n').filter((l) => !/^\s*getenv\s*=/i.test(l));
   const out: string[] = [];
@@ -132,7 +137,13 @@ export async function spoolDag(
   ctx: CondorContext,
   dir: string,
   dagFile: string,
-  opts: { name: string; target: SpoolTarget; send: readonly string[]; batchName?: string; appends?: string[] },
+  opts: {
+    name: string;
+    target: SpoolTarget;
+    send: readonly string[];
+    batchName?: string;
+    appends?: string[];
+  },
 ): Promise<SpoolResult> {
   const args = [
     '-f',

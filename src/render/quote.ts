@@ -216,6 +216,15 @@ export function submitOutputRemaps(entries: ReadonlyArray<{ from: string; to: st
   return out;
 }
 
+/**
+ * A file list whose entries may hold `{node}`, which becomes the submit macro `$(Node)` (the parallel node
+ * number); each entry checked as submitFileList does.
+ */
+export function submitNodeFileList(files: readonly string[]): string {
+  for (let i = 0; i < files.length; i++) checkFileListEntry((files[i] as string).replaceAll('{node}', '0'));
+  return escapeDollar(files.join(',')).replaceAll('{node}', '$(Node)');
+}
+
 /** Text inside a `#` comment: one line. */
 export function commentText(value: string): string {
   refuseControl(value, 'text');

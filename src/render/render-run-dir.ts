@@ -11,6 +11,7 @@ import {
   dagVarsValue,
   submitArgumentsInner,
   submitFileList,
+  submitNodeFileList,
   submitOutputRemaps,
   submitVmDisk,
   UnsafeValueError,
@@ -52,6 +53,7 @@ export interface RenderIssue {
 export type RenderResult = { ok: true; run: RenderedRunDir } | { ok: false; issues: RenderIssue[] };
 
 export function renderRunDir(plan: Plan, templates: Templates = loadTemplates()): RenderResult {
+  const spool = plan.site.transfer === 'spool';
   const files: RunDirFile[] = [];
   const issues: RenderIssue[] = [];
   const refused = (e: unknown, pointer: string): void => {
@@ -75,7 +77,7 @@ export function renderRunDir(plan: Plan, templates: Templates = loadTemplates())
       return;
     }
     try {
-      steps.push(dagNodeVars(step));
+      steps.push(dagNodeVars(step, spool));
     } catch (e) {
       refused(e, `/compute/${i}`);
     }
@@ -114,12 +116,13 @@ function submitFiles(
   const vm = plan.vm;
   const holdRemoveSeconds = plan.holdRemoveSeconds;
   const tuned = isTuned(plan);
+  const spool = plan.site.transfer === 'spool';
   const list = [
     {
       path: 'compute.sub',
       pointer: '/compute',
       render: () =>
-        templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds }),
+        templates.render('compute.sub', { name: plan.name, vm: vm !== undefined, holdRemoveSeconds, spool }),
     },
   ];
   if (!vm) return list;
@@ -225,7 +228,7 @@ export interface DagNodeVars {
   collect: string | null;
 }
 
-export function dagNodeVars(step: PlannedStep): DagNodeVars {
+export function dagNodeVars(step: PlannedStep, spool = false): DagNodeVars {
   // Lists made at their exact length (no growth by push, no spread): this runs once per step. Each file by
   // its dagPath: absolute on a shared file system, its base name when the run travels (spool).
   const exe = step.executable.dagPath;
@@ -236,14 +239,18 @@ export function dagNodeVars(step: PlannedStep): DagNodeVars {
   for (let i = 0; i < files.length; i++) transferInput[t++] = (files[i] as PlannedFile).dagPath;
   // One node: outputs go straight to outputs/. Several: every node sends them (placeholders on nodes ≠ 0)
   // to outputs/.STEP.NODE.FILE and the POST script keeps node 0's.
+  // A run spooled to its site: no remaps (a shadow whose job runs in the schedd's spool skips them); each
+  // node renames its outputs .STEP.NODE.FILE itself (vmdag-mpi.sh) and the POST script keeps node 0's.
   const several = step.machineCount > 1;
   const outputs = step.outputs;
-  const remaps = submitOutputRemaps(
-    outputs.map((o) => ({
-      from: o,
-      to: several ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
-    })),
-  );
+  const remaps = spool
+    ? ''
+    : submitOutputRemaps(
+        outputs.map((o) => ({
+          from: o,
+          to: several ? `outputs/.${step.name}.{node}.${o}` : `outputs/${o}`,
+        })),
+      );
   const args = step.arguments;
   const launcher = new Array<string>(4 + args.length);
   launcher[0] = step.mpi;
@@ -255,10 +262,12 @@ export function dagNodeVars(step: PlannedStep): DagNodeVars {
   const node = dagNodeName(stepNodeName(step.name));
   const argsValue = dagVarsValue(submitArgumentsInner(launcher));
   const inputsValue = dagVarsValue(submitFileList(transferInput));
-  const outputsValue = dagVarsValue(submitFileList(outputs));
+  const outputsValue = dagVarsValue(
+    spool ? submitNodeFileList(outputs.map((o) => `.${step.name}.{node}.${o}`)) : submitFileList(outputs),
+  );
   const remapsValue = dagVarsValue(remaps);
   let collect: string | null = null;
-  if (several && outputs.length > 0) {
+  if ((several || spool) && outputs.length > 0) {
     collect = dagFileName(step.name);
     for (let i = 0; i < outputs.length; i++) collect += ` ${dagFileName(outputs[i] as string)}`;
   }

@@ -218,6 +218,11 @@ function judge(site: SiteResources, req: SiteRequest, image: ImageAtSite | undef
       ok = false;
     } else v.reasons.push(`image ${img.state === 'present' ? 'there' : 'not checked'}: ${img.detail}`);
   }
+  if (site.access && !site.access.allowed) {
+    const fix = site.access.fix ? ` — ${site.access.fix}` : '';
+    v.reasons.push(`this user may not submit here: ${site.access.error ?? 'refused'}${fix}`);
+    ok = false;
+  } else if (site.access?.identity) v.reasons.push(`submits as ${site.access.identity}`);
   if (!site.schedd) {
     v.reasons.push(
       site.schedds.length === 0

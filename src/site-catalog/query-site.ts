@@ -5,9 +5,11 @@
  * The local pool (no catalog) is the site `local`, queried without `-pool`.
  */
 import { parseAdsJson } from '../condor/classads.js';
+import { targetContext } from '../condor/dag-run.js';
 import { CondorCommandError, type CondorContext, CondorUnavailableError, runCondor } from '../condor/exec.js';
 import type { Site } from '../model/workflow.js';
 import { type SiteResources, summarizeSite } from './site-resources.js';
+import { submitAccess } from './submit-access.js';
 
 /** The slot attributes read (htcondor-reference.md §10). */
 export const SLOT_ATTRS = [
@@ -82,15 +84,30 @@ export async function querySite(
   const q = siteQueries(site.pool);
   const timeout = opts.timeout ?? 15_000;
   // A collector that is briefly unreachable (restarting) is retried within the query's own time budget.
+  // With the site's own tokens when the catalog names them (an organisation may ask for them even to read).
+  const sctx = targetContext(ctx, site.tokens ? { tokens: site.tokens } : {});
   const run = (args: string[]) =>
-    runCondor(ctx, 'condor_status', args, { timeout, retryTransientMs: Math.min(timeout, 5_000) });
+    runCondor(sctx, 'condor_status', args, { timeout, retryTransientMs: Math.min(timeout, 5_000) });
   try {
     const [slots, schedds, collector] = await Promise.all([run(q.slots), run(q.schedds), run(q.collector)]);
-    return summarizeSite(site, {
+    const r = summarizeSite(site, {
       slots: parseAdsJson(slots.stdout),
       schedds: parseAdsJson(schedds.stdout),
       collector: parseAdsJson(collector.stdout),
     });
+    // A catalog site: may this user submit there (its tokens, or HTCondor's own lookup)?
+    if (r.reachable && site.pool !== undefined && r.schedd !== undefined) {
+      r.access = await submitAccess(
+        ctx,
+        {
+          pool: site.pool,
+          schedd: r.schedd,
+          ...(site.tokens ? { tokens: site.tokens } : {}),
+        },
+        site.name,
+      );
+    }
+    return r;
   } catch (e) {
     // HTCondor missing altogether is not a property of this site: let the caller say so (exit 3).
     if (e instanceof CondorUnavailableError && !/timed out/.test(e.message)) throw e;

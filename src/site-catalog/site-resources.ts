@@ -5,6 +5,7 @@
  * collector); `query-site.ts` runs the queries.
  */
 import { adNumber, adString, type ClassAd } from '../condor/classads.js';
+import type { SubmitAccess } from './submit-access.js';
 
 /** One slot as the chooser needs it. Partitionable slots count what is left (`free*`) and their size. */
 export interface SlotResources {
@@ -54,6 +55,8 @@ export interface ReachableSite {
   condorVersion?: string;
   machines: MachineResources[];
   totals: SiteTotals;
+  /** Whether the schedd lets this user submit (condor_ping WRITE; asked for catalog sites only). */
+  access?: SubmitAccess;
 }
 
 export interface SiteTotals {

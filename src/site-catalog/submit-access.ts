@@ -15,6 +15,8 @@ export interface SubmitAccess {
   method?: string;
   /** condor_ping's own words when not allowed. */
   error?: string;
+  /** What the user can do about it, when not allowed. */
+  fix?: string;
 }
 
 /** Pure: condor_ping's answer (its output and exit code). */
@@ -30,10 +32,21 @@ export function parsePing(r: { exitCode: number; stdout: string; stderr: string 
   const words = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(Destination|Remote Version|Local {2}?Version|Local Version|Session ID|Instruction|Command|Encryption|Integrity):/.test(l));
+    .filter(
+      (l) =>
+        l !== '' &&
+        !/^(Destination|Remote Version|Local {2}?Version|Local Version|Session ID|Instruction|Command|Encryption|Integrity):/.test(
+          l,
+        ),
+    );
   // The first AUTHENTICATE line says it all ("Failed to authenticate with any method"); the per-method ones follow.
-  const auth = words.find((l) => l.startsWith('AUTHENTICATE:1003')) ?? words.find((l) => l.startsWith('AUTHENTICATE'));
-  const error = auth ?? words.find((l) => /ERROR|failed|denied/i.test(l)) ?? words[0] ?? `condor_ping exited ${r.exitCode}`;
+  const auth =
+    words.find((l) => l.startsWith('AUTHENTICATE:1003')) ?? words.find((l) => l.startsWith('AUTHENTICATE'));
+  const error =
+    auth ??
+    words.find((l) => /ERROR|failed|denied/i.test(l)) ??
+    words[0] ??
+    `condor_ping exited ${r.exitCode}`;
   return { allowed: false, ...(identity ? { identity } : {}), error };
 }
 
@@ -48,6 +61,7 @@ export function accessFix(site: string, tokens: string | undefined): string {
 export async function submitAccess(
   ctx: CondorContext,
   target: Required<Pick<Target, 'pool' | 'schedd'>> & Pick<Target, 'tokens'>,
+  site?: string,
 ): Promise<SubmitAccess> {
   const r = await runCondor(
     targetContext(ctx, target),
@@ -55,5 +69,6 @@ export async function submitAccess(
     ['-pool', target.pool, '-name', target.schedd, '-type', 'schedd', '-verbose', 'WRITE'],
     { allowFailure: true, timeout: 30_000, cwd: '/' },
   );
-  return parsePing(r);
+  const access = parsePing(r);
+  return access.allowed || site === undefined ? access : { ...access, fix: accessFix(site, target.tokens) };
 }

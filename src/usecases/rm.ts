@@ -9,8 +9,8 @@ import { queryQueue, removeRun } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunState } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
-import { fetchIfEnded } from './fetch-run.js';
 import { type Failure, fail, siteFailureOf } from './failure.js';
+import { fetchIfEnded } from './fetch-run.js';
 import { findRun } from './find-run.js';
 
 /** What `rm` may be given (flags); every field optional. */

@@ -56,17 +56,16 @@ wrote_agent=
 
 # A run spooled to its site (transfer: spool) cannot have its outputs renamed by HTCondor on the way back:
 # a shadow whose job's Iwd lies in the schedd's spool skips transfer_output_remaps (file_transfer.cpp). The
-# job ad then names the outputs `.STEP.NODE.FILE` (VmdagOutputPrefix = ".STEP.NODE."): each node renames
-# its FILE so, and the POST script keeps node 0's.
+# job ad (VmdagSpoolOutputs) then names the outputs .STEP.NODE.FILE: each node renames its FILE so (step
+# names hold no dot), and the POST script keeps node 0's.
 own_names() {
   [ -n "${_CONDOR_JOB_AD:-}" ] && [ -r "$_CONDOR_JOB_AD" ] || return 0
-  prefix=$(sed -n 's/^VmdagOutputPrefix = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
-  [ -n "$prefix" ] || return 0
+  grep -q '^VmdagSpoolOutputs = true$' "$_CONDOR_JOB_AD" || return 0
   list=$(sed -n 's/^TransferOutput = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
   old_ifs=$IFS
   IFS=,
   for f in $list; do
-    base=${f#"$prefix"}
+    base=${f#.*."$node".}
     [ -n "$f" ] && [ "$base" != "$f" ] && [ -e "$work/$base" ] && [ ! -e "$work/$f" ] && mv -f "$work/$base" "$work/$f"
   done
   IFS=$old_ifs

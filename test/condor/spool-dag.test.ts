@@ -18,7 +18,9 @@ const text = spoolSubmitDescription(generated, {
   dagFile: 'hpl-2vm.dag',
   inputs: ['hpl-2vm.dag', 'vms.sub', '/images/guest.qcow2'],
   outputs,
-  environment: configAsEnvironment('# c\nDAGMAN_USER_LOG_SCAN_INTERVAL = 1\nDAGMAN_AGGRESSIVE_SUBMIT = True\n'),
+  environment: configAsEnvironment(
+    '# c\nDAGMAN_USER_LOG_SCAN_INTERVAL = 1\nDAGMAN_AGGRESSIVE_SUBMIT = True\n',
+  ),
 });
 const line = (key: string) => text.split('\n').filter((l) => l.startsWith(`${key} =`));
 

@@ -6,7 +6,15 @@
  * organisation — vmdag checks who may submit, sends the run with the DAGMan job, follows it and brings the
  * results back. No mocks.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
@@ -37,7 +45,17 @@ async function historyOf(pool: Pool, constraint: string, attrs: string[]) {
   const r = await runCondor(
     asUser(pool),
     'condor_history',
-    ['-pool', pool.collector, '-name', pool.schedd, '-json', '-constraint', constraint, '-attributes', attrs.join(',')],
+    [
+      '-pool',
+      pool.collector,
+      '-name',
+      pool.schedd,
+      '-json',
+      '-constraint',
+      constraint,
+      '-attributes',
+      attrs.join(','),
+    ],
     { cwd: '/', retryTransientMs: 30_000 },
   );
   return parseAdsJson(r.stdout);
@@ -47,7 +65,17 @@ async function queueOf(pool: Pool, constraint: string): Promise<string[]> {
   const r = await runCondor(
     asUser(pool),
     'condor_q',
-    ['-pool', pool.collector, '-name', pool.schedd, '-allusers', '-constraint', constraint, '-af', 'ClusterId'],
+    [
+      '-pool',
+      pool.collector,
+      '-name',
+      pool.schedd,
+      '-allusers',
+      '-constraint',
+      constraint,
+      '-af',
+      'ClusterId',
+    ],
     { cwd: '/', retryTransientMs: 30_000 },
   );
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
@@ -55,7 +83,15 @@ async function queueOf(pool: Pool, constraint: string): Promise<string[]> {
 
 /** `vmdag run` of a workflow folder (submit, follow to the end, report), as a user types it. */
 async function run(dir: string, sites: string) {
-  return vmdag(['run', '--json', '--sites', sites, path.join(dir, 'workflow.yaml'), '-o', path.join(dir, 'run')]);
+  return vmdag([
+    'run',
+    '--json',
+    '--sites',
+    sites,
+    path.join(dir, 'workflow.yaml'),
+    '-o',
+    path.join(dir, 'run'),
+  ]);
 }
 
 describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up --orgs 3)', () => {
@@ -77,15 +113,25 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
 
   it('each organisation is apart: its own namespace, root and collector; nothing of the user side bound in', async () => {
     const st = await labStatus();
-    expect(byName('org-b')).toMatchObject({ collector: '10.213.31.1:9618', schedd: 'org-b@org-b-gw', transfer: 'spool' });
-    expect(byName('org-c')).toMatchObject({ collector: '10.213.32.1:9618', schedd: 'org-c@org-c-gw', vm: true });
+    expect(byName('org-b')).toMatchObject({
+      collector: '10.213.31.1:9618',
+      schedd: 'org-b@org-b-gw',
+      transfer: 'spool',
+    });
+    expect(byName('org-c')).toMatchObject({
+      collector: '10.213.32.1:9618',
+      schedd: 'org-c@org-c-gw',
+      vm: true,
+    });
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
     for (const name of ['org-b', 'org-c']) {
       const root = path.join(resolveLabSettings().dir, 'orgs', name, 'root');
       expect(existsSync(path.join(root, 'etc/condor'))).toBe(true);
       // Inside its root: only /proc, /sys, /dev and its own /run — no host folder (/tmp, /home, /work …).
       const inside = mounts.map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${root}/`));
-      const extra = inside.map((p) => p.slice(root.length)).filter((p) => !/^\/(proc|sys|dev|run)(\/|$)/.test(p));
+      const extra = inside
+        .map((p) => p.slice(root.length))
+        .filter((p) => !/^\/(proc|sys|dev|run)(\/|$)/.test(p));
       expect(extra, `${name} mounts`).toEqual([]);
       // Its own signing key, not the lab's.
       const own = readFileSync(path.join(root, 'etc/condor/passwords.d/POOL'));
@@ -96,7 +142,11 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
   it('sites: each organisation says who the user is there and that the user may submit', async () => {
     const r = await vmdag(['sites', '--json', '--sites', sitesFile]);
     expect(r.code, r.stderr).toBe(0);
-    const sites = (JSON.parse(r.stdout) as { sites: { name: string; reachable: boolean; access?: Record<string, unknown> }[] }).sites;
+    const sites = (
+      JSON.parse(r.stdout) as {
+        sites: { name: string; reachable: boolean; access?: Record<string, unknown> }[];
+      }
+    ).sites;
     const of = (n: string) => sites.find((s) => s.name === n);
     expect(of('org-b')?.access).toEqual({ allowed: true, identity: 'vmdag@org-b.lab', method: 'IDTOKENS' });
     expect(of('org-c')?.access).toEqual({ allowed: true, identity: 'vmdag@org-c.lab', method: 'IDTOKENS' });
@@ -105,19 +155,44 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
   it("a wrong token (org-b's for org-c) is refused before anything is sent, naming the site and the fix", async () => {
     const dir = workflowDir({
       'bin/hello.sh': helloScript('hello.out'),
-      'workflow.yaml': 'version: 1\nname: wrong-token\nsite: org-c\ncompute:\n  cpus: 1\n  memory: 64MiB\n  executable: bin/hello.sh\n  mpi: none\n  outputs: [hello.out]\n',
+      'workflow.yaml':
+        'version: 1\nname: wrong-token\nsite: org-c\ncompute:\n  cpus: 1\n  memory: 64MiB\n  executable: bin/hello.sh\n  mpi: none\n  outputs: [hello.out]\n',
     });
-    const wrong = path.join(dir, 'sites.yaml');
-    writeFileSync(wrong, readFileSync(sitesFile, 'utf8').replace(byName('org-c').tokens ?? '', byName('org-b').tokens ?? ''));
-    const r = await vmdag(['submit', '--sites', wrong, path.join(dir, 'workflow.yaml'), '-o', path.join(dir, 'run')]);
+    // A token folder of the user's own, named in the catalog: first org-c's token, then org-b's in its place.
+    const tokens = path.join(dir, 'tokens');
+    mkdirSync(tokens, { mode: 0o700 });
+    const orgC = byName('org-c').tokens ?? '';
+    copyFileSync(path.join(orgC, 'org-c.token'), path.join(tokens, 'token'));
+    chownSync(tokens, statSync(orgC).uid, statSync(orgC).gid);
+    chownSync(path.join(tokens, 'token'), statSync(orgC).uid, statSync(orgC).gid);
+    const mine = path.join(dir, 'sites.yaml');
+    writeFileSync(mine, readFileSync(sitesFile, 'utf8').replace(orgC, tokens));
+    const wf = path.join(dir, 'workflow.yaml');
+    const runDir = path.join(dir, 'run');
+    const ok = await vmdag(['compile', '--sites', mine, wf, '-o', runDir]);
+    expect(ok.code, ok.stderr).toBe(0);
+    copyFileSync(path.join(byName('org-b').tokens ?? '', 'org-b.token'), path.join(tokens, 'token'));
+    // Choosing: org-c does not fit, saying why and what to do.
+    const plan = await vmdag(['plan', '--sites', mine, wf]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(1);
+    expect(plan.stderr).toMatch(
+      /site org-c .*this user may not submit here: AUTHENTICATE:1003:Failed to authenticate/,
+    );
+    expect(plan.stderr).toMatch(/ask org-c's administrators for a token .*\(tokens: \/tmp\//);
+    // Submitting the run directory compiled before: refused at submit time, nothing sent or recorded.
+    const r = await vmdag(['submit', runDir]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/site org-c .*does not let this user submit: AUTHENTICATE:1003/);
+    expect(r.stderr).toMatch(
+      /site org-c \(schedd org-c@org-c-gw, pool 10\.213\.32\.1:9618\) does not let this user submit: AUTHENTICATE:1003/,
+    );
     expect(r.stderr).toMatch(/nothing was sent — ask org-c's administrators for a token/);
-    expect(existsSync(path.join(dir, 'run', 'run.json'))).toBe(false);
+    expect(existsSync(path.join(runDir, 'run.json'))).toBe(false);
     expect(await queueOf(byName('org-c'), 'JobBatchName == "wrong-token"')).toEqual([]);
   });
 
-  it('a native run placed on org-b travels there and its outputs and records come back', { timeout: 600_000 }, async () => {
+  it('a native run placed on org-b travels there and its outputs and records come back', {
+    timeout: 600_000,
+  }, async () => {
     const dir = workflowDir({
       'bin/hello.sh': helloScript('hello.out'),
       'workflow.yaml':
@@ -129,74 +204,91 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
     const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(record).toMatchObject({ site: 'org-b', transfer: 'spool', schedd: 'org-b@org-b-gw' });
     expect(record.fetchedAt).toBeDefined();
-    expect(readFileSync(path.join(runDir, 'outputs', 'hello.out'), 'utf8')).toMatch(/^hello from rank 0 of 2/);
+    expect(readFileSync(path.join(runDir, 'outputs', 'hello.out'), 'utf8')).toMatch(
+      /^hello from rank 0 of 2/,
+    );
     for (const f of ['travel-native.dag.dagman.out', 'travel-native.dag.nodes.log', 'logs/compute.0.out'])
       expect(existsSync(path.join(runDir, f)), f).toBe(true);
     // The jobs ran at org-b, in the spool folder of the DAGMan job (not in this directory).
     const id = record.dagmanJobId as number;
-    const ads = await historyOf(byName('org-b'), `ClusterId == ${id} || DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'Owner']);
-    expect(ads.length).toBeGreaterThanOrEqual(2);
-    for (const ad of ads) expect(String(ad.Iwd)).toMatch(/^\/var\/spool\/condor\//);
+    // Its one node (the parallel job) is in org-b's history, run in the DAGMan job's spool folder; the DAGMan
+    // job itself stays in org-b's queue, completed, until the schedd's next clean-up after the fetch.
+    let ads = await historyOf(byName('org-b'), `DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'JobUniverse']);
+    for (let i = 0; i < 30 && ads.length < 1; i++) {
+      await sleep(1000);
+      ads = await historyOf(byName('org-b'), `DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'JobUniverse']);
+    }
+    expect(ads.map((ad) => ad.JobUniverse)).toEqual([11]);
+    expect(String(ads[0]?.Iwd)).toMatch(
+      new RegExp(`^/var/spool/condor/${id}/0/cluster${id}\\.proc0\\.subproc0$`),
+    );
     const report = await vmdag(['report', '--json', runDir]);
     expect(report.code, report.stderr).toBe(0);
   });
 
-  it(
-    "the paper's experiment on org-c: the local image sent with the run, 2 VMs booted there, MPI across both, outputs back, VMs gone",
-    { timeout: 900_000 },
-    async () => {
-      expect(guestImage, 'the lab has no guest image').not.toBe('');
-      const qcow2 = path.join(path.dirname(guestImage), 'guest.qcow2');
-      const dir = workflowDir({
-        'bin/ranks.sh': helloScript('ranks.out'),
-        'workflow.yaml': [
-          'version: 1',
-          'name: travel-vm',
-          'site: org-c',
-          'vm:',
-          '  hypervisor: kvm',
-          `  image: {path: ${qcow2}, location: local, format: qcow2, differential: true}`,
-          '  count: 2',
-          '  cpus: 1',
-          '  memory: 512MiB',
-          '  lease: 30m',
-          'compute:',
-          '  cpus: 2',
-          '  memory: 128MiB',
-          '  executable: bin/ranks.sh',
-          '  mpi: openmpi',
-          '  outputs: [ranks.out]',
-          '',
-        ].join('\n'),
-      });
-      const t0 = Date.now();
-      const r = await run(dir, sitesFile);
-      process.stderr.write(`orgs-travel: the VM run at org-c took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      const runDir = path.join(dir, 'run');
-      const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
-        dagmanJobId: number;
-        sent?: { files: number; bytes: number; seconds: number };
-      };
-      expect(record.sent?.bytes).toBeGreaterThan(100 << 20);
-      process.stderr.write(`orgs-travel: sent ${JSON.stringify(record.sent)}\n`);
-      expect(readFileSync(path.join(runDir, 'outputs', 'ranks.out'), 'utf8')).toMatch(/^hello from rank 0 of 2/);
-      // Both ranks ran, each in its own guest (host names vmdag-<address> of org-c's bridge).
-      const ranks = `${readFileSync(path.join(runDir, 'logs', 'compute.0.out'), 'utf8')}`;
-      const hosts = new Set([...ranks.matchAll(/host (vmdag-10-213-32-\d+)/g)].map((m) => m[1]));
-      expect(hosts.size, ranks).toBe(2);
-      // No guest of the run is left in org-c's collector, and org-c runs no domain.
-      const id = record.dagmanJobId;
-      let guests: string[] = ['?'];
-      for (let i = 0; i < 30 && guests.length > 0; i++) {
-        const g = await runCondor(asUser(byName('org-c')), 'condor_status', ['-pool', byName('org-c').collector, '-const', `VmWorkflowId =?= "${id}"`, '-af', 'Name'], { cwd: '/' });
-        guests = g.stdout.split('\n').filter(Boolean);
-        if (guests.length > 0) await sleep(2000);
-      }
-      expect(guests).toEqual([]);
-      expect((await labStatus()).domains).toEqual([]);
-      const report = await vmdag(['report', '--json', runDir]);
-      expect(report.code, report.stderr).toBe(0);
-    },
-  );
+  it("the paper's experiment on org-c: the local image sent with the run, 2 VMs booted there, MPI across both, outputs back, VMs gone", {
+    timeout: 900_000,
+  }, async () => {
+    expect(guestImage, 'the lab has no guest image').not.toBe('');
+    const qcow2 = path.join(path.dirname(guestImage), 'guest.qcow2');
+    const dir = workflowDir({
+      'bin/ranks.sh': helloScript('ranks.out'),
+      'workflow.yaml': [
+        'version: 1',
+        'name: travel-vm',
+        'site: org-c',
+        'vm:',
+        '  hypervisor: kvm',
+        `  image: {path: ${qcow2}, location: local, format: qcow2, differential: true}`,
+        '  count: 2',
+        '  cpus: 1',
+        '  memory: 512MiB',
+        '  lease: 30m',
+        'compute:',
+        '  cpus: 2',
+        '  memory: 128MiB',
+        '  executable: bin/ranks.sh',
+        '  mpi: openmpi',
+        '  outputs: [ranks.out]',
+        '',
+      ].join('\n'),
+    });
+    const t0 = Date.now();
+    const r = await run(dir, sitesFile);
+    process.stderr.write(
+      `orgs-travel: the VM run at org-c took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runDir = path.join(dir, 'run');
+    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+      dagmanJobId: number;
+      sent?: { files: number; bytes: number; seconds: number };
+    };
+    expect(record.sent?.bytes).toBeGreaterThan(100 << 20);
+    process.stderr.write(`orgs-travel: sent ${JSON.stringify(record.sent)}\n`);
+    expect(readFileSync(path.join(runDir, 'outputs', 'ranks.out'), 'utf8')).toMatch(
+      /^hello from rank 0 of 2/,
+    );
+    // Both ranks ran, each in its own guest (host names vmdag-<address> of org-c's bridge).
+    const ranks = `${readFileSync(path.join(runDir, 'logs', 'compute.0.out'), 'utf8')}`;
+    const hosts = new Set([...ranks.matchAll(/host (vmdag-10-213-32-\d+)/g)].map((m) => m[1]));
+    expect(hosts.size, ranks).toBe(2);
+    // No guest of the run is left in org-c's collector, and org-c runs no domain.
+    const id = record.dagmanJobId;
+    let guests: string[] = ['?'];
+    for (let i = 0; i < 30 && guests.length > 0; i++) {
+      const g = await runCondor(
+        asUser(byName('org-c')),
+        'condor_status',
+        ['-pool', byName('org-c').collector, '-const', `VmWorkflowId =?= "${id}"`, '-af', 'Name'],
+        { cwd: '/' },
+      );
+      guests = g.stdout.split('\n').filter(Boolean);
+      if (guests.length > 0) await sleep(2000);
+    }
+    expect(guests).toEqual([]);
+    expect((await labStatus()).domains).toEqual([]);
+    const report = await vmdag(['report', '--json', runDir]);
+    expect(report.code, report.stderr).toBe(0);
+  });
 });

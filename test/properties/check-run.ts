@@ -43,6 +43,7 @@ interface Diag {
 
 interface PlanJson {
   source: { dir: string };
+  site?: { transfer?: string };
   vm?: { count: number; cpus: number; memoryMiB: number; leaseSeconds?: number };
   steps: Array<{
     name: string;
@@ -289,8 +290,11 @@ function checkDag(dag: string, plan: PlanJson): void {
       unDollar(kv.get('vmdag_inputs') as string) === inputs.join(','),
       `${node}: inputs ${kv.get('vmdag_inputs')}`,
     );
+    // A spooled run names each node's outputs .STEP.$(Node).FILE (renamed on the node, kept by the POST script).
+    const outputs =
+      plan.site?.transfer === 'spool' ? s.outputs.map((o) => `.${s.name}.$(Node).${o}`) : s.outputs;
     must(
-      unDollar(kv.get('vmdag_outputs') as string) === s.outputs.join(','),
+      unDollar(kv.get('vmdag_outputs') as string) === outputs.join(','),
       `${node}: outputs ${kv.get('vmdag_outputs')}`,
     );
     must((retries.get(node) ?? 0) === s.retries, `${node}: RETRY ${retries.get(node)} but plan ${s.retries}`);

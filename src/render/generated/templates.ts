@@ -69,19 +69,20 @@ const L65 = {"start":{"line":11,"column":71},"end":{"line":11,"column":88}};
 const L66 = {"start":{"line":12,"column":58},"end":{"line":12,"column":75}};
 const L67 = {"start":{"line":2,"column":33},"end":{"line":2,"column":49}};
 const L68 = {"start":{"line":12,"column":0},"end":{"line":20,"column":7}};
-const L69 = {"start":{"line":35,"column":71},"end":{"line":35,"column":88}};
-const L70 = {"start":{"line":36,"column":85},"end":{"line":36,"column":102}};
-const L71 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
-const L72 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
-const L73 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
-const L74 = {"start":{"line":10,"column":71},"end":{"line":10,"column":88}};
-const L75 = {"start":{"line":11,"column":63},"end":{"line":11,"column":80}};
-const L76 = {"start":{"line":2,"column":32},"end":{"line":2,"column":48}};
-const L77 = {"start":{"line":3,"column":14},"end":{"line":3,"column":35}};
-const L78 = {"start":{"line":6,"column":28},"end":{"line":6,"column":55}};
-const L79 = {"start":{"line":6,"column":56},"end":{"line":6,"column":76}};
-const L80 = {"start":{"line":6,"column":77},"end":{"line":6,"column":98}};
-const L81 = {"start":{"line":11,"column":60},"end":{"line":11,"column":77}};
+const L69 = {"start":{"line":27,"column":0},"end":{"line":31,"column":7}};
+const L70 = {"start":{"line":40,"column":71},"end":{"line":40,"column":88}};
+const L71 = {"start":{"line":41,"column":85},"end":{"line":41,"column":102}};
+const L72 = {"start":{"line":2,"column":30},"end":{"line":2,"column":46}};
+const L73 = {"start":{"line":3,"column":13},"end":{"line":3,"column":31}};
+const L74 = {"start":{"line":6,"column":44},"end":{"line":6,"column":62}};
+const L75 = {"start":{"line":10,"column":71},"end":{"line":10,"column":88}};
+const L76 = {"start":{"line":11,"column":63},"end":{"line":11,"column":80}};
+const L77 = {"start":{"line":2,"column":32},"end":{"line":2,"column":48}};
+const L78 = {"start":{"line":3,"column":14},"end":{"line":3,"column":35}};
+const L79 = {"start":{"line":6,"column":28},"end":{"line":6,"column":55}};
+const L80 = {"start":{"line":6,"column":56},"end":{"line":6,"column":76}};
+const L81 = {"start":{"line":6,"column":77},"end":{"line":6,"column":98}};
+const L82 = {"start":{"line":11,"column":60},"end":{"line":11,"column":77}};
 export const templateSpecs = {
   "dag": {"0":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -352,6 +353,8 @@ export const templateSpecs = {
     return "# Only this workflow's guests (they advertise this DAG's id and accept only jobs carrying it).\nrequirements = (TARGET.VmWorkflowId =?= \"$(DAGManJobId)\")\n+VmWorkflowId = \"$(DAGManJobId)\"\n";
 },"1":function(container,depth0,helpers,partials,data) {
     return "# Never a VM guest: a schedd reuses its claims checking only the job's requirements, so a guest another\n# workflow left claimed would otherwise take this step.\nrequirements = (TARGET.VmGuest =!= true)\n";
+},"2":function(container,depth0,helpers,partials,data) {
+    return "# The run travelled to this schedd and runs in its spool, where a shadow applies no output remaps: each node\n# renames its outputs .STEP.NODE.FILE itself (vmdag-mpi.sh), and the POST script keeps node 0's.\n+VmdagSpoolOutputs = true\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.strict, alias3=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -364,10 +367,12 @@ export const templateSpecs = {
     + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L67})) != null ? stack1 : "")
     + " (parallel universe, vmdag-mpi.sh on each node). Each DAG\n# node gives its own values through VARS: vmdag_args (launcher: MPI kind, ranks, ranks per node, command,\n# arguments), vmdag_machines, vmdag_cpus, vmdag_memory (MiB), vmdag_inputs, vmdag_outputs, vmdag_remaps,\n# vmdag_walltime (seconds, 0 = none).\nuniverse = parallel\nexecutable = vmdag-mpi.sh\narguments = \"$(vmdag_args)\"\nmachine_count = $(vmdag_machines)\nrequest_cpus = $(vmdag_cpus)\nrequest_memory = $(vmdag_memory)\n"
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"vm"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(1, data, 0),"loc":L68})) != null ? stack1 : "")
-    + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\noutput = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\n# A step whose reconnect failed after a schedd restart (VacateReasonCode 1008) is never started again by\n# the dedicated scheduler of that schedd (HTCondor 25.14.1): removed after 60 s idle, so the node fails\n# (or is retried: RETRY submits a new cluster, which runs) instead of waiting forever.\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L69 ), depth0)) != null ? stack1 : "")
-    + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime)) || (JobStatus == 1 && VacateReasonCode =?= 1008 && time() - EnteredCurrentStatus > 60)\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
+    + "should_transfer_files = YES\nwhen_to_transfer_output = ON_EXIT\ntransfer_input_files = $(vmdag_inputs)\n# Set as the attribute, so that an empty list means \"nothing\" rather than \"every new file\".\n+TransferOutput = \"$(vmdag_outputs)\"\ntransfer_output_remaps = \"$(vmdag_remaps)\"\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"spool"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":L69})) != null ? stack1 : "")
+    + "output = logs/$(JOB).$(Node).out\nerror = logs/$(JOB).$(Node).err\n+WantIOProxy = true\n+ParallelShutdownPolicy = \"WAIT_FOR_ALL\"\n# A held step must not stall the DAG; past its walltime a step is removed (the DAG then goes to STOP).\n# A step whose reconnect failed after a schedd restart (VacateReasonCode 1008) is never started again by\n# the dedicated scheduler of that schedd (HTCondor 25.14.1): removed after 60 s idle, so the node fails\n# (or is retried: RETRY submits a new cluster, which runs) instead of waiting forever.\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
     + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L70 ), depth0)) != null ? stack1 : "")
+    + ") || ($(vmdag_walltime) > 0 && JobStatus == 2 && time() - EnteredCurrentStatus > $(vmdag_walltime)) || (JobStatus == 1 && VacateReasonCode =?= 1008 && time() - EnteredCurrentStatus > 60)\n+PeriodicRemoveReason = ifThenElse(JobStatus == 5, \"vmdag: step held for more than "
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L71 ), depth0)) != null ? stack1 : "")
     + " s\", ifThenElse(JobStatus == 1, \"vmdag: step lost in a schedd restart (reconnect failed) and not started again within 60 s\", \"vmdag: walltime of $(vmdag_walltime) s exceeded\"))\nqueue\n";
 }},
   "stop.sub": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -379,15 +384,15 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# FINAL node STOP of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L71})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L72})) != null ? stack1 : "")
     + ": remove every VM job of this DAG and wait until none is left\n# (at most "
-    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L72 ), depth0)) != null ? stack1 : "")
-    + " s). Exits non-zero when the DAG failed, so the DAG's result stays a failure.\nuniverse = local\nexecutable = vmdag-stop.sh\narguments = \"$(DAGManJobId) $(DAG_STATUS) "
     + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L73 ), depth0)) != null ? stack1 : "")
+    + " s). Exits non-zero when the DAG failed, so the DAG's result stays a failure.\nuniverse = local\nexecutable = vmdag-stop.sh\narguments = \"$(DAGManJobId) $(DAG_STATUS) "
+    + ((stack1 = alias2(alias1(depth0, "stopTimeoutSeconds", L74 ), depth0)) != null ? stack1 : "")
     + "\"\noutput = logs/stop.out\nerror = logs/stop.err\n# A held stop node must not stall the DAG (local-universe jobs are held when their script cannot be run).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L74 ), depth0)) != null ? stack1 : "")
-    + ")\n+PeriodicRemoveReason = \"vmdag: stop node held for more than "
     + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L75 ), depth0)) != null ? stack1 : "")
+    + ")\n+PeriodicRemoveReason = \"vmdag: stop node held for more than "
+    + ((stack1 = alias2(alias1(depth0, "holdRemoveSeconds", L76 ), depth0)) != null ? stack1 : "")
     + " s\"\nqueue\n";
 }},
   "reap.sub": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -399,19 +404,19 @@ export const templateSpecs = {
     };
 
   return "# generated by vmdag — do not edit\n# SERVICE node REAP of workflow "
-    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L76})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"comment").call(alias1,lookupProperty(depth0,"name"),{"name":"comment","hash":{},"loc":L77})) != null ? stack1 : "")
     + ": on the submit host, remove this DAG's VM jobs as soon as the\n# last steps ("
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L77})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L78})) != null ? stack1 : "")
     + ") have ended, read from the nodes log and DAGMan's jobstate log.\nuniverse = local\nexecutable = vmdag-reap.sh\narguments = \"$(DAGManJobId) "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L78})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(lookupProperty(depth0,"dag"),"jobstateLog"),{"name":"dagFile","hash":{},"loc":L79})) != null ? stack1 : "")
     + " "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"nodesLog"),{"name":"dagFile","hash":{},"loc":L79})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"nodesLog"),{"name":"dagFile","hash":{},"loc":L80})) != null ? stack1 : "")
     + " "
-    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L80})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"dagFile").call(alias1,lookupProperty(depth0,"stepsFile"),{"name":"dagFile","hash":{},"loc":L81})) != null ? stack1 : "")
     + "\"\noutput = logs/reap.out\nerror = logs/reap.err\n# A held reaper must not stall the DAG (local-universe jobs are held when their script cannot be run).\nperiodic_remove = (JobStatus == 5 && time() - EnteredCurrentStatus > "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L74 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L75 ), depth0)) != null ? stack1 : "")
     + ")\n+PeriodicRemoveReason = \"vmdag: reaper held for more than "
-    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L81 ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias3(alias2(depth0, "holdRemoveSeconds", L82 ), depth0)) != null ? stack1 : "")
     + " s\"\nqueue\n";
 }},
 };
