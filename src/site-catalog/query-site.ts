@@ -102,6 +102,7 @@ export async function querySite(
         {
           pool: site.pool,
           schedd: r.schedd,
+          ...(r.scheddAddress ? { address: r.scheddAddress } : {}),
           ...(site.tokens ? { tokens: site.tokens } : {}),
         },
         site.name,

@@ -60,13 +60,15 @@ export function accessFix(site: string, tokens: string | undefined): string {
 
 export async function submitAccess(
   ctx: CondorContext,
-  target: Required<Pick<Target, 'pool' | 'schedd'>> & Pick<Target, 'tokens'>,
+  target: Required<Pick<Target, 'pool' | 'schedd'>> & Pick<Target, 'tokens' | 'address'>,
   site?: string,
 ): Promise<SubmitAccess> {
+  // By address when known: `-name` takes a Name without `@` for a host name ("couldn't locate vmdag-lab!").
+  const who = target.address ? ['-address', target.address] : ['-pool', target.pool, '-name', target.schedd];
   const r = await runCondor(
     targetContext(ctx, target),
     'condor_ping',
-    ['-pool', target.pool, '-name', target.schedd, '-type', 'schedd', '-verbose', 'WRITE'],
+    [...who, '-type', 'schedd', '-verbose', 'WRITE'],
     { allowFailure: true, timeout: 30_000, cwd: '/' },
   );
   const access = parsePing(r);

@@ -1,7 +1,8 @@
 /**
- * Several organisations on the real lab (issue 6): `vmdag lab up --orgs 2` (beforeAll: idempotent and
- * additive, a running org-a is left as it is) runs org-b beside the lab pool org-a, and its site catalog
- * (`lab status --json` sitesFile) names both. `vmdag sites`, `plan` and `submit` are run against them as a
+ * Several organisations on the real lab (issues 6 and 15): `vmdag lab up --orgs 3` (beforeAll: idempotent and
+ * additive, a running org-a is left as it is) runs org-b and org-c apart from the lab pool org-a (their own
+ * namespaces, roots and tokens; runs travel to them), and its site catalog (`lab status --json` sitesFile)
+ * names all three. `vmdag sites`, `plan` and `submit` are run against them as a
  * user would; the figures are checked against each collector, and the native run's jobs against each
  * schedd's history. No mocks. When the lab is required (CI) a failed `lab up --orgs 2` fails the file.
  */
@@ -23,7 +24,12 @@ interface Pool {
   collector: string;
   schedd: string;
   vm?: boolean;
+  tokens?: string;
 }
+
+/** The context for one pool's commands: with the tokens its organisation issued to the lab's user. */
+const poolCtx = (pool: Pool): CondorContext =>
+  pool.tokens ? { ...ctx, env: { ...ctx.env, _CONDOR_SEC_TOKEN_DIRECTORY: pool.tokens } } : ctx;
 interface Slot {
   name: string;
   kind: string;
@@ -100,7 +106,7 @@ function vmWorkflow(image: string): string {
 /** `condor_history` of one schedd of one pool, projected. */
 async function history(pool: Pool, constraint: string, attrs: string[]) {
   const args = ['-pool', pool.collector, '-name', pool.schedd, '-json', '-constraint', constraint];
-  const r = await runCondor(ctx, 'condor_history', [...args, '-attributes', attrs.join(',')], {
+  const r = await runCondor(poolCtx(pool), 'condor_history', [...args, '-attributes', attrs.join(',')], {
     cwd: '/',
     retryTransientMs: 30_000,
   });
@@ -158,8 +164,10 @@ async function watch(runDir: string): Promise<{ code: number; status: Record<str
   return { code: w.code, status: JSON.parse(w.stdout) as Record<string, unknown> };
 }
 
-describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --orgs 2)', () => {
+describe.skipIf(!ctx && !labRequired)('organisations on the lab (lab up --orgs 3)', () => {
   let pools: Pool[] = [];
+  const orgA = () => pools.find((p) => p.name === 'org-a') as Pool;
+  const orgB = () => pools.find((p) => p.name === 'org-b') as Pool;
   let sitesFile = '';
   let guestImage: string | undefined;
   /** The lab's catalog plus a gateway nobody answers on (a closed loopback port). */
@@ -172,10 +180,10 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
   beforeAll(async () => {
     orgABefore = ctx ? await orgAIdentity() : undefined;
     const t0 = Date.now();
-    const up = await vmdag(['lab', 'up', '--orgs', '2', '--json']);
-    expect(up.code, `vmdag lab up --orgs 2 failed: ${up.stderr}`).toBe(0);
+    const up = await vmdag(['lab', 'up', '--orgs', '3', '--json']);
+    expect(up.code, `vmdag lab up --orgs 3 failed: ${up.stderr}`).toBe(0);
     const st = JSON.parse(up.stdout) as { pools: Pool[]; sitesFile?: string; guestImage?: string };
-    process.stderr.write(`two-orgs: lab up --orgs 2 took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`two-orgs: lab up --orgs 3 took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     pools = st.pools;
     sitesFile = st.sitesFile ?? '';
     guestImage = st.guestImage;
@@ -185,58 +193,67 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     writeFileSync(withGone, `${readFileSync(sitesFile, 'utf8')}  - name: gone\n    pool: "127.0.0.1:1"\n`);
   });
 
-  it('lab up --orgs 2 is additive: org-a’s master and startd are the same ones after it', () => {
+  it('lab up --orgs 3 is additive: org-a’s master and startd are the same ones after it', () => {
     // The lab runs before this file (npm test brings org-a up first): it must come through untouched.
-    expect(orgABefore, 'org-a was not running before lab up --orgs 2').toBeDefined();
+    expect(orgABefore, 'org-a was not running before lab up --orgs 3').toBeDefined();
     expect(orgAAfter).toBe(orgABefore);
     expect(orgABefore).toMatch(/^master \d+; DaemonMaster \d+; StartD \d+$/);
   });
 
-  it('lab status --json: both pools, and the catalog that names them', async () => {
-    expect(pools.map((p) => [p.name, p.collector, p.schedd])).toEqual([
+  it('lab status --json: the three pools, and the catalog that names them', async () => {
+    expect(pools.map((p) => [p.name, p.collector, p.schedd]).sort()).toEqual([
       ['org-a', '10.213.7.1:9618', 'vmdag-lab'],
-      ['org-b', '10.213.7.1:9619', 'org-b@vmdag-lab'],
+      ['org-b', '10.213.31.1:9618', 'org-b@org-b-gw'],
+      ['org-c', '10.213.32.1:9618', 'org-c@org-c-gw'],
     ]);
-    expect(pools[1]?.vm).toBe(false);
+    expect(orgB().vm).toBe(false);
     const st = await vmdag(['lab', 'status', '--json']);
     expect(JSON.parse(st.stdout).sitesFile).toBe(sitesFile);
     const catalog = readFileSync(sitesFile, 'utf8');
     expect(catalog).toMatch(/- name: org-a\n {4}pool: "10\.213\.7\.1:9618"\n {4}schedd: "vmdag-lab"/);
-    expect(catalog).toMatch(/- name: org-b\n {4}pool: "10\.213\.7\.1:9619"\n {4}schedd: "org-b@vmdag-lab"/);
-    // A second `lab up --orgs 2` changes nothing: the same org-b master keeps running.
-    const masters = () => labState()?.daemons.filter((d) => d.name.startsWith('condor_master'));
+    expect(catalog).toMatch(
+      /- name: org-b\n {4}pool: "10\.213\.31\.1:9618"\n {4}schedd: "org-b@org-b-gw"\n {4}transfer: spool\n {4}tokens: "/,
+    );
+    // A second `lab up --orgs 3` changes nothing: the same masters keep running.
+    const masters = () => labState()?.daemons.filter((d) => d.name.endsWith('condor_master'));
     const before = masters();
-    expect(before?.map((d) => d.name)).toEqual(['condor_master', 'condor_master@org-b']);
-    const again = await vmdag(['lab', 'up', '--orgs', '2']);
+    expect(before?.map((d) => d.name).sort()).toEqual([
+      'condor_master',
+      'org-b/condor_master',
+      'org-c/condor_master',
+    ]);
+    const again = await vmdag(['lab', 'up', '--orgs', '3']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/org-b already running/);
     expect(masters()).toEqual(before);
   });
 
-  it('sites --json: both organisations with the figures their collectors give; org-a runs VMs, org-b not', async () => {
+  it('sites --json: the organisations with the figures their collectors give; org-a runs VMs, org-b not', async () => {
     const r = await vmdag(['sites', '--sites', sitesFile, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { ok: boolean; sitesFile: string; sites: Site[] };
     expect(doc.sitesFile).toBe(sitesFile);
-    const [a, b] = doc.sites;
+    const a = doc.sites.find((x) => x.name === 'org-a');
+    const b = doc.sites.find((x) => x.name === 'org-b');
     expect(a).toMatchObject({ name: 'org-a', reachable: true, schedd: 'vmdag-lab' });
-    expect(b).toMatchObject({ name: 'org-b', reachable: true, schedd: 'org-b@vmdag-lab' });
-    expect(b?.scheddAddress).toMatch(/^<10\.213\.7\.1:9619\?/);
+    expect(b).toMatchObject({ name: 'org-b', reachable: true, schedd: 'org-b@org-b-gw' });
+    expect(b?.scheddAddress).toMatch(/^<10\.213\.31\.1:9618\?/);
     expect(a?.scheddAddress).toMatch(/^<10\.213\.7\.1:9618\?/);
-    // The lab host in each pool (VM guests of running workflows join org-a as machines of their own).
-    const host = (s: Site | undefined) => s?.machines?.find((m) => m.machine === 'vmdag-lab');
+    // Each pool's gateway host (VM guests of running workflows join org-a as machines of their own).
+    const gateway: Record<string, string> = { 'org-a': 'vmdag-lab', 'org-b': 'org-b-gw' };
+    const host = (s: Site | undefined) => s?.machines?.find((m) => m.machine === gateway[s?.name ?? '']);
     expect(host(a)).toMatchObject({ hasVm: true, vmType: 'kvm' });
     expect(a?.totals?.hypervisors).toEqual(['kvm']);
     expect(b?.machines).toHaveLength(1);
     expect(host(b)).toMatchObject({ hasVm: false, totalCpus: 4 });
     expect(b?.totals).toMatchObject({ vmMachines: 0, hypervisors: [], cpus: 4, slots: 4 });
     expect(
-      host(b)?.slots.every((s) => s.kind === 'static' && s.dedicated && /@org-b@vmdag-lab$/.test(s.name)),
+      host(b)?.slots.every((s) => s.kind === 'static' && s.dedicated && /^slot\d+@org-b-gw$/.test(s.name)),
     ).toBe(true);
     // Cores and memory as each collector advertises them for the lab host.
     for (const [site, pool] of [
-      [a, pools[0]],
-      [b, pools[1]],
+      [a, orgA()],
+      [b, orgB()],
     ] as const) {
       const q = await runCondor(
         ctx,
@@ -245,7 +262,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
           '-pool',
           pool?.collector ?? '',
           '-const',
-          'Machine == "vmdag-lab"',
+          `Machine == "${gateway[pool.name]}"`,
           '-af',
           'TotalCpus',
           'TotalMemory',
@@ -269,7 +286,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
   it('an unreachable gateway is listed as such, not fatal: sites exits 0, plan still chooses', async () => {
     const r = await vmdag(['sites', '--sites', withGone, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const gone = (JSON.parse(r.stdout) as { sites: Site[] }).sites[2];
+    const gone = (JSON.parse(r.stdout) as { sites: Site[] }).sites.find((x) => x.name === 'gone');
     expect(gone).toMatchObject({ name: 'gone', reachable: false });
     expect(gone?.error).toMatch(/Failed to connect to <127\.0\.0\.1:1>/);
     expect(gone?.machines).toBeUndefined();
@@ -286,7 +303,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const plan = JSON.parse(r.stdout) as Plan;
     expect(plan.mode).toBe('native');
-    expect(plan.site).toMatchObject({ name: 'org-b', pool: '10.213.7.1:9619', schedd: 'org-b@vmdag-lab' });
+    expect(plan.site).toMatchObject({ name: 'org-b', pool: '10.213.31.1:9618', schedd: 'org-b@org-b-gw' });
     expect(plan.why.join('\n')).toMatch(/step compute: 2 dedicated slots of 1 core and 4 GiB/);
     const a = plan.sites.find((v) => v.site === 'org-a');
     expect(a).toMatchObject({ reachable: true, fits: false });
@@ -324,7 +341,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     expect(s.stderr).toMatch(/no site fits/);
   });
 
-  it('submit: the 4 GiB native workflow runs on org-b — its jobs in org-b’s history, none in org-a’s — and status, report, rm follow it there', {
+  it('submit: the 4 GiB native workflow travels to org-b — its jobs in org-b’s history, none in org-a’s — and status, report, rm follow it there', {
     timeout: 300_000,
   }, async () => {
     const dir = workflowDir({ 'bin/hello.sh': hello, 'workflow.yaml': nativeBig });
@@ -336,8 +353,9 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     const runDir = sub.outDir;
     expect(JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'))).toMatchObject({
       site: 'org-b',
-      pool: '10.213.7.1:9619',
-      schedd: 'org-b@vmdag-lab',
+      pool: '10.213.31.1:9618',
+      schedd: 'org-b@org-b-gw',
+      transfer: 'spool',
     });
     const { code, status } = await watch(runDir);
     const seconds = (Date.now() - t0) / 1000;
@@ -345,18 +363,31 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     expect(code).toBe(0);
     expect(status.dagmanJobId).toBe(sub.dagmanJobId);
     expect(readFileSync(path.join(runDir, 'outputs/hello.out'), 'utf8')).toBe('hello from rank 0\n');
-    // Where it ran: the DAGMan job and its node in org-b's schedd history, on org-b's slots.
-    const mine = `Iwd == "${runDir}"`;
-    const b = await history(pools[1] as Pool, mine, [
+    // Where it ran: its node in org-b's schedd history, on org-b's slots, in the DAGMan job's spool folder
+    // at org-b (the DAGMan job stays in org-b's queue, completed, until the schedd's clean-up after the fetch).
+    const id = sub.dagmanJobId;
+    let b = await history(orgB(), `DAGManJobId == ${id}`, [
       'ClusterId',
       'GlobalJobId',
       'JobUniverse',
       'LastRemoteHost',
+      'Iwd',
     ]);
-    expect(b.map((ad) => Number(ad.JobUniverse)).sort((x, y) => x - y)).toEqual([7, 11]);
-    expect(b.every((ad) => String(ad.GlobalJobId).startsWith('org-b@vmdag-lab#'))).toBe(true);
-    expect(b.find((ad) => ad.JobUniverse === 11)?.LastRemoteHost).toMatch(/^slot\d+@org-b@vmdag-lab$/);
-    expect(b.find((ad) => ad.JobUniverse === 7)?.ClusterId).toBe(sub.dagmanJobId);
+    for (let i = 0; i < 30 && b.length < 1; i++) {
+      await sleep(1000);
+      b = await history(orgB(), `DAGManJobId == ${id}`, [
+        'ClusterId',
+        'GlobalJobId',
+        'JobUniverse',
+        'LastRemoteHost',
+        'Iwd',
+      ]);
+    }
+    expect(b.map((ad) => Number(ad.JobUniverse))).toEqual([11]);
+    expect(b.every((ad) => String(ad.GlobalJobId).startsWith('org-b@org-b-gw#'))).toBe(true);
+    expect(b[0]?.LastRemoteHost).toMatch(/^slot\d+@org-b-gw$/);
+    expect(String(b[0]?.Iwd)).toMatch(new RegExp(`^/var/spool/condor/${id}/0/`));
+    const mine = `Iwd == "${runDir}"`;
     expect(await localHistory(mine)).toEqual([]);
     const q = await runCondor(ctx, 'condor_q', ['-allusers', '-constraint', mine, '-af', 'ClusterId'], {
       cwd: '/',
@@ -368,7 +399,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     const phases = (JSON.parse(rep.stdout) as { phases: { total: number } }).phases;
     expect(phases.total).toBeGreaterThan(0);
     const text = await vmdag(['report', runDir]);
-    expect(text.stdout).toMatch(/on slot\d+@org-b@vmdag-lab/);
+    expect(text.stdout).toMatch(/on slot\d+@org-b-gw/);
     const rm = await vmdag(['rm', runDir, '--json']);
     expect(rm.code, rm.stderr + rm.stdout).toBe(0);
     process.stderr.write(
@@ -400,7 +431,7 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
         { cwd: '/' },
       );
       expect(hosts.stdout).toMatch(/@vmdag-10-213-7-\d+/);
-      const b = await history(pools[1] as Pool, `Iwd == "${runDir}"`, ['ClusterId']);
+      const b = await history(orgB(), `Iwd == "${runDir}"`, ['ClusterId']);
       expect(b).toEqual([]);
     } finally {
       const rm = await vmdag(['rm', runDir, '--json']);
@@ -420,26 +451,33 @@ describe.skipIf(!ctx && !labRequired)('two organisations on the lab (lab up --or
     expect(await guestLeftovers(ctx as CondorContext, vmClusters as string[], t0)).toEqual([]);
     process.stderr.write(`two-orgs: VM run on org-a via the catalog: ${seconds.toFixed(1)} s submit → end\n`);
   });
-  it('lab down --org org-b stops org-b alone (org-a untouched, catalog without it); lab up --orgs 2 brings it back', {
+  it('lab down --org org-b stops org-b alone (org-a and org-c untouched, catalog without it); lab up --orgs 3 brings it back', {
     timeout: 180_000,
   }, async () => {
     const before = await orgAIdentity();
     const down = await vmdag(['lab', 'down', '--org', 'org-b']);
     expect(down.code, down.stderr).toBe(0);
-    expect(down.stderr).toMatch(/stopped condor_master@org-b \(pid \d+\)/);
+    expect(down.stderr).toMatch(/stopped org-b\/condor_master \(pid \d+\)/);
     const st = JSON.parse((await vmdag(['lab', 'status', '--json'])).stdout) as {
       running: boolean;
       pools: Pool[];
     };
     expect(st.running).toBe(true);
-    expect(st.pools.map((p) => p.name)).toEqual(['org-a']);
+    expect(st.pools.map((p) => p.name).sort()).toEqual(['org-a', 'org-c']);
     expect(readFileSync(sitesFile, 'utf8')).not.toMatch(/org-b/);
+    // Its namespace (and the link with it) is gone: the user's side has no route to it any more.
+    const ns = await runCondor({ prefix: [] }, 'ip', ['netns', 'list'], { cwd: '/' });
+    expect(ns.stdout).not.toMatch(/vmdag-org-b/);
     const gone = await vmdag(['sites', '--sites', withGone, '--json']);
-    const b = (JSON.parse(gone.stdout) as { sites: Site[] }).sites[1];
+    const b = (JSON.parse(gone.stdout) as { sites: Site[] }).sites.find((x) => x.name === 'org-b');
     expect(b).toMatchObject({ name: 'org-b', reachable: false });
-    const up = await vmdag(['lab', 'up', '--orgs', '2', '--json']);
+    const up = await vmdag(['lab', 'up', '--orgs', '3', '--json']);
     expect(up.code, up.stderr).toBe(0);
-    expect((JSON.parse(up.stdout) as { pools: Pool[] }).pools.map((p) => p.name)).toEqual(['org-a', 'org-b']);
+    expect((JSON.parse(up.stdout) as { pools: Pool[] }).pools.map((p) => p.name).sort()).toEqual([
+      'org-a',
+      'org-b',
+      'org-c',
+    ]);
     expect(await orgAIdentity()).toBe(before);
   });
 });
