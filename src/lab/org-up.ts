@@ -76,7 +76,11 @@ async function ensureOrgRoot(o: Organisation, buildRoot: string, log: Log): Prom
   writeFileSync(marker, `${buildRoot}\n`);
 }
 
-/** Its network: a namespace, a veth link to the lab's namespace (a /24 of its own) and its bridge; routes both ways. */
+/**
+ * Its network: a namespace with its bridge (the pool's address), and a veth link whose one end is a port of
+ * that bridge and whose other end, in the lab's namespace, holds an address of the organisation's subnet: the
+ * user's side reaches the gateway on-link. Neither namespace forwards (guests reach only their gateway).
+ */
 async function ensureOrgNetwork(s: LabSettings, o: Organisation): Promise<void> {
   if (await netnsExists(o.netns)) await sys(['ip', 'netns', 'del', o.netns]);
   await sys(['ip', '-n', s.netns, 'link', 'del', o.link], { allowFailure: true });
@@ -84,19 +88,23 @@ async function ensureOrgNetwork(s: LabSettings, o: Organisation): Promise<void> 
   const org = (...a: string[]) => sys(['ip', '-n', o.netns, ...a]);
   const lab = (...a: string[]) => sys(['ip', '-n', s.netns, ...a]);
   await org('link', 'set', 'lo', 'up');
-  await lab('link', 'add', o.link, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', o.netns);
-  await lab('addr', 'add', `${o.linkUserAddress}/24`, 'dev', o.link);
-  await lab('link', 'set', o.link, 'up');
-  await org('addr', 'add', `${o.linkOrgAddress}/24`, 'dev', 'wan0');
-  await org('link', 'set', 'wan0', 'up');
   await org('link', 'add', o.bridge, 'type', 'bridge');
   await org('addr', 'add', `${o.address}/24`, 'dev', o.bridge);
   await org('link', 'set', o.bridge, 'up');
-  // The user's side reaches the organisation's gateway address through the link; the organisation answers
-  // the user's side the same way. Neither namespace forwards: guests on the bridge reach only their gateway.
-  const net = (a: string) => `${a.split('.').slice(0, 3).join('.')}.0/24`;
-  await lab('route', 'replace', net(o.address), 'via', o.linkOrgAddress);
-  await org('route', 'replace', net(s.address), 'via', o.linkUserAddress);
+  await lab('link', 'add', o.link, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', o.netns);
+  await org('link', 'set', 'wan0', 'master', o.bridge);
+  await org('link', 'set', 'wan0', 'up');
+  await lab('addr', 'add', `${o.linkUserAddress}/24`, 'dev', o.link);
+  await lab('link', 'set', o.link, 'up');
+  // The user's side talks from its own address (the lab pool's NETWORK_INTERFACE): answers go back through
+  // the link. A route on the bridge, which stays up while the link is down, so it survives an outage.
+  await org(
+    'route',
+    'replace',
+    `${s.address.split('.').slice(0, 3).join('.')}.0/${s.prefixLength}`,
+    'via',
+    o.linkUserAddress,
+  );
 }
 
 /** Reset its state and write its configuration (inside its mounted root). */

@@ -23,10 +23,13 @@ export interface Organisation {
   /** Its bridge (the pool's address; guests' NICs join it) and that address. */
   bridge: string;
   address: string;
-  /** The veth link to the user's side: its end in the lab's namespace and both addresses (a /24 of its own). */
+  /**
+   * The veth link to the user's side: its end in the lab's namespace (`link`, with `linkUserAddress` on the
+   * organisation's subnet, so the gateway is on-link and no route has to survive a link going down and up);
+   * its other end is a port of the organisation's bridge.
+   */
   link: string;
   linkUserAddress: string;
-  linkOrgAddress: string;
   /** Static one-core slots of its startd. */
   slots: number;
   /** Whether it runs VMs (org-c: libvirtd, dnsmasq and the vmdag site kit). */
@@ -59,8 +62,7 @@ export function organisation(s: LabSettings, name: OrgName): Organisation {
     bridge: 'orgbr0',
     address: `10.213.${30 + index}.1`,
     link: `vx-${name}`,
-    linkUserAddress: `10.213.${20 + index}.1`,
-    linkOrgAddress: `10.213.${20 + index}.2`,
+    linkUserAddress: `10.213.${30 + index}.254`,
     slots: name === 'org-b' ? 4 : 3,
     vm: name === 'org-c',
     root: path.join(s.dir, 'orgs', name, 'root'),

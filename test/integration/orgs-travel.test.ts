@@ -6,6 +6,8 @@
  * organisation — vmdag checks who may submit, sends the run with the DAGMan job, follows it and brings the
  * results back. No mocks.
  */
+
+import { spawnSync } from 'node:child_process';
 import {
   chownSync,
   copyFileSync,
@@ -290,5 +292,61 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
     expect((await labStatus()).domains).toEqual([]);
     const report = await vmdag(['report', '--json', runDir]);
     expect(report.code, report.stderr).toBe(0);
+  });
+
+  it('the link to org-b down during a run: status says the site does not answer, rm is refused, nothing is lost; back up, the run is followed to its end', {
+    timeout: 600_000,
+  }, async () => {
+    const dir = workflowDir({
+      'bin/slow.sh': '#!/bin/sh\nsleep 30\necho done > slow.out\n',
+      'workflow.yaml':
+        'version: 1\nname: travel-link\nsite: org-b\ncompute:\n  cpus: 1\n  memory: 64MiB\n  executable: bin/slow.sh\n  mpi: none\n  outputs: [slow.out]\n',
+    });
+    const runDir = path.join(dir, 'run');
+    const s = await vmdag([
+      'submit',
+      '--json',
+      '--sites',
+      sitesFile,
+      path.join(dir, 'workflow.yaml'),
+      '-o',
+      runDir,
+    ]);
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    let state = '';
+    for (let i = 0; i < 60 && state !== 'running'; i++) {
+      const st = await vmdag(['status', '--json', runDir]);
+      state = (JSON.parse(st.stdout) as { state?: string }).state ?? '';
+      if (state !== 'running') await sleep(2000);
+    }
+    expect(state).toBe('running');
+    const link = (how: 'up' | 'down') => {
+      const r = spawnSync('ip', ['-n', 'vmdag-lab', 'link', 'set', 'vx-org-b', how]);
+      expect(r.status, String(r.stderr)).toBe(0);
+    };
+    // HTCondor's tools wait 60 s for a collector that does not answer (QUERY_TIMEOUT); 5 here, to keep it short.
+    const saved = process.env._CONDOR_QUERY_TIMEOUT;
+    process.env._CONDOR_QUERY_TIMEOUT = '5';
+    link('down');
+    try {
+      const st = await vmdag(['status', '--json', runDir]);
+      expect(st.code, st.stdout + st.stderr).toBe(3);
+      expect(st.stdout + st.stderr).toMatch(
+        /site org-b \(pool 10\.213\.31\.1:9618\) did not answer: .*its state is not known here; the run goes on at the site/,
+      );
+      const rm = await vmdag(['rm', '--json', runDir]);
+      expect(rm.code, rm.stdout + rm.stderr).toBe(3);
+      expect(rm.stdout + rm.stderr).toMatch(/site org-b .*did not answer: .*nothing was removed/);
+    } finally {
+      link('up');
+      if (saved === undefined) delete process.env._CONDOR_QUERY_TIMEOUT;
+      else process.env._CONDOR_QUERY_TIMEOUT = saved;
+    }
+    const w = await vmdag(['status', '--watch', '--json', '--interval', '2', runDir]);
+    expect(w.code, w.stdout + w.stderr).toBe(0);
+    expect((JSON.parse(w.stdout) as { state: string }).state).toBe('succeeded');
+    expect(readFileSync(path.join(runDir, 'outputs', 'slow.out'), 'utf8')).toBe('done\n');
+    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { fetchedAt?: string };
+    expect(record.fetchedAt).toBeDefined();
   });
 });
