@@ -86,9 +86,9 @@ export const labCommand: CommandSpec = {
       .option('--htcondor <version>', 'HTCondor of the lab: 25 (Debian sid, default) or 23 (Debian 13)')
       .option(
         '--orgs <n>',
-        'up: 1 (org-a, the lab pool with VMs; default) or 2 (also org-b beside it: its own collector on port 9619, no VMs)',
+        'up: 1 (org-a, the lab pool with VMs; default), 2 (also org-b: an organisation apart, native slots) or 3 (also org-c: apart, with VMs)',
       )
-      .option('--org <name>', 'down: stop only this organisation (org-b), leaving org-a running')
+      .option('--org <name>', 'down: stop only this organisation (org-b or org-c), leaving the rest running')
       .allowUnknownOption();
   },
   run,

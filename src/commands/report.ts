@@ -28,7 +28,17 @@ export const reportCommand: CommandSpec = {
     );
     if (!r.ok) return printFailure(r, out, json);
     if (r.html !== undefined) out.err(`wrote ${r.html}\n`);
-    out.out(json ? `${JSON.stringify(latencyJson(r.report))}\n` : latencyText(r.report));
+    const t = r.travel;
+    if (json) out.out(`${JSON.stringify({ ...latencyJson(r.report), ...(t ? { travel: t } : {}) })}\n`);
+    else {
+      out.out(latencyText(r.report));
+      if (t) {
+        const mb = (t.bytes / 1e6).toFixed(1);
+        out.out(
+          `travel: sent to ${t.site} with the DAGMan job: the run directory and ${t.files} file(s) of ${mb} MB in ${t.seconds.toFixed(1)} s (condor_submit -spool)${t.fetchedAt ? `; results fetched ${t.fetchedAt}` : ''}\n`,
+        );
+      }
+    }
     return ExitCode.ok;
   },
 };

@@ -9,8 +9,12 @@ export const rmCommand: CommandSpec = {
   summary: 'remove a run and wait until none of its jobs (VMs included) is left',
   configure(cmd) {
     cmd
-      .argument('<run>', 'run directory or DAGMan job id')
-      .option('--timeout <seconds>', 'how long to wait for the run to be gone', '300');
+      .argument('<run>', 'run directory, DAGMan job id, or SITE:ID (job ID at a catalog site)')
+      .option('--timeout <seconds>', 'how long to wait for the run to be gone', '300')
+      .option(
+        '--sites <file>',
+        'site catalog for SITE:ID (default: $VMDAG_SITES, else ./sites.yaml when present)',
+      );
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
@@ -19,6 +23,7 @@ export const rmCommand: CommandSpec = {
       resolveRmOptions(
         {
           ...(args[0] !== undefined ? { run: args[0] } : {}),
+          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
           ...(typeof opts.timeout === 'string' ? { timeout: opts.timeout } : {}),
         },
         io,

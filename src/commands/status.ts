@@ -72,9 +72,13 @@ export const statusCommand: CommandSpec = {
   summary: 'show a run: DAG, node and VM states, progress (--watch follows it to its end)',
   configure(cmd) {
     cmd
-      .argument('<run>', 'run directory or DAGMan job id')
+      .argument('<run>', 'run directory, DAGMan job id, or SITE:ID (job ID at a catalog site)')
       .option('-w, --watch', 'follow the run until it ends; exit with its result')
-      .option('--interval <seconds>', 'seconds between polls with --watch', '2');
+      .option('--interval <seconds>', 'seconds between polls with --watch', '2')
+      .option(
+        '--sites <file>',
+        'site catalog for SITE:ID (default: $VMDAG_SITES, else ./sites.yaml when present)',
+      );
   },
   async run(args, opts, out, io) {
     const json = Boolean(opts.json);
@@ -85,6 +89,7 @@ export const statusCommand: CommandSpec = {
         {
           watch,
           ...(args[0] !== undefined ? { run: args[0] } : {}),
+          ...(typeof opts.sites === 'string' ? { sites: opts.sites } : {}),
           ...(typeof opts.interval === 'string' ? { interval: opts.interval } : {}),
         },
         io,

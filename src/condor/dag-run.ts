@@ -136,6 +136,8 @@ export const RUN_ATTRS = [
   'EnteredCurrentStatus',
   'CompletionDate',
   'Iwd',
+  // Where a spooled job was submitted from (its Iwd is then the schedd's spool folder).
+  'SUBMIT_Iwd',
   'Owner',
   'RemoveReason',
   // The schedd's clock at query time (condor_q only): how far a running run's report reaches.

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { SUBMIT_MARKER } from '../emit/submit-marker.js';
 import { CondorCommandError, type CondorContext, runCondor } from './exec.js';
 
 export const SPOOL_SCRIPT = 'vmdag-dagman.sh';
@@ -163,7 +164,8 @@ export async function spoolDag(
     bytes += statSync(f).size;
   }
   writeFileSync(join(dir, SPOOL_SUMS), sums.length ? `${sums.join('\n')}\n` : '');
-  const skip = new Set(['logs', 'outputs', 'run.json']);
+  // Not the results' folders (made at the site), nor vmdag's own records of this submit.
+  const skip = new Set(['logs', 'outputs', 'run.json', SUBMIT_MARKER]);
   const own = readdirSync(dir)
     .filter((e) => !skip.has(e) && !e.startsWith('.') && !e.endsWith('.condor.sub'))
     .sort();

@@ -72,8 +72,19 @@ export async function gatherStatus(
 ): Promise<Gathered> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const inQueue = queue.some((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
-  const history = inQueue ? [] : await queryHistory(ctx, dagmanJobId, target);
+  // A run at its site whose files have not come back yet: its finished node jobs are known only from the
+  // site's history (the nodes log is still in the site's spool).
+  const remote = iwd !== layout.dir;
+  const history = inQueue && !remote ? [] : await queryHistory(ctx, dagmanJobId, target);
   const inputs = assembleInputs(layout, dagmanJobId, queue, history, readIfExists, iwd);
+  if (remote && inQueue) {
+    const key = (ad: ClassAd) => `${adNumber(ad, 'ClusterId')}.${adNumber(ad, 'ProcId') ?? 0}`;
+    const queued = new Set(inputs.jobs.map(key));
+    for (const ad of history) {
+      const node = adNumber(ad, 'ClusterId') !== dagmanJobId && !queued.has(key(ad));
+      if (node && adString(ad, 'Iwd') === iwd) inputs.jobs.push(ad);
+    }
+  }
   // A run with VMs: its guests in the collector (one condor_status), so that one left behind is named.
   if (layout.vmCount > 0) inputs.guests = await queryGuests(ctx, dagmanJobId, target);
   return { status: deriveStatus(inputs), inputs };

@@ -35,6 +35,12 @@ export function resolveReportOptions(f: ReportFlags, io: { cwd: string }): Repor
 export interface ReportResult {
   ok: true;
   report: LatencyReport;
+  /**
+   * A run that travelled to its site: what went with it besides the run directory (the VM image, inputs),
+   * how long the spooling submit took (vmdag's clock: HTCondor records no event for it), and when its files
+   * came back.
+   */
+  travel?: { site: string; files: number; bytes: number; seconds: number; fetchedAt?: string };
   /** The HTML file written, when asked for. */
   html?: string;
 }
@@ -64,9 +70,18 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
     };
     const iwd = await fetchIfEnded(ctx, absDir, record, target);
     const report = await gatherReport(ctx, layout, record.dagmanJobId, target, iwd);
-    if (opts.html === undefined) return { ok: true, report };
+    const travel =
+      record.transfer === 'spool' && record.sent
+        ? {
+            site: record.site,
+            ...record.sent,
+            ...(record.fetchedAt ? { fetchedAt: record.fetchedAt } : {}),
+          }
+        : undefined;
+    const base = { ok: true as const, report, ...(travel ? { travel } : {}) };
+    if (opts.html === undefined) return base;
     writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report));
-    return { ok: true, report, html: opts.html };
+    return { ...base, html: opts.html };
   } catch (e) {
     return failureOf(e);
   }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
 import { queryQueue, removeRun } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
+import { type LoadedSites, loadSites } from '../load-workflow.js';
 import type { RunState } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { type Failure, fail, siteFailureOf } from './failure.js';
@@ -19,6 +20,8 @@ export interface RmFlags {
   run?: string;
   /** Seconds to wait for the run to be gone (`--timeout`). Default 300. */
   timeout?: string | number;
+  /** Site catalog for a run named `SITE:ID` (`--sites`). Default `$VMDAG_SITES`, else ./sites.yaml. */
+  sites?: string;
 }
 
 /** The options of rmRun, every one resolved. */
@@ -27,11 +30,21 @@ export interface RmOptions {
   /** The folder a relative run directory is taken from. */
   cwd: string;
   timeoutSeconds: number;
+  /** Reads the site catalog, for a run named `SITE:ID`. */
+  sites?: () => LoadedSites;
 }
 
 /** The one place rm's options get their defaults. */
-export function resolveRmOptions(f: RmFlags, io: { cwd: string }): RmOptions {
-  return { run: f.run ?? '', cwd: io.cwd, timeoutSeconds: Number(f.timeout ?? 300) };
+export function resolveRmOptions(
+  f: RmFlags,
+  io: { cwd: string; env?: Record<string, string | undefined> },
+): RmOptions {
+  return {
+    run: f.run ?? '',
+    cwd: io.cwd,
+    timeoutSeconds: Number(f.timeout ?? 300),
+    sites: () => loadSites(f.sites, { cwd: io.cwd, env: io.env ?? {} }),
+  };
 }
 
 export interface RmResult {
@@ -46,7 +59,7 @@ export interface RmResult {
 }
 
 export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResult | Failure> {
-  const run = await findRun(ctx, opts.run, opts.cwd);
+  const run = await findRun(ctx, opts.run, opts.cwd, opts.sites);
   if (!run.ok) return run;
   try {
     const id = run.record.dagmanJobId;

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adNumber } from '../condor/classads.js';
 import { CondorCommandError, type CondorContext, CondorUnavailableError } from '../condor/exec.js';
+import { type LoadedSites, loadSites } from '../load-workflow.js';
 import type { RunStatus } from '../model/run.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { type Failure, siteFailureOf } from './failure.js';
@@ -24,6 +25,8 @@ export interface StatusFlags {
   watch?: boolean;
   /** Seconds between the polls of a watch (`--interval`). Default 2; at least 0.5. */
   interval?: string | number;
+  /** Site catalog for a run named `SITE:ID` (`--sites`). Default `$VMDAG_SITES`, else ./sites.yaml. */
+  sites?: string;
 }
 
 /** The options of runStatus, every one resolved. */
@@ -36,15 +39,18 @@ export interface StatusOptions {
   intervalMs: number;
   /** Ends a watch early (its result then has `interrupted`); default none. */
   signal?: AbortSignal;
+  /** Reads the site catalog, for a run named `SITE:ID`. */
+  sites?: () => LoadedSites;
 }
 
 /** The one place status's options get their defaults. */
 export function resolveStatusOptions(
   f: StatusFlags,
-  io: { cwd: string },
+  io: { cwd: string; env?: Record<string, string | undefined> },
   signal?: AbortSignal,
 ): StatusOptions {
   return {
+    sites: () => loadSites(f.sites, { cwd: io.cwd, env: io.env ?? {} }),
     run: f.run ?? '',
     cwd: io.cwd,
     watch: f.watch ?? false,
@@ -86,7 +92,7 @@ export async function runStatus(
   opts: StatusOptions,
   onEvent: (e: StatusEvent) => void = () => {},
 ): Promise<StatusResult | Failure> {
-  const run = await findRun(ctx, opts.run, opts.cwd);
+  const run = await findRun(ctx, opts.run, opts.cwd, opts.sites);
   if (!run.ok) return run;
   let failingSince: number | undefined;
   try {

@@ -226,6 +226,13 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
     );
     const report = await vmdag(['report', '--json', runDir]);
     expect(report.code, report.stderr).toBe(0);
+    // By an id that names the site: org-b's job id (cluster ids repeat from pool to pool).
+    const byId = await vmdag(['status', '--json', '--sites', sitesFile, `org-b:${id}`]);
+    expect(byId.code, byId.stdout + byId.stderr).toBe(0);
+    expect(JSON.parse(byId.stdout)).toMatchObject({ dagmanJobId: id, state: 'succeeded' });
+    const nowhere = await vmdag(['status', '--json', '--sites', sitesFile, `org-x:${id}`]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stdout + nowhere.stderr).toMatch(/no site org-x in the catalog/);
   });
 
   it("the paper's experiment on org-c: the local image sent with the run, 2 VMs booted there, MPI across both, outputs back, VMs gone", {
@@ -292,6 +299,13 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
     expect((await labStatus()).domains).toEqual([]);
     const report = await vmdag(['report', '--json', runDir]);
     expect(report.code, report.stderr).toBe(0);
+    const rep = JSON.parse(report.stdout) as {
+      travel?: Record<string, unknown>;
+      phases: Record<string, number>;
+    };
+    expect(rep.travel).toMatchObject({ site: 'org-c', files: 2, bytes: record.sent?.bytes });
+    expect(rep.phases.vmBoot).toBeGreaterThan(0);
+    process.stderr.write(`orgs-travel: report phases ${JSON.stringify(rep.phases)}\n`);
   });
 
   it('the link to org-b down during a run: status says the site does not answer, rm is refused, nothing is lost; back up, the run is followed to its end', {
