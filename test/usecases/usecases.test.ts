@@ -138,11 +138,13 @@ describe('resolveOptions: flag > VMDAG_* > file > default', () => {
       cwd: '/w',
       watch: false,
       intervalMs: 2000,
+      sites: expect.any(Function),
     });
     expect(resolveStatusOptions({ run: 'r', watch: true, interval: '0.1' }, { cwd: '/w' })).toEqual({
       run: 'r',
       cwd: '/w',
       watch: true,
+      sites: expect.any(Function),
       intervalMs: 500,
     });
   });
@@ -151,7 +153,11 @@ describe('resolveOptions: flag > VMDAG_* > file > default', () => {
       run: '7',
       cwd: '/w',
       timeoutSeconds: 300,
+      sites: expect.any(Function),
     });
+    // The catalog is read only when a run is named SITE:ID: none here, none found.
+    expect(resolveRmOptions({ run: '7', sites: '/nonexistent.yaml' }, { cwd: '/w' }).sites?.().found).toBe(true);
+    expect(resolveRmOptions({ run: '7' }, { cwd: '/w', env: {} }).sites?.().found).toBe(false);
     expect(resolveRmOptions({ timeout: '20' }, { cwd: '/w' }).timeoutSeconds).toBe(20);
   });
   it('report: no HTML page by default', () => {
