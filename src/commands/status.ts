@@ -13,6 +13,8 @@ export function statusJson(s: RunStatus): object {
   return {
     dagmanJobId: s.dagmanJobId,
     state: s.state,
+    ...(s.site !== undefined ? { site: s.site } : {}),
+    ...(s.refusedBy ? { refusedBy: s.refusedBy } : {}),
     cause: s.cause ?? null,
     progress: s.progress,
     nodes: s.nodes,
@@ -28,6 +30,8 @@ export function statusText(name: string, s: RunStatus): string {
       (p.vmsTotal ? `  VMs ${p.vmsRunning}/${p.vmsTotal} running` : ''),
   ];
   if (s.cause) lines.push(`  cause: ${s.cause}`);
+  for (const r of s.refusedBy ?? [])
+    lines.push(`  at ${s.site ?? '?'} after ${r.site} refused it: ${r.error}`);
   for (const n of s.nodes)
     lines.push(
       `  node ${n.name.padEnd(16)} ${n.kind.padEnd(8)} ${n.state.padEnd(11)} ${n.jobId ?? '-'}${n.cause ? `  ${n.cause}` : ''}`,

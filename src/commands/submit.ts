@@ -15,9 +15,11 @@ import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode, type Output } from './types.js';
 
-/** What happens to the image, on stderr. */
+/** What happens to the image, and a site that refused the run, on stderr. */
 export function sayEvent(e: SubmitEvent, out: Output): void {
   if (e.kind === 'image-not-staged') out.err(`image: ${e.path} ${e.reason}\n`);
+  else if (e.kind === 'site-refused')
+    out.err(`site ${e.site} refused the run: ${e.message}; trying the next fitting site\n`);
   else
     out.err(
       e.reused

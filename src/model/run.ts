@@ -31,6 +31,8 @@ export interface RunRecord {
   sent?: { files: number; bytes: number; seconds: number };
   /** ISO-8601 UTC: when the DAG's files were brought back from the schedd's spool (condor_transfer_data). */
   fetchedAt?: string;
+  /** Sites that refused the run at submit time before `site` took it, in order, with their words. */
+  refusedBy?: { site: string; error: string }[];
 }
 
 export type RunState = 'submitted' | 'booting' | 'running' | 'stopping' | 'succeeded' | 'failed' | 'removed';
@@ -54,6 +56,9 @@ export interface VmStatus {
 
 export interface RunStatus {
   dagmanJobId: number;
+  /** The site the run went to (run.json), and the sites that refused it at submit time before, if any. */
+  site?: string;
+  refusedBy?: { site: string; error: string }[];
   state: RunState;
   nodes: NodeStatus[];
   vms: VmStatus[];

@@ -32,6 +32,8 @@ export interface SiteDecisionInput {
   localImages: LocalImages;
   ctx: CondorContext;
   query?: QueryOptions;
+  /** Sites that refused this run at submit time (name → why): they do not fit, with that reason. */
+  refused?: Record<string, string>;
 }
 
 export interface ImageReport {
@@ -164,6 +166,11 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
   const images: Record<string, ImageAtSite> = {};
   if (workflow.vm?.image.location === 'cluster') {
     for (const q of queries) images[q.name] = clusterImageAt(q, workflow.vm.image.absPath);
+  }
+  for (const r of resources) {
+    const why = input.refused?.[r.name];
+    if (why !== undefined && r.reachable)
+      r.access = { allowed: false, error: `refused this run at submit: ${why}` };
   }
   const choice = chooseSite(siteRequestOf(workflow), resources, images);
   const d: SiteDecision = { workflow, diagnostics, resources, choice };

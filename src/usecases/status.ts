@@ -112,6 +112,8 @@ export async function runStatus(
         continue;
       }
       const { status, inputs } = gathered;
+      status.site = run.record.site;
+      if (run.record.refusedBy) status.refusedBy = run.record.refusedBy;
       if (!opts.watch) return { ok: true, name: run.layout.name, status };
       const qdate = inputs.dagman ? adNumber(inputs.dagman, 'QDate') : undefined;
       onEvent({

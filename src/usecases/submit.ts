@@ -5,13 +5,13 @@
  * that reached the schedd instead of submitting a second one. Records run.json.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compile.js';
 import { type CompileSettings, resolveCompileSettings } from '../compile-options.js';
 import { findSubmittedDag, locateSchedd, submitDag, targetContext } from '../condor/dag-run.js';
-import type { CondorContext } from '../condor/exec.js';
-import { spoolDag } from '../condor/spool-dag.js';
+import { CondorCommandError, type CondorContext } from '../condor/exec.js';
+import { SPOOL_SCRIPT, SPOOL_SUMS, spoolDag } from '../condor/spool-dag.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import { type LocalImages, resolveLocalImages } from '../image-staging/images-folder.js';
@@ -80,6 +80,8 @@ export function resolveSubmitOptions(
 
 /** What a submit reports as it goes (image staging can take a while). */
 export type SubmitEvent =
+  /** The chosen site refused the run at submit time; the next fitting site is tried. */
+  | { kind: 'site-refused'; site: string; message: string }
   /** The local image is not staged: it travels with each VM job, or is not sent at all (`reason`). */
   | { kind: 'image-not-staged'; path: string; reason: string }
   /** The local image was staged once for this run at the site (or an earlier copy of it reused). */
@@ -160,7 +162,8 @@ async function runDirectory(
   ctx: CondorContext,
   opts: SubmitOptions,
   onEvent: (e: SubmitEvent) => void,
-): Promise<{ ok: true; dir: string } | SubmitFailure> {
+  refused: Record<string, string> = {},
+): Promise<{ ok: true; dir: string; compiled?: boolean } | SubmitFailure> {
   const target = resolve(opts.cwd, opts.target);
   if (existsSync(target) && statSync(target).isDirectory()) return { ok: true, dir: target };
   const output = opts.output === undefined ? undefined : resolve(opts.cwd, opts.output);
@@ -174,6 +177,7 @@ async function runDirectory(
     env: NO_DISCOVERY,
     localImages: opts.localImages,
     ctx,
+    refused,
     ...(opts.sites !== undefined ? { sites: opts.sites } : {}),
   });
   // An invalid workflow (a bad image among its problems) or an image that is not the workflow's sha256:
@@ -195,7 +199,7 @@ async function runDirectory(
     ...(stagedImage ? { stagedImage } : {}),
   });
   if (!r.ok || r.outDir === undefined) return { ok: false, kind: 'diagnostics', diagnostics: r.diagnostics };
-  return { ok: true, dir: r.outDir };
+  return { ok: true, dir: r.outDir, compiled: true };
 }
 
 /**
@@ -206,8 +210,15 @@ async function submitSpooled(
   ctx: CondorContext,
   dir: string,
   layout: RunLayout,
-  site: { site: string; pool: string; schedd: string; tokens?: string; send: string[] },
-): Promise<SubmitResult | SubmitFailure> {
+  site: {
+    site: string;
+    pool: string;
+    schedd: string;
+    tokens?: string;
+    send: string[];
+    refusedBy: { site: string; error: string }[];
+  },
+): Promise<SubmitResult | (SubmitFailure & { refusedBy?: string })> {
   const target = { pool: site.pool, schedd: site.schedd, ...(site.tokens ? { tokens: site.tokens } : {}) };
   const interrupted = readSubmitMarker(dir);
   let dagmanJobId = interrupted
@@ -219,24 +230,40 @@ async function submitSpooled(
     const access = await submitAccess(ctx, target);
     if (!access.allowed) {
       removeSubmitMarker(dir);
-      return fail(
+      return refusal(
+        site.site,
         'invalid',
         `site ${site.site} (schedd ${site.schedd}, pool ${site.pool}) does not let this user submit: ${access.error}; nothing was sent — ${accessFix(site.site, site.tokens)}`,
       );
     }
     const token = randomUUID();
     writeSubmitMarker(dir, { token, startedAt: new Date().toISOString(), pid: process.pid });
-    const r = await spoolDag(targetContext(ctx, target), dir, layout.dagFile, {
-      name: layout.name,
-      target,
-      send: site.send,
-      batchName: layout.name,
-      appends: [
-        `My.VmdagSubmitId = "${token}"`,
-        // As for a local run (submitDag): a schedd restart does not hold DAGMan back for its cool-down.
-        'My.DisableCoolDown = NumJobStarts < 10',
-      ],
-    });
+    let r: Awaited<ReturnType<typeof spoolDag>>;
+    try {
+      r = await spoolDag(targetContext(ctx, target), dir, layout.dagFile, {
+        name: layout.name,
+        target,
+        send: site.send,
+        batchName: layout.name,
+        appends: [
+          `My.VmdagSubmitId = "${token}"`,
+          // As for a local run (submitDag): a schedd restart does not hold DAGMan back for its cool-down.
+          'My.DisableCoolDown = NumJobStarts < 10',
+        ],
+      });
+    } catch (e) {
+      // The site's schedd refused the job (a submit requirement, a quota, gone): nothing of it is queued.
+      if (!(e instanceof CondorCommandError) || e.result.command !== 'condor_submit') throw e;
+      // Nothing is queued: the folder is as compile left it (so another site's compile may replace it).
+      for (const f of [`${layout.dagFile}.condor.sub`, SPOOL_SCRIPT, SPOOL_SUMS])
+        rmSync(join(dir, f), { force: true });
+      removeSubmitMarker(dir);
+      return refusal(
+        site.site,
+        'condor',
+        `site ${site.site} (schedd ${site.schedd}) refused the run: ${e.message}`,
+      );
+    }
     dagmanJobId = r.dagmanJobId;
     sent = r.sent;
   }
@@ -249,21 +276,52 @@ async function submitSpooled(
     transfer: 'spool',
     ...(site.tokens ? { tokens: site.tokens } : {}),
     ...(sent ? { sent } : {}),
+    ...(site.refusedBy.length > 0 ? { refusedBy: site.refusedBy } : {}),
   };
   writeRunRecord(dir, record);
   removeSubmitMarker(dir);
   return { ok: true, dagmanJobId, outDir: dir, name: layout.name, site: record.site, adopted };
 }
 
+/** A site's refusal to take the run at submit time: another fitting site may be tried. */
+function refusal(site: string, kind: 'invalid' | 'condor', message: string): Failure & { refusedBy: string } {
+  return { ...fail(kind, message), refusedBy: site };
+}
+
+/**
+ * Submit; when the chosen site refuses the run at submit time (authentication, a submit requirement or quota,
+ * the schedd gone) and this submit compiled the run, choose again without it and submit to the next fitting
+ * site. run.json records who refused (`refusedBy`).
+ */
 export async function submitRun(
   ctx: CondorContext,
   opts: SubmitOptions,
   onEvent: (e: SubmitEvent) => void = () => {},
 ): Promise<SubmitResult | SubmitFailure> {
+  const refused: Record<string, string> = {};
+  const refusedBy: { site: string; error: string }[] = [];
+  for (;;) {
+    const r = await submitOnce(ctx, opts, onEvent, refused, refusedBy);
+    if (r.ok || r.refusedBy === undefined || !r.compiled || !('message' in r)) return r;
+    if (refused[r.refusedBy] !== undefined) return r;
+    refused[r.refusedBy] = r.message;
+    refusedBy.push({ site: r.refusedBy, error: r.message });
+    onEvent({ kind: 'site-refused', site: r.refusedBy, message: r.message });
+  }
+}
+
+async function submitOnce(
+  ctx: CondorContext,
+  opts: SubmitOptions,
+  onEvent: (e: SubmitEvent) => void,
+  refused: Record<string, string>,
+  refusedBy: { site: string; error: string }[],
+): Promise<SubmitResult | (SubmitFailure & { refusedBy?: string; compiled?: boolean })> {
   try {
-    const found = await runDirectory(ctx, opts, onEvent);
+    const found = await runDirectory(ctx, opts, onEvent, refused);
     if (!found.ok) return found;
     const { dir } = found;
+    const compiled = found.compiled === true;
     const previous = readRunRecord(dir);
     if (previous) {
       removeSubmitMarker(dir);
@@ -276,13 +334,15 @@ export async function submitRun(
     const planned = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanSite;
     const planSite = planned.site ?? {};
     if (planSite.transfer === 'spool' && planSite.pool && planSite.schedd) {
-      return await submitSpooled(ctx, dir, layout, {
+      const r = await submitSpooled(ctx, dir, layout, {
         site: planSite.name ?? planSite.pool,
         pool: planSite.pool,
         schedd: planSite.schedd,
         ...(planSite.tokens ? { tokens: planSite.tokens } : {}),
         send: planned.send ?? [],
+        refusedBy,
       });
+      return r.ok ? r : { ...r, compiled };
     }
     const t = {
       ...(planSite.pool ? { pool: planSite.pool } : {}),

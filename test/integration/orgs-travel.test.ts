@@ -14,6 +14,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -362,5 +363,68 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
     expect(readFileSync(path.join(runDir, 'outputs', 'slow.out'), 'utf8')).toBe('done\n');
     const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { fetchedAt?: string };
     expect(record.fetchedAt).toBeDefined();
+  });
+
+  it('the chosen site refuses the run at submit time (its quota spent): the next fitting site takes it, and run.json and status say so', {
+    timeout: 300_000,
+  }, async () => {
+    // org-b's administrator refuses DAGs of this name (a submit requirement, as a quota would); the plan
+    // still chooses org-b (4 free cores against org-c's 3; org-a's slots are too small for 4 GiB ranks).
+    const root = path.join(resolveLabSettings().dir, 'orgs', 'org-b', 'root');
+    const conf = path.join(root, 'etc/condor/config.d/95-vmdag-test.conf');
+    const reconfig = () => {
+      const r = spawnSync('ip', [
+        'netns',
+        'exec',
+        'vmdag-org-b',
+        'chroot',
+        root,
+        'condor_reconfig',
+        '-daemon',
+        'schedd',
+      ]);
+      expect(r.status, String(r.stderr)).toBe(0);
+    };
+    const dir = workflowDir({
+      'bin/hello.sh': helloScript('hello.out'),
+      'workflow.yaml':
+        'version: 1\nname: travel-fallback\ncompute:\n  cpus: 2\n  memory: 4GiB\n  executable: bin/hello.sh\n  mpi: openmpi\n  outputs: [hello.out]\n',
+    });
+    const plan = await vmdag(['plan', '--json', '--sites', sitesFile, path.join(dir, 'workflow.yaml')]);
+    expect((JSON.parse(plan.stdout) as { site: { name: string } }).site.name).toBe('org-b');
+    writeFileSync(
+      conf,
+      'SUBMIT_REQUIREMENT_NAMES = $(SUBMIT_REQUIREMENT_NAMES) NotFallback\nSUBMIT_REQUIREMENT_NotFallback = JobBatchName =!= "travel-fallback"\nSUBMIT_REQUIREMENT_NotFallback_REASON = "org-b takes no run named travel-fallback: its quota is spent"\n',
+    );
+    reconfig();
+    await sleep(2000);
+    try {
+      const r = await run(dir, sitesFile);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /site org-b refused the run: .*quota is spent.*; trying the next fitting site/,
+      );
+      const runDir = path.join(dir, 'run');
+      const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+        site: string;
+        refusedBy?: { site: string; error: string }[];
+      };
+      expect(record.site).toBe('org-c');
+      expect(record.refusedBy?.map((x) => x.site)).toEqual(['org-b']);
+      expect(record.refusedBy?.[0]?.error).toMatch(/quota is spent/);
+      expect(readFileSync(path.join(runDir, 'outputs', 'hello.out'), 'utf8')).toMatch(
+        /^hello from rank 0 of 2/,
+      );
+      const st = await vmdag(['status', '--json', runDir]);
+      expect(JSON.parse(st.stdout)).toMatchObject({
+        site: 'org-c',
+        refusedBy: [{ site: 'org-b' }],
+        state: 'succeeded',
+      });
+      expect(await queueOf(byName('org-b'), 'JobBatchName == "travel-fallback"')).toEqual([]);
+    } finally {
+      rmSync(conf, { force: true });
+      reconfig();
+    }
   });
 });

@@ -156,7 +156,9 @@ describe('resolveOptions: flag > VMDAG_* > file > default', () => {
       sites: expect.any(Function),
     });
     // The catalog is read only when a run is named SITE:ID: none here, none found.
-    expect(resolveRmOptions({ run: '7', sites: '/nonexistent.yaml' }, { cwd: '/w' }).sites?.().found).toBe(true);
+    expect(resolveRmOptions({ run: '7', sites: '/nonexistent.yaml' }, { cwd: '/w' }).sites?.().found).toBe(
+      true,
+    );
     expect(resolveRmOptions({ run: '7' }, { cwd: '/w', env: {} }).sites?.().found).toBe(false);
     expect(resolveRmOptions({ timeout: '20' }, { cwd: '/w' }).timeoutSeconds).toBe(20);
   });
