@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Record the three `condor_status -pool P … -json` queries that `vmdag sites` makes (src/site-catalog/query-site.ts)
-// for every pool of the running lab's site catalog (`vmdag lab up --orgs 2` runs org-a and org-b) into
+// for every pool of the running lab's site catalog (`vmdag lab up --orgs 3` runs org-a, org-b and org-c) into
 // test/site-catalog/recorded/<site>-{slots,schedds,collector}.stdout, and say how in <site>.COMMAND.txt. The parser
 // tests read these files, never invented text.
 // usage (root, lab up, after npm run build): node scripts/lab-record-sites.mjs [site…]

@@ -43,21 +43,26 @@ describe.skipIf(!ctx && !labRequired)('lab status (real pool)', () => {
     // No test leaves a guest behind (files run in a shuffled order, so this is checked after different ones).
     expect(st.leftoverGuests).toEqual([]);
     expect(st.htcondorVersion).toMatch(/^(23|25)\.\d+\.\d+$/);
-    // org-a, the lab's own pool, first; org-b beside it once `lab up --orgs 2` ran (test/integration/two-orgs).
+    // org-a, the lab's own pool, first; the organisations apart from it once `lab up --orgs 2|3` ran
+    // (test/integration/two-orgs, orgs-travel), each with its own collector, schedd, tokens.
     expect(st.pools[0]).toMatchObject({ name: 'org-a', collector: '10.213.7.1:9618' });
-    expect(st.pools.slice(1)).toEqual(
-      st.pools.length > 1
-        ? [
-            {
-              name: 'org-b',
-              collector: '10.213.7.1:9619',
-              schedd: 'org-b@vmdag-lab',
-              vm: false,
-              master: 'condor_master@org-b',
-            },
-          ]
-        : [],
-    );
+    const known: Record<string, object> = {
+      'org-b': {
+        collector: '10.213.31.1:9618',
+        schedd: 'org-b@org-b-gw',
+        vm: false,
+        master: 'org-b/condor_master',
+      },
+      'org-c': { collector: '10.213.32.1:9618', schedd: 'org-c@org-c-gw', master: 'org-c/condor_master' },
+    };
+    for (const p of st.pools.slice(1)) {
+      expect(Object.keys(known)).toContain(p.name);
+      expect(p).toMatchObject({
+        ...known[p.name],
+        transfer: 'spool',
+        tokens: expect.stringMatching(/\/tokens\/org-[bc]$/),
+      });
+    }
     expect(Array.isArray(st.domains)).toBe(true);
     expect(existsSync(st.prefix[0] ?? '')).toBe(true);
     if (!ctx) return;
