@@ -50,7 +50,7 @@ export function spoolScript(outputs: readonly string[]): string {
 # back with condor_transfer_data; then become condor_dagman (same pid, so the schedd's signals reach it).
 set -u
 PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
-if ! sha256sum --check --quiet --strict ${SPOOL_SUMS} >&2; then
+if [ -s ${SPOOL_SUMS} ] && ! sha256sum --check --quiet --strict ${SPOOL_SUMS} >&2; then
   echo "vmdag: a file of this run is not what was sent (${SPOOL_SUMS}): nothing was started" >&2
   exit 1
 fi
@@ -187,7 +187,8 @@ export async function spoolDag(
   );
   if (r.exitCode !== 0) throw new CondorCommandError(r);
   const m = SUBMITTED.exec(r.stdout);
-  if (!m) throw new CondorCommandError({ ...r, exitCode: r.exitCode || 1 });
+  // condor_submit said it succeeded but not which cluster: not a refusal (a job may be queued).
+  if (!m) throw new Error(`condor_submit exited 0 but named no cluster: ${r.stdout.trim().slice(0, 300)}`);
   return {
     dagmanJobId: Number(m[2]),
     sent: { files: opts.send.length, bytes, seconds: (performance.now() - t0) / 1000 },

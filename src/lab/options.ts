@@ -33,6 +33,11 @@ export interface LabSettings {
   dir: string;
   /** Cached root file systems, one folder per recipe hash. */
   buildsDir: string;
+  /**
+   * The organisations' own roots (`lab up --orgs`): outside every folder the lab shares with the user's side
+   * (so the user's side sees none of their files); env VMDAG_LAB_ORGS_DIR; default /var/lib/vmdag-orgs.
+   */
+  orgsDir: string;
   /** What the running lab needs: state.json, bin/lab-exec, logs. Stable path: others use its wrapper. */
   currentDir: string;
   stateFile: string;
@@ -87,6 +92,7 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
     mirror: (opts.mirror ?? env.VMDAG_LAB_MIRROR ?? 'http://deb.debian.org/debian').replace(/\/+$/, ''),
     dir,
     buildsDir: path.join(dir, 'builds'),
+    orgsDir: path.resolve(env.VMDAG_LAB_ORGS_DIR || '/var/lib/vmdag-orgs'),
     currentDir,
     stateFile: path.join(currentDir, 'state.json'),
     wrapper: path.join(currentDir, 'bin', 'lab-exec'),

@@ -57,7 +57,9 @@ async function ensureOrgRoot(o: Organisation, buildRoot: string, log: Log): Prom
   if (existsSync(path.join(o.root, 'etc/condor')) && existsSync(marker)) {
     if (readFileSync(marker, 'utf8').trim() === buildRoot) return;
   }
-  await releaseMounts(o.root);
+  // Everything mounted under its folder first (a copy interrupted midway leaves build-view bound to the
+  // lab's build: removing the folder through it would remove the build).
+  await releaseMounts(path.dirname(o.root));
   rmSync(path.dirname(o.root), { recursive: true, force: true });
   const tmp = `${o.root}.tmp-${process.pid}`;
   const view = `${path.dirname(o.root)}/build-view`;
@@ -281,7 +283,11 @@ export async function stopOrg(
   const deadline = Date.now() + 30_000;
   while (state && Date.now() < deadline && alive.some((d) => daemonAlive(state, d))) await sleep(200);
   for (const d of alive) {
-    if (state && daemonAlive(state, d)) process.kill(d.pid, 'SIGKILL');
+    try {
+      if (state && daemonAlive(state, d)) process.kill(d.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
     log(`lab: stopped ${d.name} (pid ${d.pid})`);
     acted = true;
   }

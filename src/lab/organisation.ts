@@ -1,8 +1,9 @@
 /**
  * The lab's separate organisations (`lab up --orgs 2|3`): org-b (native slots) and org-c (VM-capable), each
  * as apart from the user's side as a real organisation is — its own network namespace joined to the lab's
- * only by a veth link, its own root file system (a copy of the lab's build, made once per build: no host or
- * user folder is bound into it), its own collector, negotiator, schedd, pool signing key and token issuer,
+ * only by a veth link, its own root file system (a copy of the lab's build, made once per build, kept outside
+ * the folders the lab shares with the user's side; no host folder is bound into it but the system's /proc,
+ * /sys and /dev), its own collector, negotiator, schedd, pool signing key and token issuer,
  * and for org-c its own libvirtd, bridge and DHCP server. The user's side (the lab's namespace and root,
  * where vmdag's condor tools run) reaches them only over that link, authenticated by the IDTOKENS each
  * organisation issues to the lab's user. This module holds the texts and settings (pure).
@@ -65,7 +66,7 @@ export function organisation(s: LabSettings, name: OrgName): Organisation {
     linkUserAddress: `10.213.${30 + index}.254`,
     slots: name === 'org-b' ? 4 : 3,
     vm: name === 'org-c',
-    root: path.join(s.dir, 'orgs', name, 'root'),
+    root: path.join(s.orgsDir, name, 'root'),
     runDir: path.join(s.currentDir, 'orgs', name),
     tokensDir: path.join(s.currentDir, 'tokens', name),
     identity: `${s.user.name}@${domain}`,

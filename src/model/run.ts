@@ -69,3 +69,11 @@ export interface RunStatus {
   leftoverGuests?: { name: string; state: string }[];
   progress: { nodesDone: number; nodesTotal: number; vmsRunning: number; vmsTotal: number };
 }
+
+/** Where a run's jobs ran, for status and report to match the ads by. */
+export interface RunPlace {
+  /** The jobs' Iwd at the schedd (its spool folder), or undefined for a run that did not travel. */
+  iwd?: string;
+  /** A run that travelled whose files are still at the site (not fetched). */
+  atSite: boolean;
+}

@@ -72,7 +72,15 @@ export function planSend(
     if (first?.absPath === absPath) return;
     if (reported.has(pointer)) return;
     const mine = writtenInRunDir(name, dag);
-    if (first !== undefined) {
+    if (/[,\s=;"\\$]/.test(absPath)) {
+      // It goes by its whole path into the DAGMan job's transfer_input_files, a list HTCondor splits at commas
+      // and blanks (and where `$` starts a macro).
+      issues.push({
+        code: 'plan.spool-path-char',
+        message: `${what} cannot be sent to the site: its path holds a comma, blank, '=', ';', '"', '\\' or '$', which HTCondor's file list of the run cannot carry (transfer: spool); move or rename it`,
+        pointer,
+      });
+    } else if (first !== undefined) {
       issues.push({
         code: 'plan.spool-name-clash',
         message: `${what} and ${first.what} would land in the same place at the site: the run travels with its files (transfer: spool) and both go into its folder there as '${name}'; rename one`,

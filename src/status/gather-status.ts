@@ -5,7 +5,7 @@ import { parseJobstateLog, parseMetrics } from '../condor/dag-files.js';
 import { queryGuests, queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import { parseEventLog } from '../condor/event-log.js';
 import type { CondorContext } from '../condor/exec.js';
-import type { RunLayout, RunStatus } from '../model/run.js';
+import type { RunLayout, RunPlace, RunStatus } from '../model/run.js';
 import { deriveStatus, type StatusInputs } from './derive-status.js';
 import { readIfExists } from './run-dir.js';
 
@@ -67,17 +67,17 @@ export async function gatherStatus(
   layout: RunLayout,
   dagmanJobId: number,
   target: Target = {},
-  /** The folder the run's jobs ran in, when not the run directory (a run spooled to its site). */
-  iwd: string = layout.dir,
+  /** Where the run's jobs ran, when not in the run directory (a run spooled to its site). */
+  place: RunPlace = { atSite: false },
 ): Promise<Gathered> {
+  const iwd = place.iwd ?? layout.dir;
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const inQueue = queue.some((ad) => adNumber(ad, 'ClusterId') === dagmanJobId);
   // A run at its site whose files have not come back yet: its finished node jobs are known only from the
   // site's history (the nodes log is still in the site's spool).
-  const remote = iwd !== layout.dir;
-  const history = inQueue && !remote ? [] : await queryHistory(ctx, dagmanJobId, target);
+  const history = inQueue && !place.atSite ? [] : await queryHistory(ctx, dagmanJobId, target);
   const inputs = assembleInputs(layout, dagmanJobId, queue, history, readIfExists, iwd);
-  if (remote && inQueue) {
+  if (place.atSite && inQueue) {
     const key = (ad: ClassAd) => `${adNumber(ad, 'ClusterId')}.${adNumber(ad, 'ProcId') ?? 0}`;
     const queued = new Set(inputs.jobs.map(key));
     for (const ad of history) {

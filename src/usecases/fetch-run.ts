@@ -8,7 +8,7 @@ import { queryHistory, queryQueue, type Target, targetContext } from '../condor/
 import type { CondorContext } from '../condor/exec.js';
 import { fetchSpooledRun } from '../condor/spool-dag.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
-import type { RunRecord } from '../model/run.js';
+import type { RunPlace, RunRecord } from '../model/run.js';
 
 /** The DAGMan job's ad of `id` among `ads`. */
 function dagmanAd(ads: ClassAd[], id: number): ClassAd | undefined {
@@ -17,23 +17,23 @@ function dagmanAd(ads: ClassAd[], id: number): ClassAd | undefined {
 
 /**
  * For a spooled run whose DAGMan job has completed and waits in the queue for its files to be fetched: fetch
- * them and record when (run.json `fetchedAt`). Returns the folder the run's jobs ran in (their Iwd at the
- * schedd, which status and report match the ads by), or undefined for a run that did not travel.
+ * them and record when (run.json `fetchedAt`, and `record` itself).
  */
 export async function fetchIfEnded(
   ctx: CondorContext,
   dir: string,
   record: RunRecord,
   target: Target,
-): Promise<string | undefined> {
-  if (record.transfer !== 'spool' || !record.pool || !record.schedd) return undefined;
+): Promise<RunPlace> {
+  if (record.transfer !== 'spool' || !record.pool || !record.schedd) return { atSite: false };
   const id = record.dagmanJobId;
   const queued = dagmanAd(await queryQueue(ctx, id, target), id);
   const ad = queued ?? dagmanAd(await queryHistory(ctx, id, target), id);
   if (queued && adNumber(queued, 'JobStatus') === 4 && record.fetchedAt === undefined) {
     await fetchSpooledRun(targetContext(ctx, target), dir, id, { pool: record.pool, schedd: record.schedd });
-    writeRunRecord(dir, { ...record, fetchedAt: new Date().toISOString() });
     record.fetchedAt = new Date().toISOString();
+    writeRunRecord(dir, record);
   }
-  return ad ? adString(ad, 'Iwd') : undefined;
+  const iwd = ad ? adString(ad, 'Iwd') : undefined;
+  return { ...(iwd ? { iwd } : {}), atSite: record.fetchedAt === undefined };
 }

@@ -68,8 +68,8 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
       schedd: record.schedd,
       ...(record.tokens ? { tokens: record.tokens } : {}),
     };
-    const iwd = await fetchIfEnded(ctx, absDir, record, target);
-    const report = await gatherReport(ctx, layout, record.dagmanJobId, target, iwd);
+    const place = await fetchIfEnded(ctx, absDir, record, target);
+    const report = await gatherReport(ctx, layout, record.dagmanJobId, target, place.iwd);
     const travel =
       record.transfer === 'spool' && record.sent
         ? {

@@ -61,11 +61,15 @@ export interface RmResult {
 export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResult | Failure> {
   const run = await findRun(ctx, opts.run, opts.cwd, opts.sites);
   if (!run.ok) return run;
+  let removed = false;
   try {
     const id = run.record.dagmanJobId;
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
     const started = Date.now();
+    // A run at its site that has ended: its files first (a removed spooled job's folder goes with it).
+    let place = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
     await removeRun(ctx, id, { target: run.target });
+    removed = true;
     let escalated = 0;
     for (;;) {
       const left = await queryQueue(ctx, id, run.target);
@@ -85,14 +89,20 @@ export async function rmRun(ctx: CondorContext, opts: RmOptions): Promise<RmResu
       }
       await sleep(1000);
     }
-    const iwd = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
-    const { status } = await gatherStatus(ctx, run.layout, id, run.target, iwd);
+    place = { ...place, atSite: false };
+    const { status } = await gatherStatus(ctx, run.layout, id, run.target, place);
     const vmsLeft = status.vms.filter(
       (v) => v.state === 'running' || v.state === 'idle' || v.state === 'held',
     );
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     return { ok: true, dagmanJobId: id, state: status.state, seconds, vmsLeft: vmsLeft.length };
   } catch (e) {
-    return siteFailureOf(e, run.record, 'nothing was removed');
+    return siteFailureOf(
+      e,
+      run.record,
+      removed
+        ? 'the removal was asked, but whether the run is gone is not known here'
+        : 'nothing was removed',
+    );
   }
 }

@@ -99,8 +99,14 @@ export async function runStatus(
     for (;;) {
       let gathered: Awaited<ReturnType<typeof gatherStatus>>;
       try {
-        const iwd = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
-        gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target, iwd);
+        const place = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
+        gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target, place);
+        // DAGMan may have completed at the site between the two looks: fetch now, then look again.
+        if (place.atSite && FINAL_STATES.has(gathered.status.state)) {
+          const again = await fetchIfEnded(ctx, run.layout.dir, run.record, run.target);
+          if (!again.atSite)
+            gathered = await gatherStatus(ctx, run.layout, run.record.dagmanJobId, run.target, again);
+        }
         failingSince = undefined;
       } catch (e) {
         const condor = e instanceof CondorCommandError || e instanceof CondorUnavailableError;

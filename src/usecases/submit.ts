@@ -254,6 +254,14 @@ async function submitSpooled(
     } catch (e) {
       // The site's schedd refused the job (a submit requirement, a quota, gone): nothing of it is queued.
       if (!(e instanceof CondorCommandError) || e.result.command !== 'condor_submit') throw e;
+      // condor_submit -spool queues the job before it sends the files: a failure while sending can leave it
+      // there (held, "Spooling input data files"). Then it is not a refusal: say so, and try no other site.
+      const left = await findSubmittedDag(ctx, token, { target, waitMs: 0 }).catch(() => -1);
+      if (left !== undefined) {
+        throw new Error(
+          `${e.message} — and a DAGMan job of this attempt may be queued at ${site.site} (${left === -1 ? 'its queue did not answer' : `job ${left}`}); nothing was sent elsewhere: look with condor_q -pool ${site.pool} -name ${site.schedd}`,
+        );
+      }
       // Nothing is queued: the folder is as compile left it (so another site's compile may replace it).
       for (const f of [`${layout.dagFile}.condor.sub`, SPOOL_SCRIPT, SPOOL_SUMS])
         rmSync(join(dir, f), { force: true });
@@ -380,6 +388,7 @@ async function submitOnce(
       site: planSite.name ?? 'local',
       submittedAt: new Date().toISOString(),
       ...t,
+      ...(refusedBy.length > 0 ? { refusedBy } : {}),
     };
     writeRunRecord(dir, record);
     removeSubmitMarker(dir);

@@ -41,9 +41,11 @@ placeholders() {
   list=$(sed -n 's/^TransferOutput = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
   old_ifs=$IFS
   IFS=,
+  set -f
   for f in $list; do
     [ -n "$f" ] && [ ! -e "$work/$f" ] && : >"$work/$f"
   done
+  set +f
   IFS=$old_ifs
 }
 
@@ -64,10 +66,12 @@ own_names() {
   list=$(sed -n 's/^TransferOutput = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
   old_ifs=$IFS
   IFS=,
+  set -f
   for f in $list; do
     base=${f#.*."$node".}
     [ -n "$f" ] && [ "$base" != "$f" ] && [ -e "$work/$base" ] && [ ! -e "$work/$f" ] && mv -f "$work/$base" "$work/$f"
   done
+  set +f
   IFS=$old_ifs
 }
 

@@ -1,5 +1,8 @@
 /** The DAGMan job of a spooled run, rewritten from what condor_submit_dag -no_submit wrote on the lab. */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   configAsEnvironment,
@@ -54,6 +57,27 @@ describe('spooled DAGMan job', () => {
       const kept = generated.split('\n').filter((l) => new RegExp(`^${key}\\s*=`).test(l));
       expect(kept).toHaveLength(1);
       expect(lines).toContain(kept[0]);
+    }
+  });
+
+  it('run: no sums (nothing sent from elsewhere) starts DAGMan; a sent file that changed stops it before', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmdag-spool-'));
+    try {
+      // The script as written, DAGMan replaced by an echo (condor_dagman is not on this machine).
+      const script = spoolScript(outputs).replace('exec condor_dagman "$@"', 'echo "dagman $*"');
+      writeFileSync(join(dir, 'run.sh'), script);
+      writeFileSync(join(dir, 'vmdag-send.sha256'), '');
+      const sh = (args: string[]) => spawnSync('sh', ['run.sh', ...args], { cwd: dir, encoding: 'utf8' });
+      expect(sh(['-f']).stdout).toBe('dagman -f\n');
+      expect(existsSync(join(dir, 'logs')) && existsSync(join(dir, 'hpl-2vm.dag.nodes.log'))).toBe(true);
+      writeFileSync(join(dir, 'image.qcow2'), 'changed on its way');
+      writeFileSync(join(dir, 'vmdag-send.sha256'), `${'0'.repeat(64)}  image.qcow2\n`);
+      const r = sh(['-f']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/a file of this run is not what was sent/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -24,6 +24,7 @@ import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { resolveLabSettings } from '../../src/lab/options.js';
+import { organisation } from '../../src/lab/organisation.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { helloScript, vmdag, workflowDir } from './cli-run.js';
 
@@ -127,8 +128,9 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
       vm: true,
     });
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-    for (const name of ['org-b', 'org-c']) {
-      const root = path.join(resolveLabSettings().dir, 'orgs', name, 'root');
+    for (const name of ['org-b', 'org-c'] as const) {
+      const root = organisation(resolveLabSettings(), name).root;
+      expect(resolveLabSettings().sharedPaths.some((p) => root.startsWith(`${p}/`))).toBe(false);
       expect(existsSync(path.join(root, 'etc/condor'))).toBe(true);
       // Inside its root: only /proc, /sys, /dev and its own /run — no host folder (/tmp, /home, /work …).
       const inside = mounts.map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${root}/`));
@@ -370,7 +372,7 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
   }, async () => {
     // org-b's administrator refuses DAGs of this name (a submit requirement, as a quota would); the plan
     // still chooses org-b (4 free cores against org-c's 3; org-a's slots are too small for 4 GiB ranks).
-    const root = path.join(resolveLabSettings().dir, 'orgs', 'org-b', 'root');
+    const root = organisation(resolveLabSettings(), 'org-b').root;
     const conf = path.join(root, 'etc/condor/config.d/95-vmdag-test.conf');
     const reconfig = () => {
       const r = spawnSync('ip', [

@@ -33,7 +33,7 @@ describe('lab organisations (pure)', () => {
       expect(b[k]).not.toBe(c[k]);
       expect(b[k]).not.toBe((s as unknown as Record<string, unknown>)[k]);
     }
-    expect(b.root.startsWith(`${s.dir}/orgs/`)).toBe(true);
+    expect(b.root).toBe('/var/lib/vmdag-orgs/org-b/root');
     expect([b.vm, c.vm]).toEqual([false, true]);
     expect(orgScheddName(b)).toBe('org-b@org-b-gw');
     expect(orgCollector(c)).toBe('10.213.32.1:9618');

@@ -221,6 +221,17 @@ describe('planWorkflow at a spool site: names of the run directory', () => {
     );
   });
 
+  it.each(['data dir/in.txt', 'a,b/in.txt', 'cost$/in.txt', 'q"/in.txt'])(
+    'an input whose path holds what a file list cannot carry (%s) is refused: it goes by its whole path',
+    (input) => {
+      const issues = issuesOf(makeWorkflow({ compute: [makeStep({ inputs: [input] })] }));
+      expect(issues.map((i) => [i.code, i.pointer])).toEqual([
+        ['plan.spool-path-char', '/compute/0/inputs/0'],
+      ]);
+      expect(issues[0]?.message).toMatch(/cannot be sent to the site: its path holds a comma, blank/);
+    },
+  );
+
   it('an executable or the image named like them too; names merely alike are not', () => {
     const vm = makeVm();
     vm.image = { ...vm.image, absPath: '/wf/images/plan.json' };
