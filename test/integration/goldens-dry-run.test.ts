@@ -3,7 +3,7 @@
  * with the macros DAGMan would pass (its VARS, JOB, DAGManJobId): HTCondor must accept each submit file and
  * the job ads must say what the plan says.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
@@ -70,7 +70,11 @@ describe.skipIf(!ctx && !labRequired)(
           vm?: { count: number; memoryMiB: number; hypervisor: string };
           steps: { name: string; machineCount: number; requestCpus: number; requestMemoryMiB: number }[];
           dag: { file: string };
+          send?: string[];
         };
+        // A run that travels (transfer: spool) names the files it sends by base name: lay them out as the
+        // site's spool folder holds them, beside the DAG.
+        for (const f of plan.send ?? []) copyFileSync(f, path.join(out, path.basename(f)));
         const nodes = dagNodes(readFileSync(path.join(out, plan.dag.file), 'utf8'));
         expect(nodes.length).toBeGreaterThan(0);
         for (const node of nodes) {
