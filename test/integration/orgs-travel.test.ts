@@ -392,8 +392,20 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
       'workflow.yaml':
         'version: 1\nname: travel-fallback\ncompute:\n  cpus: 2\n  memory: 4GiB\n  executable: bin/hello.sh\n  mpi: openmpi\n  outputs: [hello.out]\n',
     });
+    // org-b's slots free again (a dedicated scheduler keeps a finished job's claims for UNUSED_CLAIM_TIMEOUT,
+    // 30 s here), so that the choice is org-b's to refuse.
+    for (let i = 0; i < 60; i++) {
+      const free = await runCondor(
+        ctx,
+        'condor_status',
+        ['-pool', byName('org-b').collector, '-const', 'State == "Unclaimed"', '-af', 'Name'],
+        { cwd: '/' },
+      );
+      if (free.stdout.split('\n').filter(Boolean).length >= 4) break;
+      await sleep(2000);
+    }
     const plan = await vmdag(['plan', '--json', '--sites', sitesFile, path.join(dir, 'workflow.yaml')]);
-    expect((JSON.parse(plan.stdout) as { site: { name: string } }).site.name).toBe('org-b');
+    expect((JSON.parse(plan.stdout) as { site: { name: string } }).site.name, plan.stdout).toBe('org-b');
     writeFileSync(
       conf,
       'SUBMIT_REQUIREMENT_NAMES = $(SUBMIT_REQUIREMENT_NAMES) NotFallback\nSUBMIT_REQUIREMENT_NotFallback = JobBatchName =!= "travel-fallback"\nSUBMIT_REQUIREMENT_NotFallback_REASON = "org-b takes no run named travel-fallback: its quota is spent"\n',
