@@ -3,7 +3,7 @@
  * with the macros DAGMan would pass (its VARS, JOB, DAGManJobId): HTCondor must accept each submit file and
  * the job ads must say what the plan says.
  */
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
@@ -63,6 +63,10 @@ describe.skipIf(!ctx && !labRequired)(
           '-o',
           out,
           '--json',
+          // A case with its own site catalog (spool-site) compiles against it.
+          ...(existsSync(path.join('fixtures', name, 'sites.yaml'))
+            ? ['--sites', path.resolve('fixtures', name, 'sites.yaml')]
+            : []),
         ]);
         expect(c.code, c.stderr + c.stdout).toBe(0);
         const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8')) as {

@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
@@ -103,6 +103,12 @@ describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up
   let sitesFile = '';
   let guestImage = '';
   const byName = (n: string) => pools.find((p) => p.name === n) as Pool;
+
+  // The organisations go when this file is done: the other lab tests (VMs under emulation on 2 cores) run
+  // without their daemons' load; the next file that needs them brings them up again (about 25 s).
+  afterAll(async () => {
+    for (const org of ['org-b', 'org-c']) await vmdag(['lab', 'down', '--org', org]);
+  }, 120_000);
 
   beforeAll(async () => {
     const t0 = Date.now();

@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus, stateFilePath } from '../../src/lab/index.js';
@@ -176,6 +176,12 @@ describe.skipIf(!ctx && !labRequired)('organisations on the lab (lab up --orgs 3
   /** org-a's master pid and its master's and startd's start times, before and after `lab up --orgs 2`. */
   let orgABefore: string | undefined;
   let orgAAfter: string | undefined;
+
+  // The organisations go when this file is done: the other lab tests (VMs under emulation on 2 cores) run
+  // without their daemons' load; the next file that needs them brings them up again (about 25 s).
+  afterAll(async () => {
+    for (const org of ['org-b', 'org-c']) await vmdag(['lab', 'down', '--org', org]);
+  }, 120_000);
 
   beforeAll(async () => {
     orgABefore = ctx ? await orgAIdentity() : undefined;

@@ -3,7 +3,7 @@
  * `qemu-img check` and `qemu-img info` of the lab's root (its qemu-utils), on files in this machine's /tmp,
  * which the lab sees at the same path.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
@@ -15,7 +15,9 @@ const ctx = (await labContext()) as CondorContext;
 const GiB = 1024 ** 3;
 
 describe.skipIf(!ctx && !labRequired)("test/image-files.ts against the lab's qemu-img", () => {
+  // Readable by the lab's user, as whom lab-exec runs qemu-img (mkdtemp makes the folder 0700).
   const dir = mkdtempSync('/tmp/vmdag-qemu-img-');
+  chmodSync(dir, 0o755);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cases: [string, Qcow2Options][] = [
     ['v3.qcow2', {}],
