@@ -35,7 +35,7 @@ describe('renderRunDir', () => {
     }
   });
 
-  it('tuned: ABORT-DAG-ON GATE, SERVICE REAP with the last steps, gate every 1 s, VMs destroyed 5 s after their ACPI shutdown', () => {
+  it('tuned: ABORT-DAG-ON GATE, SERVICE REAP with the last steps, gate every 1 s, VMs destroyed at most 20 s after their ACPI shutdown', () => {
     const f = files(
       makeWorkflow({
         compute: [
@@ -60,7 +60,7 @@ describe('renderRunDir', () => {
     );
     expect(f.get('gate.sub')?.content).toMatch(/arguments = "\$\(DAGManJobId\) 2 \d+ 1 1 \d+"/);
     expect(f.get('vms.sub')?.content).toContain(
-      'job_max_vacate_time = ifThenElse(time() - TARGET.EnteredCurrentActivity < 60, 60, 5)\n',
+      'job_max_vacate_time = ifThenElse(time() - TARGET.EnteredCurrentActivity < 60, 60, 20)\n',
     );
     expect(f.get('wf.config')?.content).toContain('DAGMAN_USER_LOG_SCAN_INTERVAL = 1\n');
   });
