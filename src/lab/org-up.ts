@@ -32,7 +32,7 @@ import {
 } from './organisation.js';
 import type { LabPool } from './orgs.js';
 import { waitForPool } from './pool-ready.js';
-import { daemonAlive, type LabState, readLabState, writeLabState } from './state.js';
+import { daemonAlive, type LabState, pidInRoot, readLabState, writeLabState } from './state.js';
 import { LabError, type Log, sys, timed, writeLabFile } from './sys.js';
 import { startVirt, writeVirtConfig } from './virt.js';
 
@@ -292,14 +292,19 @@ export async function stopOrg(
     acted = true;
   }
   if (await netnsExists(o.netns)) {
+    // What is left in its namespace and chrooted into its root (shadows, starters, jobs, guests' qemu): only
+    // this lab's; a namespace of that name holding anything else is another lab's and is left alone.
+    let foreign: number[] = [];
     for (let i = 0; i < 10; i++) {
       const r = await sys(['ip', 'netns', 'pids', o.netns], { allowFailure: true });
       const pids = r.stdout
         .split('\n')
         .map(Number)
         .filter((n) => n > 0);
-      if (pids.length === 0) break;
-      for (const pid of pids) {
+      const ours = pids.filter((p) => pidInRoot(p, o.root));
+      foreign = pids.filter((p) => !pidInRoot(p, o.root));
+      if (ours.length === 0) break;
+      for (const pid of ours) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -308,11 +313,16 @@ export async function stopOrg(
       }
       await sleep(200);
     }
+    if (foreign.length > 0) {
+      throw new LabError(
+        `network namespace ${o.netns} is in use by other processes (pids ${foreign.join(' ')}); left alone`,
+      );
+    }
     await sys(['ip', 'netns', 'del', o.netns]);
     acted = true;
   }
   await sys(['ip', '-n', s.netns, 'link', 'del', o.link], { allowFailure: true });
-  if ((await releaseMounts(o.root)) > 0) acted = true;
+  if ((await releaseMounts(path.dirname(o.root))) > 0) acted = true;
   if (state) {
     const after = readLabState(s.dir) ?? state;
     after.daemons = after.daemons.filter((d) => !d.name.startsWith(`${o.name}/`));

@@ -10,8 +10,8 @@ import { fetchSpooledRun } from '../condor/spool-dag.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import type { RunPlace, RunRecord } from '../model/run.js';
 
-/** The DAGMan job's ad of `id` among `ads`. */
-function dagmanAd(ads: ClassAd[], id: number): ClassAd | undefined {
+/** The DAGMan job's ad of `id` among `ads` (its node jobs carry DAGNodeName). */
+export function dagmanAd(ads: ClassAd[], id: number): ClassAd | undefined {
   return ads.find((ad) => adNumber(ad, 'ClusterId') === id && adString(ad, 'DAGNodeName') === undefined);
 }
 

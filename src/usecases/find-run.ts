@@ -1,7 +1,7 @@
 /** The run a user names to status/rm: a run directory (with run.json) or a DAGMan job id (its Iwd names the directory). */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { adNumber, adString } from '../condor/classads.js';
+import { adString } from '../condor/classads.js';
 import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { LoadedSites } from '../load-workflow.js';
@@ -9,6 +9,7 @@ import type { RunLayout, RunRecord } from '../model/run.js';
 import { readScheddAddress } from '../site-catalog/schedd-files.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { type Failure, fail, failureOf } from './failure.js';
+import { dagmanAd } from './fetch-run.js';
 
 export interface FoundRun {
   ok: true;
@@ -95,9 +96,7 @@ async function findAtSite(
     ...(site.tokens ? { tokens: site.tokens } : {}),
   };
   const ads = [...(await queryQueue(ctx, id, target)), ...(await queryHistory(ctx, id, target))];
-  const dagman = ads.find(
-    (ad) => adNumber(ad, 'ClusterId') === id && adString(ad, 'DAGNodeName') === undefined,
-  );
+  const dagman = dagmanAd(ads, id);
   const dir = dagman ? (adString(dagman, 'SUBMIT_Iwd') ?? adString(dagman, 'Iwd')) : undefined;
   if (!dir) return fail('usage', `${arg}: no DAGMan job ${id} at ${name}, in its queue or its history`);
   const record = existsSync(dir) ? readRunRecord(dir) : undefined;
