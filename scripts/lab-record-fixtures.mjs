@@ -3,7 +3,8 @@
 // COMMAND.txt saying how it was produced. Parsers are tested on these files, never on invented text.
 // usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed,
 // guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended);
-// only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit
+// only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit, vm-bad-image (VM jobs whose disk the
+// site kit refuses: held, and the node's VM universe stays up)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -303,10 +304,58 @@ function noSubmit() {
   );
 }
 
+/**
+ * VM jobs whose disk the site kit's domain script refuses (a raw file the job calls qcow2; a folder): each is
+ * held with VMGAHP_ERR_BAD_IMAGE, and the execute node keeps HasVM (condor_status after the hold).
+ */
+function vmBadImage() {
+  const cases = [
+    [
+      'raw-as-qcow2',
+      (dir) => {
+        // 4 MiB of zeros with an ext4 superblock's magic: a raw disk, which the job calls qcow2.
+        const b = Buffer.alloc(4 << 20);
+        b.writeUInt16LE(0xef53, 1080);
+        writeFileSync(path.join(dir, 'disk.raw'), b);
+        return `${dir}/disk.raw:vda:r:qcow2`;
+      },
+    ],
+    [
+      'directory',
+      (dir) => {
+        mkdirSync(path.join(dir, 'disk.qcow2'));
+        return `${dir}/disk.qcow2:vda:r:qcow2`;
+      },
+    ],
+  ];
+  for (const [which, makeDisk] of cases) {
+    const name = `vm-bad-image/${which}`;
+    const dir = workDir(name);
+    spawnSync('chmod', ['-R', 'a+rwX', '/tmp/vmdag-fixtures']);
+    const disk = makeDisk(dir);
+    writeFileSync(
+      path.join(dir, 'job.sub'),
+      `universe = vm\nexecutable = vmdag-bad-image\nvm_type = kvm\nvm_memory = 256\nvm_disk = ${disk}\nvm_no_output_vm = true\nrequirements = (TARGET.VmdagSiteKit >= 1)\nrequest_memory = 256\n+VmWorkflowId = "0"\nlog = job.log\nqueue\n`,
+    );
+    const cmds = ['condor_submit job.sub'];
+    const out = lab(dir, ['condor_submit', 'job.sub']);
+    const id = /submitted to cluster (\d+)/.exec(out)[1];
+    waitFor('the job held', () => lab(dir, ['condor_q', id, '-af', 'JobStatus']).trim() === '5', 300);
+    cmds.push(`(waited until condor_q ${id} -af JobStatus said 5, held)`);
+    saveQuery(dir, 'condor_q.json', ['condor_q', id, '-json'], cmds);
+    saveQuery(dir, 'condor_status.txt', ['condor_status', '-af', 'Name', 'HasVM', 'VMOfflineReason'], cmds);
+    lab(dir, ['condor_rm', id]);
+    cmds.push(`condor_rm ${id}`);
+    waitFor('the job gone', () => lab(dir, ['condor_q', id, '-af', 'JobStatus']).trim() === '', 120);
+    record(name, dir, ['job.sub', 'job.log', 'condor_q.json', 'condor_status.txt'], cmds);
+  }
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
 if (want.includes('orgs-ping')) orgsPing();
 if (want.includes('dagman-no-submit')) noSubmit();
+if (want.includes('vm-bad-image')) vmBadImage();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {

@@ -38,6 +38,8 @@ async function run(_args: string[], opts: Record<string, unknown>, out: Output):
     scratchMiB: int(opts.guestScratch),
     qemu: str(opts.qemu),
     qemuImg: str(opts.qemuImg),
+    vmUser: str(opts.vmUser),
+    checkDisks: opts.diskCheck !== false,
   };
   let files: ReturnType<typeof renderSiteConfig>;
   try {
@@ -96,6 +98,8 @@ export const siteConfigCommand: CommandSpec = {
       .option('--state-dir <path>', "the script's token seeds and probe answer (default /var/lib/vmdag-site)")
       .option('--qemu <path>', 'qemu-system-x86_64 on the nodes (default /usr/bin/qemu-system-x86_64)')
       .option('--qemu-img <path>', 'qemu-img on the nodes (default /usr/bin/qemu-img)')
+      .option('--vm-user <name>', "the user QEMU runs as (default: qemu.conf's `user`, read on the node)")
+      .option('--no-disk-check', "do not check each job's disk with qemu-img before its VM is defined")
       .option('-o, --output <dir>', 'write the files under DIR at their node paths instead of printing them');
   },
   run,

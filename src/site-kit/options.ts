@@ -41,6 +41,12 @@ export interface SiteOptions {
   /** qemu-img and qemu-system-x86_64 on the execute node; defaults /usr/bin/…. */
   qemuImg?: string;
   qemu?: string;
+  /** Check each job's disk (qemu-img) before its VM is defined, so that a bad image is the job's failure
+   * (held) and never takes the node's VM universe offline. Default true. */
+  checkDisks?: boolean;
+  /** The user QEMU runs as (qemu.conf `user`), whose right to reach the image is checked; default '': read
+   * /etc/libvirt/qemu.conf on the node at run time (Debian's default libvirt-qemu when it names none). */
+  vmUser?: string;
 }
 
 export interface SiteSettings {
@@ -66,6 +72,8 @@ export interface SiteSettings {
   qemuImg: string;
   condorTokenCreate: string;
   condorConfigVal: string;
+  checkDisks: boolean;
+  vmUser: string;
 }
 
 export class SiteOptionError extends Error {
@@ -80,6 +88,7 @@ const BRIDGE = /^[A-Za-z0-9_.-]{1,15}$/;
 const HOSTNAME = /^[A-Za-z0-9._-]+(@[A-Za-z0-9._-]+)?$/;
 const POOL = /^[A-Za-z0-9._-]+(:\d{1,5})?$/;
 const IDENTITY = /^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 function absPath(what: string, v: string | undefined, fallback: string): string {
   const p = v ?? fallback;
@@ -124,6 +133,9 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
   }
   const stateDir = absPath('--state-dir', o.stateDir, '/var/lib/vmdag-site').replace(/\/+$/, '') || '/';
   const scriptPath = absPath('--script-path', o.scriptPath, '/usr/libexec/vmdag/vmdag-libvirt-xml');
+  const vmUser = o.vmUser ?? '';
+  if (vmUser !== '' && !USER.test(vmUser))
+    throw new SiteOptionError(`--vm-user: not a user name: '${vmUser}'`);
   return {
     emulation,
     kernel,
@@ -147,5 +159,7 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     qemuImg: absPath('--qemu-img', o.qemuImg, '/usr/bin/qemu-img'),
     condorTokenCreate: '/usr/bin/condor_token_create',
     condorConfigVal: '/usr/bin/condor_config_val',
+    checkDisks: o.checkDisks ?? true,
+    vmUser,
   };
 }

@@ -49,6 +49,8 @@ function scriptSettings(s: SiteSettings): Record<string, unknown> {
     qemuImg: s.qemuImg,
     condorTokenCreate: s.condorTokenCreate,
     condorConfigVal: s.condorConfigVal,
+    checkDisks: s.checkDisks,
+    vmUser: s.vmUser,
   };
 }
 

@@ -20,12 +20,20 @@ export function vmGahpError(text: string): string | undefined {
   return ERROR.exec(text)?.[0];
 }
 
-function diskFiles(vmDisk: string | undefined): string[] {
+/** `file:device:access[:format]` entries of a vm_disk. */
+function diskEntries(vmDisk: string | undefined): Array<{ file: string; format?: string }> {
   if (!vmDisk) return [];
   return vmDisk
     .split(',')
-    .map((d) => d.trim().split(':')[0] ?? '')
-    .filter((f) => f !== '');
+    .map((d) => d.trim().split(':'))
+    .filter((parts) => (parts[0] ?? '') !== '')
+    .map((parts) =>
+      parts[3] ? { file: parts[0] as string, format: parts[3] } : { file: parts[0] as string },
+    );
+}
+
+function diskFiles(vmDisk: string | undefined): string[] {
+  return diskEntries(vmDisk).map((d) => d.file);
 }
 
 /**
@@ -65,8 +73,16 @@ export function explainVmError(text: string, ctx: VmErrorContext = {}): string |
       return 'the VM needs hardware virtualization the execute node does not have: use a node with VT-x/AMD-V, or the site kit with software emulation (vmdag site-config --emulation tcg)';
     case 'VMGAHP_ERR_NO_SUPPORTED_VM_TYPE':
       return "the execute node does not run this hypervisor (its VM_TYPE): set vm.hypervisor to the site's type (vmdag sites shows it)";
-    case 'VMGAHP_ERR_BAD_IMAGE':
-      return 'the disk image is not a valid image of the given format: check vm.image.format (raw or qcow2) against the file (qemu-img info)';
+    case 'VMGAHP_ERR_BAD_IMAGE': {
+      // The vmdag site kit's domain script refuses a disk that cannot boot this way (docs/site-admin.md);
+      // without the kit, libvirt's own "image is not in qcow2 format" does.
+      const disks = diskEntries(ctx.vmDisk);
+      const which =
+        disks.length > 0
+          ? `the disk image ${disks.map((d) => (d.format ? `${d.file} (the job says ${d.format})` : d.file)).join(', ')}`
+          : 'the disk image';
+      return `the execute node refused ${which}: it cannot boot there — the wrong format (raw vs qcow2), random or zeroed bytes, a folder, a qcow2 cut short, a missing backing file, or out of reach of the user QEMU runs as; the node's VMGahpLog names which ("refusing the job's disk: …"). Check it where it lives with \`qemu-img info\` and \`qemu-img check\`, then set vm.image.format or fix the file. The node's VM universe stays up`;
+    }
     case 'VMGAHP_ERR_VM_NOT_FOUND':
       return 'the VM was already gone when HTCondor tried to stop it (the guest powered off by itself): nothing to fix';
     default:

@@ -39,9 +39,16 @@ while :; do
     exit 1
   fi
   if [ $(( now - start )) -ge 30 ]; then
-    queued=$(condor_q -const "DAGManJobId == $id && JobUniverse == 13 && JobStatus =!= 3" -af ProcId 2>/dev/null | grep -c .)
+    # A VM job held for its own fault (HoldReasonCode 6, FailedToCreateProcess: the execute node refused its
+    # disk, VMGAHP_ERR_BAD_IMAGE or …_INVALID_DISK_PARAM) will not boot either: it counts as ended.
+    queued=$(condor_q -const "DAGManJobId == $id && JobUniverse == 13 && JobStatus =!= 3 && !(JobStatus == 5 && HoldReasonCode =?= 6)" -af ProcId 2>/dev/null | grep -c .)
     if [ "$queued" -eq 0 ]; then
-      echo "vmdag-gate: every VM job of DAG $id ended before its guest joined the pool ($joined of $count joined): the guest did not boot (bad image?) or powered off; see the execute node's guest console log" >&2
+      held=$(condor_q -const "DAGManJobId == $id && JobUniverse == 13 && JobStatus == 5" -format '%d.' ClusterId -format '%d held: ' ProcId -format '%s\n' HoldReason 2>/dev/null | head -n 1)
+      if [ -n "$held" ]; then
+        echo "vmdag-gate: the VMs of DAG $id cannot start ($joined of $count joined): VM job $held" >&2
+      else
+        echo "vmdag-gate: every VM job of DAG $id ended before its guest joined the pool ($joined of $count joined): the guest did not boot (bad image?) or powered off; see the execute node's guest console log" >&2
+      fi
       exit 1
     fi
   fi

@@ -4,9 +4,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { labRequired } from '../lab/lab-context.js';
 import { ad, domain, list, run, scriptFor, tmp } from './libvirt-xml.js';
 
 /** qemu-img on this host, else the lab's (its chroot sees /tmp at the same path). */
@@ -100,5 +109,98 @@ describe.skipIf(!probe)('--emulation auto (probe boot under KVM)', () => {
       `emulation probe: ${answer} in ${probeSeconds} s; cached answer in ${(Date.now() - t1) / 1000} s\n`,
     );
     expect(probeSeconds).toBeLessThan(25);
+  });
+});
+
+/**
+ * The disk check: a disk that cannot boot is replaced by a path libvirt refuses with "image is not in qcow2
+ * format" (so that condor_vm-gahp holds the job with VMGAHP_ERR_BAD_IMAGE instead of taking the node's VM
+ * universe offline), and the reason goes to stderr (the VMGahpLog). Images made by the lab's qemu-img.
+ */
+describe.skipIf(!qemuImg && !labRequired)("the job's disk, checked before its VM is defined", () => {
+  const REFUSED = "/dev/null/vmdag refused the job's disk - image is not in qcow2 format";
+  const img = (args: string[]) => execFileSync(qemuImg as string, args, { encoding: 'utf8' });
+  const dir = mkdtempSync(path.join(tmp, 'disks-'));
+  chmodSync(dir, 0o755);
+  /** A raw disk whose bytes carry an ext4 superblock's magic (0xEF53 at 1080), as a real root disk would. */
+  const bootableRaw = path.join(dir, 'ext.raw');
+  const ext = Buffer.alloc(4 << 20);
+  ext.writeUInt16LE(0xef53, 1080);
+  writeFileSync(bootableRaw, ext);
+  const check = (disk: string, format: string, opts: Record<string, unknown> = {}) => {
+    if (!qemuImg)
+      throw new Error('qemu-img is missing here and in the lab root: the disk check cannot be tried');
+    const r = run(
+      scriptFor({ emulation: 'tcg', qemuImg, checkDisks: true, ...opts }),
+      ad({ VMPARAM_vm_Disk: JSON.stringify(`${disk}:vda:r:${format}`) }),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const disks = list(domain(r.stdout).devices.disk);
+    return { sources: disks.map((d) => d.source['@file']), stderr: r.stderr };
+  };
+  const refused = (disk: string, format: string, reason: RegExp, opts: Record<string, unknown> = {}) => {
+    const r = check(disk, format, opts);
+    expect(r.sources).toEqual([REFUSED]);
+    expect(r.stderr).toMatch(/refusing the job's disk: /);
+    expect(r.stderr).toMatch(reason);
+  };
+
+  it('lets a good raw disk and a good qcow2 through unchanged', () => {
+    expect(check(bootableRaw, 'raw').sources[0]).toBe(bootableRaw);
+    const q = path.join(dir, 'good.qcow2');
+    img(['convert', '-O', 'qcow2', bootableRaw, q]);
+    expect(check(q, 'qcow2').sources[0]).toBe(q);
+  });
+
+  it('refuses a raw file the job calls qcow2, and a qcow2 it calls raw, naming both formats', () => {
+    refused(bootableRaw, 'qcow2', /is raw but the job says qcow2 — set `format: raw`/);
+    const q = path.join(dir, 'q.qcow2');
+    img(['create', '-q', '-f', 'qcow2', q, '64M']);
+    refused(q, 'raw', /is qcow2 but the job says raw/);
+  });
+
+  it('refuses random bytes, a folder, a file too small, a truncated qcow2 and a missing backing file', () => {
+    const random = path.join(dir, 'random.img');
+    writeFileSync(random, Buffer.from(Array.from({ length: 2 << 20 }, (_, i) => (i * 7919 + 13) % 251)));
+    refused(random, 'raw', /holds no partition table and no file system/);
+    const folder = path.join(dir, 'folder.qcow2');
+    mkdirSync(folder);
+    refused(folder, 'qcow2', /is a folder, not a disk image/);
+    const small = path.join(dir, 'small.raw');
+    writeFileSync(small, Buffer.alloc(4096));
+    refused(small, 'raw', /too small to hold a file system/);
+    // A qcow2 with data clusters, cut in half: its header is whole, its clusters end past the file's end.
+    const full = path.join(dir, 'full.qcow2');
+    img(['convert', '-O', 'qcow2', random, full]);
+    const cut = path.join(dir, 'cut.qcow2');
+    writeFileSync(cut, readFileSync(full).subarray(0, Math.floor(statSync(full).size / 2)));
+    refused(cut, 'qcow2', /is a damaged qcow2 \(qemu-img check: \d+ corruptions\)/);
+    const orphan = path.join(dir, 'orphan.qcow2');
+    img([
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '-u',
+      '-F',
+      'qcow2',
+      '-b',
+      path.join(dir, 'gone.qcow2'),
+      orphan,
+      '64M',
+    ]);
+    refused(orphan, 'qcow2', /qemu-img cannot open the disk image .*orphan\.qcow2: .*gone\.qcow2/);
+  });
+
+  it("refuses a disk behind a folder the VM's user cannot pass through", () => {
+    const closed = path.join(dir, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    const inside = path.join(closed, 'ext.raw');
+    writeFileSync(inside, ext);
+    refused(inside, 'raw', /the VM's user nobody cannot pass through the folders to .*closed\/ext\.raw/, {
+      vmUser: 'nobody',
+    });
+    // The same disk with QEMU running as root (the lab's qemu.conf) goes through.
+    expect(check(inside, 'raw', { vmUser: 'root' }).sources[0]).toBe(inside);
   });
 });

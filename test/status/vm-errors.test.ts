@@ -72,6 +72,34 @@ describe('VM gahp errors recorded on the lab', () => {
     expect(cause).toContain('takes the VM universe offline on that node (HasVM = false)');
   });
 
+  it.each([
+    ['raw-as-qcow2', /disk\.raw \(the job says qcow2\)/],
+    ['directory', /disk\.qcow2 \(the job says qcow2\)/],
+  ])(
+    'a disk the site kit refuses (%s): held with VMGAHP_ERR_BAD_IMAGE, the node keeps HasVM',
+    (which, names) => {
+      const dir = join('fixtures/recorded/vm-bad-image', which);
+      const a = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'))[0];
+      if (!a) throw new Error(`${which}: no ad`);
+      const reason = adString(a, 'HoldReason') ?? '';
+      expect(vmGahpError(reason)).toBe('VMGAHP_ERR_BAD_IMAGE');
+      const fix = explainVmError(reason, { vmDisk: adString(a, 'VMPARAM_vm_Disk') ?? '' }) ?? '';
+      expect(fix).toMatch(/^the execute node refused the disk image \/tmp\/vmdag-fixtures\/vm-bad-image\//);
+      expect(fix).toMatch(names);
+      expect(fix).toMatch(/VMGahpLog names which .* The node's VM universe stays up$/);
+      const { procs } = trackProcs(
+        parseEventLog(readFileSync(join(dir, 'job.log'), 'utf8')).filter((e) => e.code !== 9),
+      );
+      expect([...procs.values()][0]?.cause).toMatch(
+        /^held: Error from slot1@vmdag-lab: VMGAHP_ERR_BAD_IMAGE \(hold code 6 subcode 12\) — the execute node refused/,
+      );
+      // Every slot of the node still offers the VM universe after the hold (condor_status -af Name HasVM VMOfflineReason).
+      const slots = readFileSync(join(dir, 'condor_status.txt'), 'utf8').trim().split('\n');
+      expect(slots.length).toBeGreaterThan(0);
+      for (const line of slots) expect(line).toMatch(/^slot\d+@vmdag-lab true undefined$/);
+    },
+  );
+
   it('an unknown name or no VM gahp error: no explanation', () => {
     expect(explainVmError('VMGAHP_ERR_SOMETHING_NEW')).toBeUndefined();
     expect(explainVmError('Error from slot1: Failed to execute')).toBeUndefined();
