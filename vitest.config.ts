@@ -24,6 +24,7 @@ const LAB = [
   'test/lab/lab-jobs.test.ts',
   'test/lab/lab-status.test.ts',
   'test/lab/qemu-img-files.test.ts',
+  'test/report/html-chromium.test.ts',
   'test/report/report-run.test.ts',
   'test/report/report-vm.test.ts',
   'test/site-kit/guest-boot.test.ts',

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm test (after the build): make sure the lab pool runs — bring it up when it does not (needs root and
 // Debian's mirror the first time) — then run vitest's unit and lab projects (VMDAG_LAB_TESTS=1) with
-// VMDAG_CONDOR_PREFIX set to the lab's prefix.
+// VMDAG_CONDOR_PREFIX set to the lab's prefix. Installs Debian's chromium for the HTML report's test if missing.
 // With CI=true a lab that cannot come up fails the suite; elsewhere the lab tests are skipped with a note.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,32 @@ if (!env.VMDAG_CONDOR_PREFIX) {
     say('the lab is not available: tests against the real pool are skipped (run as root: vmdag lab up)');
   }
 }
+// The lab project opens the HTML report in Debian's headless Chromium (test/report/html-chromium.test.ts);
+// install the package when it is missing (root and Debian's mirror, as for the lab). Without it that test is
+// skipped, or fails under CI.
+function ensureChromium() {
+  const bin = '/usr/bin/chromium'; // test/report/chromium.ts
+  if (existsSync(bin)) return;
+  const root = process.getuid?.() === 0;
+  if (!root || spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
+    say(
+      `${bin} is missing and this is no root with apt-get: apt-get install -y --no-install-recommends chromium`,
+    );
+    return;
+  }
+  const t0 = Date.now();
+  say(`${bin} is missing: apt-get install -y --no-install-recommends chromium`);
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...args) =>
+    spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv }).status;
+  const install = () => apt('install', '-y', '--no-install-recommends', 'chromium');
+  // A fresh machine may have no package lists yet.
+  let status = install();
+  if (status !== 0 && apt('update') === 0) status = install();
+  say(`apt-get install chromium: ${((Date.now() - t0) / 1000).toFixed(1)} s (exit ${status})`);
+}
+ensureChromium();
+
 if (ci) env.VMDAG_LAB_REQUIRED = '1';
 // The lab project of vitest.config.ts exists only with this set: a plain `npx vitest run` stays the unit loop.
 env.VMDAG_LAB_TESTS = '1';

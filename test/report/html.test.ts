@@ -1,7 +1,7 @@
 /**
  * The HTML page, checked at the DOM level (it is kept well-formed XML, so fast-xml-parser reads it): one
  * self-contained document, one SVG timeline with a rect per job segment and a label per lane, the legend and
- * the phase table, text escaped. The look is checked in headless Chromium by hand: docs/report.md.
+ * the phase table, text escaped. How Chromium lays it out and paints it: html-chromium.test.ts (lab project).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
