@@ -64,6 +64,8 @@ export interface SiteSettings {
   guestToken: string;
   tokenIdentity: string;
   scriptPath: string;
+  /** The STARTD_CRON job that brings HasVM back (beside the domain script). */
+  recheckPath: string;
   configPath: string;
   consoleDir: string;
   seedDir: string;
@@ -151,6 +153,7 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     guestToken,
     tokenIdentity,
     scriptPath,
+    recheckPath: `${scriptPath.replace(/\/[^/]*$/, '')}/vmdag-vm-recheck`,
     configPath: '/etc/condor/config.d/50-vmdag-site.conf',
     consoleDir: absPath('--console-dir', o.consoleDir, '/var/log/vmdag-guests'),
     seedDir: `${stateDir}/seeds`,

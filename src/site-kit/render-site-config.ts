@@ -68,5 +68,6 @@ export function renderSiteConfig(s: SiteSettings): SiteFile[] {
   return [
     { path: s.configPath, mode: 0o644, content: template('vm-universe.conf.hbs')(view) },
     { path: s.scriptPath, mode: 0o755, content: template('vmdag-libvirt-xml.py.hbs')(view) },
+    { path: s.recheckPath, mode: 0o755, content: template('vmdag-vm-recheck.sh.hbs')(view) },
   ];
 }

@@ -33,6 +33,29 @@ describe('labSiteFiles', () => {
     });
   });
 
+  it('checks disks, and runs the VM-universe recheck as a STARTD_CRON job beside the domain script', () => {
+    const [conf, script, recheck] = labSiteFiles(input, {});
+    expect(script?.content).toContain('"checkDisks": true');
+    expect(recheck?.path).toBe('/usr/libexec/vmdag/vmdag-vm-recheck');
+    expect(recheck?.mode).toBe(0o755);
+    expect(conf?.content.split('\n')).toEqual(
+      expect.arrayContaining([
+        'STARTD_CRON_JOBLIST = $(STARTD_CRON_JOBLIST) VMDAGRECHECK',
+        'STARTD_CRON_VMDAGRECHECK_EXECUTABLE = /usr/libexec/vmdag/vmdag-vm-recheck',
+        'STARTD_CRON_VMDAGRECHECK_PERIOD = 60s',
+      ]),
+    );
+    // What it checks before sending HasVM = True: the lab's own qemu, bridge, kernel and initramfs.
+    expect(recheck?.content.split('\n')).toEqual(
+      expect.arrayContaining([
+        "QEMU='/usr/bin/qemu-system-x86_64'",
+        "BRIDGE='vmdagbr0'",
+        `KERNEL='${input.kernel}'`,
+        `INITRD='${input.initrd}'`,
+      ]),
+    );
+  });
+
   it('lets VMDAG_LAB_EMULATION choose', () => {
     const [conf] = labSiteFiles(input, { VMDAG_LAB_EMULATION: 'auto' });
     expect(conf?.content).toContain('VmdagEmulation = "auto"');

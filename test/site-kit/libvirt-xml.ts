@@ -39,7 +39,7 @@ let n = 0;
 export function scriptFor(opts: SiteOptions): string {
   const dir = path.join(tmp, `kit-${n++}`);
   const files = renderSiteConfig(resolveSiteOptions({ stateDir: path.join(dir, 'state'), ...BASE, ...opts }));
-  const script = files.find((f) => f.mode === 0o755);
+  const script = files.find((f) => f.path.endsWith('/vmdag-libvirt-xml'));
   if (!script) throw new Error('no script rendered');
   const file = path.join(dir, 'vmdag-libvirt-xml');
   execFileSync('mkdir', ['-p', dir]);
