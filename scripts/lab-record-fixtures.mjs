@@ -315,15 +315,26 @@ function checkDryRun() {
   const run = `${dir}/run`;
   spawnSync(
     'node',
-    [path.join(repo, 'bin/vmdag.js'), 'compile', path.join(repo, 'examples/hpl-2vm/workflow.yaml'), '-o', run],
+    [
+      path.join(repo, 'bin/vmdag.js'),
+      'compile',
+      path.join(repo, 'examples/hpl-2vm/workflow.yaml'),
+      '-o',
+      run,
+    ],
     { encoding: 'utf8' },
   );
   const dag = readFileSync(`${run}/hpl-2vm.dag`, 'utf8');
   const vars = /^VARS mpi (.*)$/m.exec(dag)[1];
-  const macros = [...vars.matchAll(/(\S+?)="((?:[^"\\]|\\.)*)"/g)].map((m) => `${m[1]}=${m[2].replace(/\\(.)/g, '$1')}`);
+  const macros = [...vars.matchAll(/(\S+?)="((?:[^"\\]|\\.)*)"/g)].map(
+    (m) => `${m[1]}=${m[2].replace(/\\(.)/g, '$1')}`,
+  );
   const cases = [
     ['vms.dry-run', ['condor_submit', '-dry-run', '-', 'vms.sub', 'JOB=VMS', 'DAGManJobId=4242']],
-    ['mpi.dry-run', ['condor_submit', '-dry-run', '-', 'compute.sub', 'JOB=mpi', 'DAGManJobId=4242', ...macros]],
+    [
+      'mpi.dry-run',
+      ['condor_submit', '-dry-run', '-', 'compute.sub', 'JOB=mpi', 'DAGManJobId=4242', ...macros],
+    ],
     [
       'mpi-bad-memory.dry-run',
       [
@@ -338,7 +349,10 @@ function checkDryRun() {
     ],
     ['dag-checker', ['condor_dag_checker', '-json', 'hpl-2vm.dag']],
   ];
-  writeFileSync(`${run}/broken.dag`, dag.replace('JOB GATE gate.sub', 'JOB GATE gate.sub\nPARENT nosuch CHILD mpi'));
+  writeFileSync(
+    `${run}/broken.dag`,
+    dag.replace('JOB GATE gate.sub', 'JOB GATE gate.sub\nPARENT nosuch CHILD mpi'),
+  );
   cases.push(['dag-checker-broken', ['condor_dag_checker', '-json', 'broken.dag']]);
   const cmds = ['vmdag compile examples/hpl-2vm/workflow.yaml -o run; cd run'];
   const files = ['hpl-2vm.dag', 'broken.dag', 'compute.sub', 'vms.sub'];
