@@ -13,6 +13,7 @@ import { defineConfig } from 'vitest/config';
  * becoming the 30-minute suite. One lab project alone: `npm test -- --project lab`.
  */
 const LAB = [
+  'test/check/check-lab.test.ts',
   'test/faults/bad-input.test.ts',
   'test/faults/bad-input-cli.test.ts',
   'test/faults/injection.test.ts',

@@ -3,8 +3,9 @@
 // COMMAND.txt saying how it was produced. Parsers are tested on these files, never on invented text.
 // usage (root, lab up): node scripts/lab-record-fixtures.mjs [name…]   names: vanilla-job, dag-mixed, dag-removed,
 // guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended);
-// only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit, vm-bad-image (VM jobs whose disk the
-// site kit refuses: held, and the node's VM universe stays up)
+// only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit, check-dry-run (nothing queued: what
+// `vmdag check` reads — condor_submit -dry-run per node, a refused value, condor_dag_checker -json),
+// vm-bad-image (VM jobs whose disk the site kit refuses: held, and the node's VM universe stays up)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -351,10 +352,77 @@ function vmBadImage() {
   }
 }
 
+/**
+ * What `vmdag check` reads, with nothing queued: the hpl-2vm example's nodes through condor_submit -dry-run with
+ * the macros DAGMan passes; its compute node with a memory condor_submit refuses (`vmdag_memory=12QB`); its DAG
+ * through condor_dag_checker -json, and a copy with a PARENT naming no node.
+ */
+function checkDryRun() {
+  const name = 'check-dry-run';
+  const dir = workDir(name);
+  const run = `${dir}/run`;
+  spawnSync(
+    'node',
+    [
+      path.join(repo, 'bin/vmdag.js'),
+      'compile',
+      path.join(repo, 'examples/hpl-2vm/workflow.yaml'),
+      '-o',
+      run,
+    ],
+    { encoding: 'utf8' },
+  );
+  const dag = readFileSync(`${run}/hpl-2vm.dag`, 'utf8');
+  const vars = /^VARS mpi (.*)$/m.exec(dag)[1];
+  const macros = [...vars.matchAll(/(\S+?)="((?:[^"\\]|\\.)*)"/g)].map(
+    (m) => `${m[1]}=${m[2].replace(/\\(.)/g, '$1')}`,
+  );
+  const cases = [
+    ['vms.dry-run', ['condor_submit', '-dry-run', '-', 'vms.sub', 'JOB=VMS', 'DAGManJobId=4242']],
+    [
+      'mpi.dry-run',
+      ['condor_submit', '-dry-run', '-', 'compute.sub', 'JOB=mpi', 'DAGManJobId=4242', ...macros],
+    ],
+    [
+      'mpi-bad-memory.dry-run',
+      [
+        'condor_submit',
+        '-dry-run',
+        '-',
+        'compute.sub',
+        'JOB=mpi',
+        'DAGManJobId=4242',
+        ...macros.map((m) => (m.startsWith('vmdag_memory=') ? 'vmdag_memory=12QB' : m)),
+      ],
+    ],
+    ['dag-checker', ['condor_dag_checker', '-json', 'hpl-2vm.dag']],
+  ];
+  writeFileSync(
+    `${run}/broken.dag`,
+    dag.replace('JOB GATE gate.sub', 'JOB GATE gate.sub\nPARENT nosuch CHILD mpi'),
+  );
+  cases.push(['dag-checker-broken', ['condor_dag_checker', '-json', 'broken.dag']]);
+  const cmds = ['vmdag compile examples/hpl-2vm/workflow.yaml -o run; cd run'];
+  const files = ['hpl-2vm.dag', 'broken.dag', 'compute.sub', 'vms.sub'];
+  for (const f of files) copyFileSync(`${run}/${f}`, `${dir}/${f}`);
+  for (const [file, argv] of cases) {
+    const [bin, ...rest] = [...prefix, ...argv];
+    const r = spawnSync(bin, rest, { cwd: run, encoding: 'utf8' });
+    writeFileSync(path.join(dir, `${file}.stdout`), r.stdout);
+    writeFileSync(path.join(dir, `${file}.stderr`), r.stderr);
+    writeFileSync(path.join(dir, `${file}.exit`), `${r.status}\n`);
+    files.push(`${file}.stdout`, `${file}.stderr`, `${file}.exit`);
+    cmds.push(`${file}: ${shell(argv)}`);
+  }
+  cmds.push('(broken.dag: hpl-2vm.dag with `PARENT nosuch CHILD mpi` after JOB GATE)');
+  record(name, dir, files, cmds);
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
 if (want.includes('orgs-ping')) orgsPing();
 if (want.includes('dagman-no-submit')) noSubmit();
+if (want.includes('check-dry-run')) checkDryRun();
 if (want.includes('vm-bad-image')) vmBadImage();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();

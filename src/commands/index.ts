@@ -15,6 +15,7 @@ export const commands: CommandEntry[] = [
   { name: 'validate', load: async () => (await import('./validate.js')).validateCommand },
   { name: 'compile', load: async () => (await import('./compile.js')).compileCommand },
   { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'check', load: async () => (await import('./check.js')).checkCommand },
   { name: 'sites', load: async () => (await import('./sites.js')).sitesCommand },
   { name: 'run', load: async () => (await import('./run.js')).runCommand },
   { name: 'submit', load: async () => (await import('./submit.js')).submitCommand },

@@ -21,6 +21,7 @@ import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } 
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SUBMIT_MARKER } from '../emit/submit-marker.js';
+import { noSubmitDag } from './dry-run.js';
 import { CondorCommandError, type CondorContext, runCondor } from './exec.js';
 
 export const SPOOL_SCRIPT = 'vmdag-dagman.sh';
@@ -146,14 +147,10 @@ export async function spoolDag(
     appends?: string[];
   },
 ): Promise<SpoolResult> {
-  const args = [
-    '-f',
-    '-no_submit',
-    ...(opts.batchName ? ['-batch-name', opts.batchName] : []),
-    ...(opts.appends ?? []).flatMap((a) => ['-append', a]),
-    dagFile,
-  ];
-  const gen = await runCondor(ctx, 'condor_submit_dag', args, { cwd: dir, allowFailure: true });
+  const gen = await noSubmitDag(ctx, dir, dagFile, {
+    ...(opts.batchName ? { batchName: opts.batchName } : {}),
+    ...(opts.appends ? { appends: opts.appends } : {}),
+  });
   if (gen.exitCode !== 0) throw new CondorCommandError(gen);
   const outputs = spoolOutputs(dagFile, opts.name);
   writeFileSync(join(dir, SPOOL_SCRIPT), spoolScript(outputs), { mode: 0o755 });

@@ -34,6 +34,11 @@ export interface SiteDecisionInput {
   query?: QueryOptions;
   /** Sites that refused this run at submit time (name → why): they do not fit, with that reason. */
   refused?: Record<string, string>;
+  /**
+   * This site alone (`vmdag check --site`): only it is asked, and it is chosen as a `site:` pin would choose it
+   * (refused, with its reasons, when it does not fit). Default: every site, the workflow's pin if any.
+   */
+  only?: string;
 }
 
 export interface ImageReport {
@@ -157,7 +162,9 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
   const diagnostics = [...sites.diagnostics, ...loaded.diagnostics];
   const workflow = loaded.workflow;
   if (!workflow || diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-  const queries = siteQueriesOf(sites.catalog);
+  const queries = siteQueriesOf(sites.catalog).filter(
+    (q) => input.only === undefined || q.name === input.only,
+  );
   const [resources, image] = await Promise.all([
     querySites(input.ctx, queries, input.query),
     imageReport(workflow, loaded.image),
@@ -172,7 +179,9 @@ export async function decideSite(input: SiteDecisionInput): Promise<SiteDecision
     if (why !== undefined && r.reachable)
       r.access = { allowed: false, error: `refused this run at submit: ${why}` };
   }
-  const choice = chooseSite(siteRequestOf(workflow), resources, images);
+  const request = siteRequestOf(workflow);
+  if (input.only !== undefined) request.pin = input.only;
+  const choice = chooseSite(request, resources, images);
   const d: SiteDecision = { workflow, diagnostics, resources, choice };
   if (sites.catalog) d.catalog = sites.catalog;
   if (image.report) d.image = image.report;

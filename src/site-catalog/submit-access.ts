@@ -60,11 +60,14 @@ export function accessFix(site: string, tokens: string | undefined): string {
 
 export async function submitAccess(
   ctx: CondorContext,
-  target: Required<Pick<Target, 'pool' | 'schedd'>> & Pick<Target, 'tokens' | 'address'>,
+  target: Pick<Target, 'pool' | 'schedd' | 'tokens' | 'address'>,
   site?: string,
 ): Promise<SubmitAccess> {
   // By address when known: `-name` takes a Name without `@` for a host name ("couldn't locate vmdag-lab!").
-  const who = target.address ? ['-address', target.address] : ['-pool', target.pool, '-name', target.schedd];
+  // Without pool and schedd: the local schedd (`vmdag check` on the local pool).
+  const who = target.address
+    ? ['-address', target.address]
+    : [...(target.pool ? ['-pool', target.pool] : []), ...(target.schedd ? ['-name', target.schedd] : [])];
   const r = await runCondor(
     targetContext(ctx, target),
     'condor_ping',

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCondor } from '../../src/condor/exec.js';
+import { dryRunNode, parseDagNodes } from '../../src/condor/dry-run.js';
 import { labContext, labRequired } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
@@ -14,39 +14,6 @@ const ctx = await labContext();
 const cases = readdirSync('fixtures', { withFileTypes: true })
   .filter((d) => d.isDirectory() && readdirSync(path.join('fixtures', d.name)).includes('workflow.yaml'))
   .map((d) => d.name);
-
-interface DagNode {
-  decl: string;
-  name: string;
-  sub: string;
-  vars: [string, string][];
-}
-
-/** Node declarations and VARS of a .dag file (VARS values: "…" with \" and \\ escapes). */
-function dagNodes(text: string): DagNode[] {
-  const nodes = new Map<string, DagNode>();
-  for (const line of text.split('\n')) {
-    const d = /^(JOB|SERVICE|FINAL|PROVISIONER)\s+(\S+)\s+(\S+)/.exec(line);
-    if (d) nodes.set(d[2] ?? '', { decl: d[1] ?? '', name: d[2] ?? '', sub: d[3] ?? '', vars: [] });
-    const v = /^VARS\s+(\S+)\s+(.*)$/.exec(line);
-    if (v) {
-      const node = nodes.get(v[1] ?? '');
-      for (const m of (v[2] ?? '').matchAll(/(\S+?)="((?:[^"\\]|\\.)*)"/g))
-        node?.vars.push([m[1] ?? '', (m[2] ?? '').replace(/\\(.)/g, '$1')]);
-    }
-  }
-  return [...nodes.values()];
-}
-
-/** condor_submit -dry-run prints `Attr=value` lines per proc; keep the first proc's. */
-function adOf(dryRun: string): Record<string, string> {
-  const ad: Record<string, string> = {};
-  for (const line of dryRun.split('\n')) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (m && !((m[1] ?? '') in ad)) ad[m[1] ?? ''] = m[2] ?? '';
-  }
-  return ad;
-}
 
 const UNIVERSE: Record<string, string> = { VMS: '13', GATE: '12', REAP: '12', STOP: '12' };
 
@@ -79,23 +46,20 @@ describe.skipIf(!ctx && !labRequired)(
         // A run that travels (transfer: spool) names the files it sends by base name: lay them out as the
         // site's spool folder holds them, beside the DAG.
         for (const f of plan.send ?? []) copyFileSync(f, path.join(out, path.basename(f)));
-        const nodes = dagNodes(readFileSync(path.join(out, plan.dag.file), 'utf8'));
+        const nodes = parseDagNodes(readFileSync(path.join(out, plan.dag.file), 'utf8'));
         expect(nodes.length).toBeGreaterThan(0);
         for (const node of nodes) {
-          const macros = [`JOB=${node.name}`, 'DAGManJobId=4242', ...node.vars.map(([k, v]) => `${k}=${v}`)];
-          const r = await runCondor(ctx, 'condor_submit', ['-dry-run', '-', node.sub, ...macros], {
-            cwd: out,
-            allowFailure: true,
-          });
-          expect(r.exitCode, `${name}/${node.name}: ${r.stderr}`).toBe(0);
-          const ad = adOf(r.stdout);
+          // The macros DAGMan would pass (VARS, JOB, DAGManJobId 4242): src/condor/dry-run.ts, as `vmdag check`.
+          const r = await dryRunNode(ctx, out, node);
+          expect(r.result.exitCode, `${name}/${node.name}: ${r.result.stderr}`).toBe(0);
+          const ad = r.ads[0] ?? {};
           const step = plan.steps.find((s) => s.name === node.name);
           expect(ad.JobUniverse, `${name}/${node.name} universe`).toBe(UNIVERSE[node.name] ?? '11');
           if (node.name === 'VMS' && plan.vm) {
             expect(ad.JobVMMemory).toBe(String(plan.vm.memoryMiB));
             expect(ad.JobVMType).toBe(`"${plan.vm.hypervisor}"`);
             expect(ad.VmWorkflowId).toBe('"4242"');
-            expect((r.stdout.match(/^ProcId=/gm) ?? []).length).toBe(plan.vm.count);
+            expect(r.ads.length).toBe(plan.vm.count);
           }
           if (step) {
             expect(ad.MaxHosts).toBe(String(step.machineCount));
