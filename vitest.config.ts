@@ -18,6 +18,7 @@ const LAB = [
   'test/faults/bad-input-cli.test.ts',
   'test/faults/injection.test.ts',
   'test/faults/isolation.test.ts',
+  'test/faults/bad-image.test.ts',
   'test/faults/scenarios.test.ts',
   'test/faults/vm-scenarios.test.ts',
   'test/integration/*.test.ts',

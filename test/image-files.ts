@@ -63,8 +63,13 @@ export function writeQcow2(path: string, o: Qcow2Options = {}): string {
   return path;
 }
 
-/** A raw image of `bytes` bytes: zeros (a disk with nothing on it yet, as far as any header goes). */
-export function writeRaw(path: string, bytes: number): string {
-  writeFileSync(path, Buffer.alloc(bytes));
+/**
+ * A raw image of `bytes` bytes: zeros with an ext2/3/4 superblock's magic (0xEF53 at 1080) when it has room,
+ * as a disk holding a file system would; `{ blank: true }`: zeros only (no partition table, no file system).
+ */
+export function writeRaw(path: string, bytes: number, o: { blank?: boolean } = {}): string {
+  const b = Buffer.alloc(bytes);
+  if (!o.blank && bytes >= 1082) b.writeUInt16LE(0xef53, 1080);
+  writeFileSync(path, b);
   return path;
 }

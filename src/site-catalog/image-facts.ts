@@ -11,7 +11,11 @@ import {
   IMAGE_HEAD_BYTES,
   type ImageProbe,
   isProtocolName,
+  l2DataEnd,
+  l2TableOffsets,
   MAX_BACKING_NAME_BYTES,
+  RAW_SIGNATURE_BYTES,
+  rawSignature,
   readImageHeader,
 } from '../validate/image-header.js';
 import type { ImageAtSite } from './choose-site.js';
@@ -35,7 +39,7 @@ function readAt(fd: number, position: number, length: number): Buffer {
 
 /**
  * What this host sees of the image at `absPath`: its size, its first IMAGE_HEAD_BYTES bytes as a header
- * (src/validate/image-header.ts), and a qcow2 overlay's backing file name (at most 1023 bytes more) and
+ * (src/validate/image-header.ts), a raw image's mark of a partition table or file system (its first 64 KiB), and a qcow2 overlay's backing file name (at most 1023 bytes more) and
  * whether that file exists. Never more of the file; a pipe or device is not opened (opening a FIFO blocks).
  */
 export function probeImage(absPath: string): ImageProbe {
@@ -57,6 +61,22 @@ export function probeImage(absPath: string): ImageProbe {
   try {
     const header = readImageHeader(readAt(fd, 0, IMAGE_HEAD_BYTES), st.size);
     const probe: Extract<ImageProbe, { kind: 'file' }> = { kind: 'file', size: st.size, header };
+    if (header.format === 'raw') probe.rawMark = rawSignature(readAt(fd, 0, RAW_SIGNATURE_BYTES));
+    else if (!header.truncated && header.supported) {
+      // Where its L2 tables and data clusters end, read from the L1 table and the L2 tables inside the file
+      // (one cluster each: a few MiB for a disk of 100 GiB). A copy cut short points past its own end.
+      const cluster = 2 ** header.clusterBits;
+      const l1 = header.tables[0];
+      if (l1 && header.clusterBits >= 9 && header.clusterBits <= 21 && l1.offset + l1.bytes <= st.size) {
+        let end = 0;
+        for (const l2 of l2TableOffsets(readAt(fd, l1.offset, l1.bytes))) {
+          end = Math.max(end, l2 + cluster);
+          if (l2 + cluster <= st.size)
+            end = Math.max(end, l2DataEnd(readAt(fd, l2, cluster), header.clusterBits, header.extendedL2));
+        }
+        probe.qcow2End = end;
+      }
+    }
     const ref =
       header.format === 'qcow2' && !header.truncated && header.supported ? header.backing : undefined;
     if (

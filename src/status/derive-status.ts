@@ -32,6 +32,8 @@ export interface StatusInputs {
   gateError?: string;
   /** The startd ads of the run's guests in the collector (condor_status), for runs with VMs. */
   guests?: ClassAd[];
+  /** The run's `vm_disk` (vms.sub), for explaining a VM gahp error from the event log alone. */
+  vmDisk?: string;
 }
 
 export interface ProcTrack {
@@ -61,7 +63,11 @@ const JOB_STATUS: Record<number, JobState> = {
 };
 
 /** Each job proc's state and cause from the nodes log (exported for tests on recorded logs). */
-export function trackProcs(events: readonly JobEvent[]): {
+export function trackProcs(
+  events: readonly JobEvent[],
+  /** The run's `vm_disk`, named in the explanation of a VM gahp error. */
+  vmDisk?: string,
+): {
   procs: Map<string, ProcTrack>;
   nodeOfCluster: Map<number, string>;
 } {
@@ -91,6 +97,7 @@ export function trackProcs(events: readonly JobEvent[]): {
         p.state = 'held';
         p.cause = withFix(
           `held: ${h.reason}${h.code !== undefined ? ` (hold code ${h.code} subcode ${h.subcode ?? 0})` : ''}`,
+          vmDisk,
         );
         break;
       }
@@ -108,7 +115,7 @@ export function trackProcs(events: readonly JobEvent[]): {
         const reason = e.body.find((l) => l.startsWith('Reason: '));
         p.state = 'idle';
         p.cause = p.vmError
-          ? withFix(`evicted: ${p.vmError}`)
+          ? withFix(`evicted: ${p.vmError}`, vmDisk)
           : reason
             ? `evicted: ${reason.slice('Reason: '.length)}`
             : 'evicted';
@@ -165,7 +172,7 @@ function mergeProcStates(states: JobState[]): JobState {
 }
 
 export function deriveStatus(inp: StatusInputs): RunStatus {
-  const { procs, nodeOfCluster } = trackProcs(inp.events);
+  const { procs, nodeOfCluster } = trackProcs(inp.events, inp.vmDisk);
   for (const ad of inp.jobs) {
     const cluster = adNumber(ad, 'ClusterId');
     const proc = adNumber(ad, 'ProcId') ?? 0;
@@ -177,7 +184,7 @@ export function deriveStatus(inp: StatusInputs): RunStatus {
     if (st === 'held' && reason)
       p.cause = withFix(
         `held: ${reason} (hold code ${adNumber(ad, 'HoldReasonCode') ?? '?'} subcode ${adNumber(ad, 'HoldReasonSubCode') ?? 0})`,
-        adString(ad, 'VMPARAM_vm_Disk'),
+        adString(ad, 'VMPARAM_vm_Disk') ?? inp.vmDisk,
       );
     const node = adString(ad, 'DAGNodeName');
     if (node) nodeOfCluster.set(cluster, node);

@@ -59,7 +59,13 @@ export function assembleInputs(
     metrics: metricsText ? parseMetrics(metricsText) : undefined,
     dagmanError: lastDagmanError(read(`${base}.dagman.out`) ?? ''),
     gateError: (read(join(layout.dir, 'logs/gate.err')) ?? '').trim().split('\n').at(-1) || undefined,
+    vmDisk: layout.vmCount > 0 ? vmDiskOf(read(join(layout.dir, 'vms.sub')) ?? '') : undefined,
   };
+}
+
+/** The `vm_disk` a compiled vms.sub gives its VMs (vmdag writes it as one plain line). */
+export function vmDiskOf(vmsSub: string): string | undefined {
+  return /^vm_disk = (.+)$/m.exec(vmsSub)?.[1]?.trim();
 }
 
 export async function gatherStatus(

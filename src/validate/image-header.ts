@@ -16,6 +16,36 @@ export const IMAGE_HEAD_BYTES = 512;
 /** "QFI\xfb": the first four bytes of every qcow2 (and of the older qcow, version 1). */
 export const QCOW_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
 
+/**
+ * Where a raw disk that can boot has a mark: a partition table or a file system at one of these offsets (MBR,
+ * GPT, ext2/3/4, XFS, btrfs, squashfs, ISO 9660, LVM). Random or zeroed bytes have none. The vmdag site kit's
+ * domain script checks the same on the execute node (templates/site/vmdag-libvirt-xml.py.hbs).
+ */
+export const RAW_SIGNATURES: ReadonlyArray<{ name: string; offset: number; bytes: Buffer }> = [
+  { name: 'an MBR partition table', offset: 510, bytes: Buffer.from([0x55, 0xaa]) },
+  { name: 'a GPT partition table', offset: 512, bytes: Buffer.from('EFI PART', 'latin1') },
+  { name: 'an ext2/3/4 file system', offset: 1080, bytes: Buffer.from([0x53, 0xef]) },
+  { name: 'an XFS file system', offset: 0, bytes: Buffer.from('XFSB', 'latin1') },
+  { name: 'a btrfs file system', offset: 65600, bytes: Buffer.from('_BHRfS_M', 'latin1') },
+  { name: 'a squashfs file system', offset: 0, bytes: Buffer.from('hsqs', 'latin1') },
+  { name: 'an ISO 9660 file system', offset: 32769, bytes: Buffer.from('CD001', 'latin1') },
+  { name: 'an LVM physical volume', offset: 536, bytes: Buffer.from('LVM2 001', 'latin1') },
+];
+
+/** The bytes of a raw image RAW_SIGNATURES looks at: the first 65608. */
+export const RAW_SIGNATURE_BYTES = Math.max(...RAW_SIGNATURES.map((s) => s.offset + s.bytes.length));
+
+/** What marks a raw disk's first bytes carry (`head`: its first RAW_SIGNATURE_BYTES or fewer), or null. */
+export function rawSignature(head: Buffer): string | null {
+  for (const s of RAW_SIGNATURES)
+    if (
+      head.length >= s.offset + s.bytes.length &&
+      head.subarray(s.offset, s.offset + s.bytes.length).equals(s.bytes)
+    )
+      return s.name;
+  return null;
+}
+
 /** The length of a qcow2 header: 72 bytes in version 2, at least 104 in version 3. */
 export const QCOW2_HEADER_BYTES: Readonly<Record<2 | 3, number>> = { 2: 72, 3: 104 };
 
@@ -42,6 +72,8 @@ export type ImageHeader =
       supported: true;
       virtualBytes: number;
       clusterBits: number;
+      /** Incompatible feature bit 4: L2 entries of 16 bytes (subclusters). */
+      extendedL2: boolean;
       tables: Qcow2Table[];
       /** Where the backing file's name is, when the image has one (backing_file_offset ≠ 0). */
       backing?: { offset: number; length: number };
@@ -70,6 +102,7 @@ export function readImageHeader(head: Buffer, size: number): ImageHeader {
     supported: true,
     virtualBytes: u64(head, 24),
     clusterBits,
+    extendedL2: version === 3 && (u64(head, 72) & 16) !== 0,
     tables: [
       { name: 'L1 table', offset: u64(head, 40), bytes: head.readUInt32BE(36) * 8 },
       { name: 'refcount table', offset: u64(head, 48), bytes: head.readUInt32BE(56) * clusterBytes },
@@ -78,6 +111,38 @@ export function readImageHeader(head: Buffer, size: number): ImageHeader {
   const backingOffset = u64(head, 8);
   if (backingOffset !== 0) header.backing = { offset: backingOffset, length: head.readUInt32BE(16) };
   return header;
+}
+
+/** Bits 9 to 55 of an L1 or standard L2 entry: the offset of the cluster it points to. */
+const OFFSET_MASK = 0x00ff_ffff_ffff_fe00n;
+
+/** The offsets of the L2 tables an L1 table (its bytes) points to, in order; unallocated entries left out. */
+export function l2TableOffsets(l1: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = 0; at + 8 <= l1.length; at += 8) {
+    const offset = Number(l1.readBigUInt64BE(at) & OFFSET_MASK);
+    if (offset !== 0) out.push(offset);
+  }
+  return out;
+}
+
+/**
+ * The end (offset + length) of the last data cluster an L2 table (its bytes) points to, 0 when none: a
+ * standard entry's cluster is `2^clusterBits` bytes at bits 9–55; a compressed one (bit 62) starts at its low
+ * 62 − (clusterBits − 8) bits and is counted from there to one cluster on.
+ */
+export function l2DataEnd(l2: Buffer, clusterBits: number, extendedL2: boolean): number {
+  const cluster = 2 ** clusterBits;
+  const step = extendedL2 ? 16 : 8;
+  let end = 0;
+  for (let at = 0; at + 8 <= l2.length; at += step) {
+    const e = l2.readBigUInt64BE(at);
+    if (e === 0n) continue;
+    const offset =
+      (e >> 62n) & 1n ? Number(e & ((1n << BigInt(62 - (clusterBits - 8))) - 1n)) : Number(e & OFFSET_MASK);
+    if (offset !== 0) end = Math.max(end, offset + cluster);
+  }
+  return end;
 }
 
 /**
@@ -103,6 +168,10 @@ export type ImageProbe =
       kind: 'file';
       size: number;
       header: ImageHeader;
+      /** A raw image's mark (rawSignature: "an ext2/3/4 file system"), null when it has none. */
+      rawMark?: string | null;
+      /** A qcow2's end as its tables see it: the furthest L2 table or data cluster they point to. */
+      qcow2End?: number;
       /**
        * The backing file the qcow2 header names, when its name lies inside the file and is at most
        * MAX_BACKING_NAME_BYTES long: as written, resolved (relative to the image's folder), and whether it

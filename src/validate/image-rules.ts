@@ -115,6 +115,12 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
         `the image ${p} is raw, not qcow2 (it does not begin with qcow2's magic bytes QFI\\xfb), but ${says} — set \`format: raw\` or convert it with ${convertCommand(p, 'qcow2')}`,
       );
     if (size < MIN_DISK_BYTES) tooSmall('a raw disk', size);
+    else if (d.format === 'raw' && probe.rawMark === null)
+      at(
+        '/vm/image/path',
+        'image.no-file-system',
+        `the image ${p} holds no partition table and no file system that a VM could boot from (random or zeroed bytes? the wrong file?) — a raw disk starts with a partition table or a file system such as ext4`,
+      );
     return {
       issues,
       check: { checked: true, summary: `raw, ${humanBytes(size)}`, format: 'raw', virtualBytes: size },
@@ -168,6 +174,12 @@ export function judgeImage(d: DeclaredImage, probe: ImageProbe): { issues: Image
           'image.truncated',
           `the image ${p} ends after ${size} bytes, before its qcow2 ${t.name} (bytes ${t.offset} to ${t.offset + t.bytes}) — it was cut short; copy it again`,
         );
+  if (probe.qcow2End !== undefined && probe.qcow2End > size)
+    at(
+      '/vm/image/path',
+      'image.truncated',
+      `the image ${p} ends after ${size} bytes, but its qcow2 tables point at clusters up to byte ${probe.qcow2End} — it was cut short; copy it again`,
+    );
   if (h.virtualBytes < MIN_DISK_BYTES) tooSmall('a qcow2 disk', h.virtualBytes);
   const ref = h.backing;
   if (ref && (ref.length < 1 || ref.length > MAX_BACKING_NAME_BYTES))
@@ -249,8 +261,12 @@ const table: [code: string, summary: string][] = [
     `the image is not empty, and its disk (a raw file, a qcow2's virtual size) is at least 1 MiB (${MIN_DISK_BYTES} bytes)`,
   ],
   [
+    'image.no-file-system',
+    'a raw disk starts with a partition table or a file system (MBR, GPT, ext2/3/4, XFS, btrfs, squashfs, ISO 9660, LVM), not random or zeroed bytes',
+  ],
+  [
     'image.truncated',
-    'a qcow2 file holds its whole header (72 bytes in version 2, 104 in version 3) and the L1 table, refcount table and backing file name it points to',
+    'a qcow2 file holds its whole header (72 bytes in version 2, 104 in version 3) and the L1 table, refcount table and backing file name it points to, and every L2 table and data cluster its L1 and L2 tables point to',
   ],
   [
     'image.bad-header',

@@ -9,6 +9,7 @@ import { adString, parseAdsJson } from '../../src/condor/classads.js';
 import { parseEventLog } from '../../src/condor/event-log.js';
 import { trackProcs } from '../../src/status/derive-status.js';
 import { explainVmError, vmGahpError } from '../../src/status/explain-vm-error.js';
+import { vmDiskOf } from '../../src/status/gather-status.js';
 
 const DIR = 'fixtures/recorded/vm-holds';
 const ad = (name: string, file: string) => {
@@ -89,7 +90,10 @@ describe('VM gahp errors recorded on the lab', () => {
       expect(fix).toMatch(/VMGahpLog names which .* The node's VM universe stays up$/);
       const { procs } = trackProcs(
         parseEventLog(readFileSync(join(dir, 'job.log'), 'utf8')).filter((e) => e.code !== 9),
+        vmDiskOf(readFileSync(join(dir, 'job.sub'), 'utf8')),
       );
+      // From the event log alone, the run's vm_disk (its vms.sub; here the recorded job.sub) names the disk.
+      expect([...procs.values()][0]?.cause).toMatch(names);
       expect([...procs.values()][0]?.cause).toMatch(
         /^held: Error from slot1@vmdag-lab: VMGAHP_ERR_BAD_IMAGE \(hold code 6 subcode 12\) — the execute node refused/,
       );

@@ -43,6 +43,7 @@ writeRaw(img('good.img'), MiB);
 writeRaw(img('raw.img'), 2 * MiB);
 writeRaw(img('empty.img'), 0);
 writeRaw(img('tiny.img'), 1000);
+writeRaw(img('blank.img'), 2 * MiB, { blank: true });
 writeFileSync(img('random.bin'), randomBytes(4 * MiB));
 writeFileSync(img('cut-header.qcow2'), qcow2Bytes().subarray(0, 60));
 writeFileSync(img('cut-tables.qcow2'), qcow2Bytes().subarray(0, 4096));
@@ -186,6 +187,19 @@ const refused: [string, { image: Image; want: Want[] }][] = [
     {
       image: { path: 'images/empty.img', format: 'raw' },
       want: [['image.too-small', ...AT_PATH, /^the image images\/empty\.img is empty \(0 bytes\)$/]],
+    },
+  ],
+  [
+    'a raw image of zeros (no partition table, no file system)',
+    {
+      image: { path: 'images/blank.img', format: 'raw' },
+      want: [
+        [
+          'image.no-file-system',
+          ...AT_PATH,
+          /^the image images\/blank\.img holds no partition table and no file system/,
+        ],
+      ],
     },
   ],
   [

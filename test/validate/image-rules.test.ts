@@ -4,7 +4,15 @@
  * checks on real files, through the commands: test/validate/image-checks-cli.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { type ImageHeader, type ImageProbe, readImageHeader } from '../../src/validate/image-header.js';
+import {
+  type ImageHeader,
+  type ImageProbe,
+  l2DataEnd,
+  l2TableOffsets,
+  RAW_SIGNATURE_BYTES,
+  rawSignature,
+  readImageHeader,
+} from '../../src/validate/image-header.js';
 import {
   type DeclaredImage,
   humanBytes,
@@ -17,12 +25,20 @@ import { qcow2Bytes } from '../image-files.js';
 const GiB = 2 ** 30;
 
 /** The probe of a file holding `bytes` (its first 512 bytes as probeImage reads them). */
+/** `b` with `mark` written at `at` (a partition table's or a file system's signature). */
+function withMark(b: Buffer, at: number, mark: number[]): Buffer {
+  Buffer.from(mark).copy(b, at);
+  return b;
+}
+
 function fileProbe(bytes: Buffer, backing?: { name: string; exists?: boolean }): ImageProbe {
   const probe: ImageProbe = {
     kind: 'file',
     size: bytes.length,
     header: readImageHeader(bytes.subarray(0, 512), bytes.length),
   };
+  // as probeImage does: a raw image's mark from its first 64 KiB
+  if (probe.header.format === 'raw') probe.rawMark = rawSignature(bytes.subarray(0, RAW_SIGNATURE_BYTES));
   if (backing) probe.backing = { ...backing, absPath: `/img/${backing.name}` };
   return probe;
 }
@@ -128,13 +144,24 @@ const rows: Record<string, Row> = {
     ],
     good: fileProbe(qcow2Bytes()),
   },
+  'image.no-file-system': {
+    declared: RAW,
+    bad: fileProbe(Buffer.alloc(2 * MIN_DISK_BYTES)),
+    at: [
+      [
+        '/vm/image/path',
+        /^the image images\/guest\.img holds no partition table and no file system that a VM could boot from \(random or zeroed bytes\? the wrong file\?\)/,
+      ],
+    ],
+    good: fileProbe(withMark(Buffer.alloc(2 * MIN_DISK_BYTES), 1080, [0x53, 0xef])),
+  },
   'image.too-small': {
     declared: RAW,
     bad: fileProbe(Buffer.alloc(MIN_DISK_BYTES - 1)),
     at: [
       ['/vm/image/path', /is a raw disk of 1048575 bytes, too small .*\(at least 1 MiB, 1048576 bytes\)$/],
     ],
-    good: fileProbe(Buffer.alloc(MIN_DISK_BYTES)),
+    good: fileProbe(withMark(Buffer.alloc(MIN_DISK_BYTES), 510, [0x55, 0xaa])),
   },
   'image.truncated': {
     declared: QCOW2,
@@ -265,7 +292,14 @@ describe('judgeImage: what plan says of a sound image', () => {
       { d: QCOW2, p: fileProbe(qcow2Bytes({ virtualBytes: 2 * GiB })), want: 'qcow2 v3, 2.0 GiB virtual' },
     ],
     ['qcow2 v2', { d: QCOW2, p: fileProbe(qcow2Bytes({ version: 2 })), want: 'qcow2 v2, 1.0 GiB virtual' }],
-    ['raw', { d: RAW, p: fileProbe(Buffer.alloc(3 * MIN_DISK_BYTES)), want: 'raw, 3.0 MiB' }],
+    [
+      'raw',
+      {
+        d: RAW,
+        p: fileProbe(withMark(Buffer.alloc(3 * MIN_DISK_BYTES), 1080, [0x53, 0xef])),
+        want: 'raw, 3.0 MiB',
+      },
+    ],
     [
       'an overlay',
       {
@@ -297,5 +331,37 @@ describe('judgeImage: what plan says of a sound image', () => {
       '2.0 GiB',
       '1.0 TiB',
     ]);
+  });
+});
+
+describe('a qcow2 cut short past its header: where its tables point', () => {
+  it('l2TableOffsets: the allocated L1 entries, bits 9 to 55 (the copied flag dropped)', () => {
+    const l1 = Buffer.alloc(24);
+    l1.writeBigUInt64BE((1n << 63n) | 0x30000n, 0);
+    l1.writeBigUInt64BE(0x50000n, 16);
+    expect(l2TableOffsets(l1)).toEqual([0x30000, 0x50000]);
+  });
+  it('l2DataEnd: the furthest standard or compressed cluster, one cluster on', () => {
+    const l2 = Buffer.alloc(32);
+    l2.writeBigUInt64BE((1n << 63n) | 0x70000n, 0); // standard, copied
+    l2.writeBigUInt64BE(0x90000n, 8); // standard
+    l2.writeBigUInt64BE((1n << 62n) | 0xa1234n, 24); // compressed: 62 − (16 − 8) = 54 offset bits
+    expect(l2DataEnd(l2, 16, false)).toBe(0xa1234 + 0x10000);
+    expect(l2DataEnd(l2.subarray(0, 16), 16, false)).toBe(0x90000 + 0x10000);
+    // Extended L2 entries are 16 bytes: the entry at 8 is a subcluster bitmap, not a cluster.
+    expect(l2DataEnd(l2.subarray(0, 16), 16, true)).toBe(0x70000 + 0x10000);
+    expect(l2DataEnd(Buffer.alloc(64), 16, false)).toBe(0);
+  });
+  it('judgeImage: a qcow2 whose clusters lie past its end is truncated, at the path', () => {
+    const bytes = qcow2Bytes();
+    const probe = { ...fileProbe(bytes), qcow2End: bytes.length + 4096 } as ImageProbe;
+    const { issues } = judgeImage(QCOW2, probe);
+    expect(issues.map((i) => [i.code, i.pointer])).toEqual([['image.truncated', '/vm/image/path']]);
+    expect(issues[0]?.message).toBe(
+      `the image images/guest.qcow2 ends after ${bytes.length} bytes, but its qcow2 tables point at clusters up to byte ${bytes.length + 4096} — it was cut short; copy it again`,
+    );
+    expect(judgeImage(QCOW2, { ...fileProbe(bytes), qcow2End: bytes.length } as ImageProbe).issues).toEqual(
+      [],
+    );
   });
 });
