@@ -5,7 +5,7 @@
 // guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended);
 // only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit, check-dry-run (nothing queued: what
 // `vmdag check` reads — condor_submit -dry-run per node, a refused value, condor_dag_checker -json),
-// vm-bad-image (VM jobs whose disk the site kit refuses: held, and the node's VM universe stays up)
+// vm-holds (VM jobs held for their disk: the gahp's own checks and the site kit's; the node keeps HasVM)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -306,11 +306,15 @@ function noSubmit() {
 }
 
 /**
- * VM jobs whose disk the site kit's domain script refuses (a raw file the job calls qcow2; a folder): each is
- * held with VMGAHP_ERR_BAD_IMAGE, and the execute node keeps HasVM (condor_status after the hold).
+ * VM jobs the execute node holds for their disk (fixtures/recorded/vm-holds/<case>): a relative vm_disk that
+ * is not transferred and a disk that does not exist (condor_vm-gahp: VMGAHP_ERR_JOBCLASSAD_KVM_INVALID_DISK_PARAM),
+ * a raw file the job calls qcow2 and a folder (the site kit's domain script refuses them:
+ * VMGAHP_ERR_BAD_IMAGE). Each: submitted, held, its ad and every slot's HasVM saved, removed; its event log.
  */
-function vmBadImage() {
+function vmHolds() {
   const cases = [
+    ['relative-disk', () => 'guest.img:vda:r:raw', 'should_transfer_files = NO\n'],
+    ['missing-disk', () => '/var/lib/vmdag/guest/no-such-image.img:vda:r:raw', ''],
     [
       'raw-as-qcow2',
       (dir) => {
@@ -320,6 +324,7 @@ function vmBadImage() {
         writeFileSync(path.join(dir, 'disk.raw'), b);
         return `${dir}/disk.raw:vda:r:qcow2`;
       },
+      '',
     ],
     [
       'directory',
@@ -327,16 +332,17 @@ function vmBadImage() {
         mkdirSync(path.join(dir, 'disk.qcow2'));
         return `${dir}/disk.qcow2:vda:r:qcow2`;
       },
+      '',
     ],
   ];
-  for (const [which, makeDisk] of cases) {
-    const name = `vm-bad-image/${which}`;
+  for (const [which, makeDisk, extra] of cases) {
+    const name = `vm-holds/${which}`;
     const dir = workDir(name);
     spawnSync('chmod', ['-R', 'a+rwX', '/tmp/vmdag-fixtures']);
     const disk = makeDisk(dir);
     writeFileSync(
       path.join(dir, 'job.sub'),
-      `universe = vm\nexecutable = vmdag-bad-image\nvm_type = kvm\nvm_memory = 256\nvm_disk = ${disk}\nvm_no_output_vm = true\nrequirements = (TARGET.VmdagSiteKit >= 1)\nrequest_memory = 256\n+VmWorkflowId = "0"\nlog = job.log\nqueue\n`,
+      `universe = vm\nexecutable = vmdag-${which}\nvm_type = kvm\nvm_memory = 256\nvm_disk = ${disk}\nvm_no_output_vm = true\n${extra}requirements = (TARGET.VmdagSiteKit >= 1)\nrequest_memory = 256\n+VmWorkflowId = "0"\nlog = job.log\nqueue\n`,
     );
     const cmds = ['condor_submit job.sub'];
     const out = lab(dir, ['condor_submit', 'job.sub']);
@@ -423,7 +429,7 @@ const on = (n) => want.length === 0 || want.includes(n);
 if (want.includes('orgs-ping')) orgsPing();
 if (want.includes('dagman-no-submit')) noSubmit();
 if (want.includes('check-dry-run')) checkDryRun();
-if (want.includes('vm-bad-image')) vmBadImage();
+if (want.includes('vm-holds')) vmHolds();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {

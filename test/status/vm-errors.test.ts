@@ -1,6 +1,8 @@
 /**
  * VM gahp errors in plain words, on hold reasons and event logs recorded from real VM jobs on the lab
- * (HTCondor 25.14.1; fixtures/recorded/vm-holds/*: job.sub is what was submitted, COMMAND.txt how).
+ * (HTCondor 25.14.1; fixtures/recorded/vm-holds/*, made by `scripts/lab-record-fixtures.mjs vm-holds`: job.sub
+ * is what was submitted, COMMAND.txt how). The VMGAHP_ERR_INTERNAL case was recorded by hand before the site
+ * kit checked disks and cannot be made by script any more: fixtures/recorded/by-hand/, kept apart.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,8 +50,8 @@ describe('VM gahp errors recorded on the lab', () => {
     const events = parseEventLog(readFileSync(join(DIR, 'relative-disk', 'job.log'), 'utf8'));
     const held = [...trackProcs(events.filter((e) => e.code !== 9)).procs.values()][0];
     expect(held?.state).toBe('held');
-    expect(held?.cause).toContain(
-      'held: Error from slot1@vmdag-lab: VMGAHP_ERR_JOBCLASSAD_KVM_INVALID_DISK_PARAM (hold code 6 subcode 10) — ',
+    expect(held?.cause).toMatch(
+      /^held: Error from slot\d+@vmdag-lab: VMGAHP_ERR_JOBCLASSAD_KVM_INVALID_DISK_PARAM \(hold code 6 subcode 10\) — /,
     );
     expect(held?.cause).toMatch(
       /must be an absolute path to an image file that exists and is readable there/,
@@ -63,10 +65,13 @@ describe('VM gahp errors recorded on the lab', () => {
   });
 
   it('a disk qemu cannot open (a directory): evicted after VMGAHP_ERR_INTERNAL, which stays the cause', () => {
-    const p = procOf('directory-disk');
+    // Recorded by hand before the site kit checked disks (the kit now holds this job: 'directory' above).
+    const p = procOf('../by-hand/vm-directory-disk-internal');
     expect(p.state).toBe('removed');
     const evicted = trackProcs(
-      parseEventLog(readFileSync(join(DIR, 'directory-disk', 'job.log'), 'utf8')).filter((e) => e.code !== 9),
+      parseEventLog(
+        readFileSync(join(DIR, '../by-hand/vm-directory-disk-internal', 'job.log'), 'utf8'),
+      ).filter((e) => e.code !== 9),
     ).procs;
     const cause = [...evicted.values()][0]?.cause ?? '';
     expect(cause).toMatch(/^evicted: the VM did not start: .*\(VMGAHP_ERR_INTERNAL\)\. — /);
@@ -79,13 +84,13 @@ describe('VM gahp errors recorded on the lab', () => {
   ])(
     'a disk the site kit refuses (%s): held with VMGAHP_ERR_BAD_IMAGE, the node keeps HasVM',
     (which, names) => {
-      const dir = join('fixtures/recorded/vm-bad-image', which);
+      const dir = join('fixtures/recorded/vm-holds', which);
       const a = parseAdsJson(readFileSync(join(dir, 'condor_q.json'), 'utf8'))[0];
       if (!a) throw new Error(`${which}: no ad`);
       const reason = adString(a, 'HoldReason') ?? '';
       expect(vmGahpError(reason)).toBe('VMGAHP_ERR_BAD_IMAGE');
       const fix = explainVmError(reason, { vmDisk: adString(a, 'VMPARAM_vm_Disk') ?? '' }) ?? '';
-      expect(fix).toMatch(/^the execute node refused the disk image \/tmp\/vmdag-fixtures\/vm-bad-image\//);
+      expect(fix).toMatch(/^the execute node refused the disk image \/tmp\/vmdag-fixtures\/vm-holds\//);
       expect(fix).toMatch(names);
       expect(fix).toMatch(/VMGahpLog names which .* The node's VM universe stays up$/);
       const { procs } = trackProcs(
@@ -95,7 +100,7 @@ describe('VM gahp errors recorded on the lab', () => {
       // From the event log alone, the run's vm_disk (its vms.sub; here the recorded job.sub) names the disk.
       expect([...procs.values()][0]?.cause).toMatch(names);
       expect([...procs.values()][0]?.cause).toMatch(
-        /^held: Error from slot1@vmdag-lab: VMGAHP_ERR_BAD_IMAGE \(hold code 6 subcode 12\) — the execute node refused/,
+        /^held: Error from slot\d+@vmdag-lab: VMGAHP_ERR_BAD_IMAGE \(hold code 6 subcode 12\) — the execute node refused/,
       );
       // Every slot of the node still offers the VM universe after the hold (condor_status -af Name HasVM VMOfflineReason).
       const slots = readFileSync(join(dir, 'condor_status.txt'), 'utf8').trim().split('\n');
