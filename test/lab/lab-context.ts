@@ -15,6 +15,11 @@ import { labCondorContext } from '../../src/lab/index.js';
  */
 export const labRequired = process.env.CI === 'true' || process.env.VMDAG_LAB_REQUIRED === '1';
 
+/** The reasons most lab tests give requireOrSkip. */
+export const NO_LAB = 'the lab is not running (as root: vmdag lab up), and VMDAG_CONDOR_PREFIX is not set';
+export const NO_VMS =
+  'the lab runs no VMs: no guest image, or no slot advertises VmdagSiteKit and HasVM (as root: vmdag lab up)';
+
 type TestArgs = [fn: TestFunction] | [options: TestOptions, fn: TestFunction];
 export interface Required {
   describe(name: string, body: () => void): void;
