@@ -6,10 +6,10 @@
  */
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { vmdag, workflowDir } from '../integration/cli-run.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx = await labContext();
 const dir = workflowDir({
@@ -55,7 +55,7 @@ function snapshot(d: string): string[] {
 
 /** Jobs (queued, or in the history) whose working directory is under `d` or a check's scratch folder. */
 async function jobsFrom(d: string): Promise<string> {
-  if (!ctx) return '';
+  if (!ctx) throw new Error(NO_LAB);
   const constraint = `regexp("^${d}|/vmdag-check-", Iwd)`;
   const q = await runCondor(
     ctx,
@@ -69,7 +69,7 @@ async function jobsFrom(d: string): Promise<string> {
   return `${q.stdout}${h.stdout}`.trim();
 }
 
-describe.skipIf(!ctx && !labRequired)('vmdag check on the lab pool', () => {
+requireOrSkip(ctx, NO_LAB).describe('vmdag check on the lab pool', () => {
   it("accepts the paper's example as it is", { timeout: 180_000 }, async () => {
     if (!ctx) throw new Error('the lab is not running');
     const r = await vmdag(['check', path.resolve('examples/hpl-2vm/workflow.yaml'), '--json'], dir);

@@ -17,10 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import { folder, nothingLeft, removeStarted, type Status, submit, vmClusters, watched } from './lab-runs.js';
 
@@ -167,151 +167,148 @@ function workflow(name: string, image: string, format: string): string {
   ].join('\n');
 }
 
-describe.skipIf(!ready && !labRequired)('a bad VM image never takes the node down (issue 19)', () => {
-  if (!ready) {
-    it('needs the lab with VMs', () => {
-      throw new Error('the lab is not running with VMs (vmdag lab up): the catalogue cannot run');
+requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe(
+  'a bad VM image never takes the node down (issue 19)',
+  () => {
+    // Where only the execute node sees the images: the lab root's /opt (not a folder shared with this host).
+    const siteOnly = mkdtempSync(path.join(lab?.root as string, 'opt', 'vmdag-bad-images-'));
+    const siteOnlyInside = `/${path.relative(lab?.root as string, siteOnly)}`;
+    // Where vmdag sees them too.
+    const visible = mkdtempSync(path.join(tmpdir(), 'vmdag-bad-images-'));
+    afterAll(() => {
+      rmSync(siteOnly, { recursive: true, force: true });
+      rmSync(visible, { recursive: true, force: true });
     });
-    return;
-  }
-  // Where only the execute node sees the images: the lab root's /opt (not a folder shared with this host).
-  const siteOnly = mkdtempSync(path.join(lab?.root as string, 'opt', 'vmdag-bad-images-'));
-  const siteOnlyInside = `/${path.relative(lab?.root as string, siteOnly)}`;
-  // Where vmdag sees them too.
-  const visible = mkdtempSync(path.join(tmpdir(), 'vmdag-bad-images-'));
-  afterAll(() => {
-    rmSync(siteOnly, { recursive: true, force: true });
-    rmSync(visible, { recursive: true, force: true });
-  });
 
-  it('the site kit brings back a VM universe HTCondor took offline, within about a minute', {
-    timeout: T,
-  }, async () => {
-    const before = await hasVm();
-    expect(
-      before.every((l) => / true undefined$/.test(l)),
-      before.join('\n'),
-    ).toBe(true);
-    // The recheck brings HasVM back at most once every 10 minutes (its stamp): this is the node's first time.
-    inLab(['sh', '-c', 'rm -f "$(condor_config_val LOG)/.vmdag-vm-restored"']);
-    // What the starter sends when a VM fails to start for a reason it does not blame on the job (handleFTL).
-    const addr = inLab(['sh', '-c', 'head -n 1 "$(condor_config_val STARTD_ADDRESS_FILE)"']).trim();
-    inLab(
-      [
-        'sh',
-        '-c',
-        `cat > /tmp/vmdag-offline.ad && condor_update_machine_ad -name '${addr}' /tmp/vmdag-offline.ad`,
-      ],
-      'HasVM = False\nVMOfflineReason = "VMGAHP_ERR_INTERNAL (vmdag test: the starter\'s update, sent by hand)"\n',
-    );
-    const t0 = Date.now();
-    // The startd sends its ads to the collector at once (caUpdateMachineAd: update_all); allow a few seconds.
-    let off: string[] = [];
-    for (let k = 0; k < 10; k++) {
-      off = await hasVm();
-      if (off.every((l) => / false VMGAHP_ERR_INTERNAL/.test(l))) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(
-      off.every((l) => / false VMGAHP_ERR_INTERNAL/.test(l)),
-      off.join('\n'),
-    ).toBe(true);
-    let seconds = 0;
-    for (;;) {
-      const now = await hasVm();
-      seconds = (Date.now() - t0) / 1000;
-      if (now.every((l) => / true undefined$/.test(l))) break;
-      if (seconds > 90) throw new Error(`HasVM not back after ${seconds} s: ${now.join('; ')}`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    const log = inLab(['sh', '-c', 'cat "$(condor_config_val LOG)/VmdagSiteKitLog"']);
-    expect(log).toMatch(
-      /the VM universe was offline \(VMGAHP_ERR_INTERNAL \(vmdag test.*\); the node is healthy: HasVM = True sent/,
-    );
-    if (!ctx) throw new Error('the lab is not running');
-    const ad = await runCondor(ctx, 'condor_status', ['-af', 'VmdagVmRestoredReason'], { cwd: '/' });
-    expect(ad.stdout).toMatch(/VMGAHP_ERR_INTERNAL \(vmdag test/);
-    figures.push(`HasVM back ${seconds.toFixed(1)} s after the starter's offline update`);
-  });
-
-  it('refused before submit where vmdag sees the file; at the site, held and failed within a minute with the cause named; HasVM stays; a good VM run right after succeeds', {
-    timeout: T,
-  }, async () => {
-    if (!ctx) throw new Error('the lab is not running');
-    // Seen from this host: validate refuses each (the missing file is a cluster path it cannot judge).
-    for (const c of CASES) {
-      const host = path.join(visible, c.name);
-      mkdirSync(host);
-      const file = path.join(host, c.make(host));
-      const dir = folder({
-        'bin/step.sh': '#!/bin/sh\ntrue\n',
-        'workflow.yaml': workflow(`bad-${c.name}`, file, c.format),
-      });
-      const r = runCli(['validate', '--json', 'workflow.yaml'], { cwd: dir, timeoutMs: 60_000 });
-      if (!c.refused) {
-        expect(r.status, `${c.name}: ${r.stdout}${r.stderr}`).toBe(0);
-        continue;
+    it('the site kit brings back a VM universe HTCondor took offline, within about a minute', {
+      timeout: T,
+    }, async () => {
+      const before = await hasVm();
+      expect(
+        before.every((l) => / true undefined$/.test(l)),
+        before.join('\n'),
+      ).toBe(true);
+      // The recheck brings HasVM back at most once every 10 minutes (its stamp): this is the node's first time.
+      inLab(['sh', '-c', 'rm -f "$(condor_config_val LOG)/.vmdag-vm-restored"']);
+      // What the starter sends when a VM fails to start for a reason it does not blame on the job (handleFTL).
+      const addr = inLab(['sh', '-c', 'head -n 1 "$(condor_config_val STARTD_ADDRESS_FILE)"']).trim();
+      inLab(
+        [
+          'sh',
+          '-c',
+          `cat > /tmp/vmdag-offline.ad && condor_update_machine_ad -name '${addr}' /tmp/vmdag-offline.ad`,
+        ],
+        'HasVM = False\nVMOfflineReason = "VMGAHP_ERR_INTERNAL (vmdag test: the starter\'s update, sent by hand)"\n',
+      );
+      const t0 = Date.now();
+      // The startd sends its ads to the collector at once (caUpdateMachineAd: update_all); allow a few seconds.
+      let off: string[] = [];
+      for (let k = 0; k < 10; k++) {
+        off = await hasVm();
+        if (off.every((l) => / false VMGAHP_ERR_INTERNAL/.test(l))) break;
+        await new Promise((r) => setTimeout(r, 500));
       }
-      expect(r.status, `${c.name}: ${r.stdout}${r.stderr}`).toBe(1);
-      const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string; message: string }[] })
-        .diagnostics;
-      const d = codes.find((x) => x.code === c.refused?.[0]);
-      expect(d?.message, `${c.name}: ${r.stdout}`).toMatch(c.refused[1]);
-    }
+      expect(
+        off.every((l) => / false VMGAHP_ERR_INTERNAL/.test(l)),
+        off.join('\n'),
+      ).toBe(true);
+      let seconds = 0;
+      for (;;) {
+        const now = await hasVm();
+        seconds = (Date.now() - t0) / 1000;
+        if (now.every((l) => / true undefined$/.test(l))) break;
+        if (seconds > 90) throw new Error(`HasVM not back after ${seconds} s: ${now.join('; ')}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      const log = inLab(['sh', '-c', 'cat "$(condor_config_val LOG)/VmdagSiteKitLog"']);
+      expect(log).toMatch(
+        /the VM universe was offline \(VMGAHP_ERR_INTERNAL \(vmdag test.*\); the node is healthy: HasVM = True sent/,
+      );
+      if (!ctx) throw new Error('the lab is not running');
+      const ad = await runCondor(ctx, 'condor_status', ['-af', 'VmdagVmRestoredReason'], { cwd: '/' });
+      expect(ad.stdout).toMatch(/VMGAHP_ERR_INTERNAL \(vmdag test/);
+      figures.push(`HasVM back ${seconds.toFixed(1)} s after the starter's offline update`);
+    });
 
-    // Seen only by the execute node: every run submitted at once.
-    const runs = CASES.map((c) => {
-      const host = path.join(siteOnly, c.name);
-      mkdirSync(host);
-      const name = c.make(host);
-      const image = `${siteOnlyInside}/${c.name}/${name}`;
-      const dir = folder({
-        'bin/step.sh': '#!/bin/sh\ntrue\n',
-        'workflow.yaml': workflow(`site-${c.name}`, image, c.format),
+    it('refused before submit where vmdag sees the file; at the site, held and failed within a minute with the cause named; HasVM stays; a good VM run right after succeeds', {
+      timeout: T,
+    }, async () => {
+      if (!ctx) throw new Error('the lab is not running');
+      // Seen from this host: validate refuses each (the missing file is a cluster path it cannot judge).
+      for (const c of CASES) {
+        const host = path.join(visible, c.name);
+        mkdirSync(host);
+        const file = path.join(host, c.make(host));
+        const dir = folder({
+          'bin/step.sh': '#!/bin/sh\ntrue\n',
+          'workflow.yaml': workflow(`bad-${c.name}`, file, c.format),
+        });
+        const r = runCli(['validate', '--json', 'workflow.yaml'], { cwd: dir, timeoutMs: 60_000 });
+        if (!c.refused) {
+          expect(r.status, `${c.name}: ${r.stdout}${r.stderr}`).toBe(0);
+          continue;
+        }
+        expect(r.status, `${c.name}: ${r.stdout}${r.stderr}`).toBe(1);
+        const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string; message: string }[] })
+          .diagnostics;
+        const d = codes.find((x) => x.code === c.refused?.[0]);
+        expect(d?.message, `${c.name}: ${r.stdout}`).toMatch(c.refused[1]);
+      }
+
+      // Seen only by the execute node: every run submitted at once.
+      const runs = CASES.map((c) => {
+        const host = path.join(siteOnly, c.name);
+        mkdirSync(host);
+        const name = c.make(host);
+        const image = `${siteOnlyInside}/${c.name}/${name}`;
+        const dir = folder({
+          'bin/step.sh': '#!/bin/sh\ntrue\n',
+          'workflow.yaml': workflow(`site-${c.name}`, image, c.format),
+        });
+        const t0 = Date.now();
+        return { c, t0, ...submit(dir) };
+      });
+      const ended: { c: Case; s: Status; seconds: number; t0: number }[] = [];
+      for (const r of runs) {
+        const s = watched(r.runDir);
+        ended.push({ c: r.c, s, seconds: (Date.now() - r.t0) / 1000, t0: r.t0 });
+      }
+      for (const { c, s, seconds } of ended) {
+        expect(s.state, `${c.name}: ${JSON.stringify(s)}`).toBe('failed');
+        const vmNode = s.nodes.find((n) => n.name === 'VMS');
+        const said = `${s.cause ?? ''} | ${vmNode?.cause ?? ''}`;
+        expect(said, c.name).toMatch(c.hold);
+        // The disk and the format the workflow gave, named from the run's vm_disk.
+        if (c.name !== 'missing')
+          expect(said, c.name).toMatch(new RegExp(`${c.name}/\\S+ \\(the job says ${c.format}\\)`));
+        expect(String(s.cause), c.name).toMatch(/node GATE: .*cannot start/);
+        figures.push(
+          `${c.name}: failed ${seconds.toFixed(1)} s after submit — ${String(vmNode?.cause ?? s.cause)}`,
+        );
+      }
+      // Within a minute of submitting (watched returns within a second of the end).
+      for (const { c, seconds } of ended) expect(seconds, c.name).toBeLessThanOrEqual(60);
+      const slots = await hasVm();
+      expect(
+        slots.every((l) => / true undefined$/.test(l)),
+        slots.join('\n'),
+      ).toBe(true);
+      for (const { s, t0 } of ended) await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
+
+      // Another VM workflow right after: it boots on the same node and succeeds.
+      const good = folder({
+        'bin/step.sh': '#!/bin/sh\necho booted on $(hostname)\n',
+        'workflow.yaml': workflow('after-bad-images', lab?.guestImage as string, 'raw'),
       });
       const t0 = Date.now();
-      return { c, t0, ...submit(dir) };
+      const { runDir } = submit(good);
+      const s = watched(runDir);
+      expect(s.state, JSON.stringify(s)).toBe('succeeded');
+      figures.push(`a good 1-VM run right after: succeeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
     });
-    const ended: { c: Case; s: Status; seconds: number; t0: number }[] = [];
-    for (const r of runs) {
-      const s = watched(r.runDir);
-      ended.push({ c: r.c, s, seconds: (Date.now() - r.t0) / 1000, t0: r.t0 });
-    }
-    for (const { c, s, seconds } of ended) {
-      expect(s.state, `${c.name}: ${JSON.stringify(s)}`).toBe('failed');
-      const vmNode = s.nodes.find((n) => n.name === 'VMS');
-      const said = `${s.cause ?? ''} | ${vmNode?.cause ?? ''}`;
-      expect(said, c.name).toMatch(c.hold);
-      // The disk and the format the workflow gave, named from the run's vm_disk.
-      if (c.name !== 'missing')
-        expect(said, c.name).toMatch(new RegExp(`${c.name}/\\S+ \\(the job says ${c.format}\\)`));
-      expect(String(s.cause), c.name).toMatch(/node GATE: .*cannot start/);
-      figures.push(
-        `${c.name}: failed ${seconds.toFixed(1)} s after submit — ${String(vmNode?.cause ?? s.cause)}`,
-      );
-    }
-    // Within a minute of submitting (watched returns within a second of the end).
-    for (const { c, seconds } of ended) expect(seconds, c.name).toBeLessThanOrEqual(60);
-    const slots = await hasVm();
-    expect(
-      slots.every((l) => / true undefined$/.test(l)),
-      slots.join('\n'),
-    ).toBe(true);
-    for (const { s, t0 } of ended) await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
-
-    // Another VM workflow right after: it boots on the same node and succeeds.
-    const good = folder({
-      'bin/step.sh': '#!/bin/sh\necho booted on $(hostname)\n',
-      'workflow.yaml': workflow('after-bad-images', lab?.guestImage as string, 'raw'),
-    });
-    const t0 = Date.now();
-    const { runDir } = submit(good);
-    const s = watched(runDir);
-    expect(s.state, JSON.stringify(s)).toBe('succeeded');
-    figures.push(`a good 1-VM run right after: succeeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
-  });
-});
+  },
+);
 
 afterAll(() => {
   removeStarted();

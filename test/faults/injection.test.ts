@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { adOf, adString, dagLines, expandDollarDollar, parseVars, splitArguments } from './ad-meaning.js';
 import { DIAGNOSTIC_LINE, runCli } from './cli-process.js';
 
@@ -445,7 +445,7 @@ describe('injection attempts through workflow values', () => {
     });
   }
 
-  describe.skipIf(!ctx && !labRequired)(
+  requireOrSkip(ctx, NO_LAB).describe(
     'compiled ones mean exactly the plan (real condor_submit -dry-run)',
     () => {
       it('baseline: a clean workflow with arguments, inputs and outputs', { timeout: 60_000 }, async () => {

@@ -19,10 +19,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import {
   folder,
@@ -149,149 +149,152 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-describe.skipIf(!ready && !labRequired)('isolation: two users, two workflows, each on its own VM', () => {
-  it('each step runs only on its own guest; other jobs are refused; tokens stay root-only', {
-    timeout: 900_000,
-  }, async () => {
-    if (!ctx || !lab?.root) throw new Error('the lab is not running');
-    const uid = freshUid();
-    const t0 = Date.now();
-    const a: Run = { user: 'vmdag', ...startRun('iso-a') };
-    const b: Run = { user: '', ...startRun('iso-b', uid) };
-    await Promise.all([runningJob(a.runDir, 'compute', 600_000), runningJob(b.runDir, 'compute', 600_000)]);
-    const bothRunning = (Date.now() - t0) / 1000;
+requireOrSkip(ready, `${NO_VMS}; or this is not root (the test acts as two users)`).describe(
+  'isolation: two users, two workflows, each on its own VM',
+  () => {
+    it('each step runs only on its own guest; other jobs are refused; tokens stay root-only', {
+      timeout: 900_000,
+    }, async () => {
+      if (!ctx || !lab?.root) throw new Error('the lab is not running');
+      const uid = freshUid();
+      const t0 = Date.now();
+      const a: Run = { user: 'vmdag', ...startRun('iso-a') };
+      const b: Run = { user: '', ...startRun('iso-b', uid) };
+      await Promise.all([runningJob(a.runDir, 'compute', 600_000), runningJob(b.runDir, 'compute', 600_000)]);
+      const bothRunning = (Date.now() - t0) / 1000;
 
-    // The guests of each run, as the collector knows them: slot name, machine, workflow id, owner.
-    const guests = (
-      await runCondor(
-        ctx,
-        'condor_status',
-        ['-const', 'VmGuest =?= true', '-af', 'Name', 'Machine', 'VmWorkflowId', 'VmOwner'],
-        { cwd: '/', retryTransientMs: 30_000 },
-      )
-    ).stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' ') as [string, string, string, string]);
-    const guestsOf = (r: Run) => guests.filter((g) => g[2] === String(r.id));
-    const owners = (await queued(ctx, `ClusterId == ${b.id}`, ['Owner']))[0] as string;
-    b.user = owners;
-    expect(b.user).toBe(`u${uid}`);
-    expect(guestsOf(a)).toHaveLength(1);
-    expect(guestsOf(b)).toHaveLength(1);
-    expect(guestsOf(a)[0]?.[3]).toBe('vmdag');
-    expect(guestsOf(b)[0]?.[3]).toBe(b.user);
-    expect(guestsOf(a)[0]?.[1]).not.toBe(guestsOf(b)[0]?.[1]);
+      // The guests of each run, as the collector knows them: slot name, machine, workflow id, owner.
+      const guests = (
+        await runCondor(
+          ctx,
+          'condor_status',
+          ['-const', 'VmGuest =?= true', '-af', 'Name', 'Machine', 'VmWorkflowId', 'VmOwner'],
+          { cwd: '/', retryTransientMs: 30_000 },
+        )
+      ).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string, string, string]);
+      const guestsOf = (r: Run) => guests.filter((g) => g[2] === String(r.id));
+      const owners = (await queued(ctx, `ClusterId == ${b.id}`, ['Owner']))[0] as string;
+      b.user = owners;
+      expect(b.user).toBe(`u${uid}`);
+      expect(guestsOf(a)).toHaveLength(1);
+      expect(guestsOf(b)).toHaveLength(1);
+      expect(guestsOf(a)[0]?.[3]).toBe('vmdag');
+      expect(guestsOf(b)[0]?.[3]).toBe(b.user);
+      expect(guestsOf(a)[0]?.[1]).not.toBe(guestsOf(b)[0]?.[1]);
 
-    // Probes aimed at A's guest: no id (A's user), A's id but B's user; at B's guest: B's id but A's user.
-    // Control: A's id and A's user — the guest does not reject it (it is only busy with A's step).
-    const noId = await probe(a.dir, 'probe-no-id', a.id);
-    const otherOwner = await probe(b.dir, 'probe-other-owner', a.id, a.id);
-    const otherOwnerB = await probe(a.dir, 'probe-other-owner-b', b.id, b.id);
-    const control = await probe(a.dir, 'probe-control', a.id, a.id);
-    const refused = await waitFor(
-      'the guests to reject the probes',
-      60_000,
-      async () => {
-        const r = await Promise.all([
-          rejectedBySlots(noId, a.dir),
-          rejectedBySlots(otherOwner, b.dir),
-          rejectedBySlots(otherOwnerB, a.dir),
-        ]);
-        return r.every((x) => x.n >= 1) ? r : undefined;
-      },
-      3000,
-    );
-    for (const r of refused)
-      expect(r.text).toMatch(/0 (slots )?(match and )?are (able|willing) to run your job/);
-    expect((await rejectedBySlots(control, a.dir)).n).toBe(0);
-    const probeStates = await queued(
-      ctx,
-      `ClusterId == ${noId} || ClusterId == ${otherOwner} || ClusterId == ${otherOwnerB}`,
-      ['ClusterId', 'Owner', 'JobStatus', 'NumJobStarts'],
-    );
-    expect(probeStates).toHaveLength(3);
-    for (const p of probeStates) expect(p).toMatch(/^\d+ \S+ 1 (0|undefined)$/);
-    expect(probeStates.find((p) => p.startsWith(`${otherOwner} `))).toContain(` ${b.user} `);
-
-    // Secrets on the execute node: the seed disks of both guests, root-only, in a root-only folder.
-    const seedDir = path.join(lab.root, 'var/lib/vmdag-site/seeds');
-    const sd = statSync(seedDir);
-    expect([sd.uid, sd.mode & 0o777]).toEqual([0, 0o700]);
-    const ours = [a, b].flatMap((r) => vmClusters(status(r.runDir)));
-    const seeds = readdirSync(seedDir).filter((f) => ours.some((c) => f.endsWith(`_${c}.0.seed`)));
-    expect(seeds).toHaveLength(2);
-    const tokens: string[] = [];
-    for (const f of seeds) {
-      const st = statSync(path.join(seedDir, f));
-      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o600]);
-      const token = /^token (\S+)$/m.exec(readFileSync(path.join(seedDir, f), 'latin1'))?.[1];
-      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-      tokens.push(token as string);
-    }
-    const key = statSync(path.join(lab.root, 'etc/condor/passwords.d/POOL'));
-    expect([key.uid, key.mode & 0o777]).toEqual([0, 0o600]);
-    // Not on any process's command line (the guests' kernel command lines are in qemu's argv).
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      let argv = '';
-      try {
-        argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-      } catch {
-        continue;
-      }
-      for (const t of tokens) expect(argv.includes(t.split('.')[2] as string), `pid ${pid}`).toBe(false);
-    }
-
-    const [sa, sb] = [watched(a.runDir), watched(b.runDir)] as [Status, Status];
-    expect(sa.state, JSON.stringify(sa)).toBe('succeeded');
-    expect(sb.state, JSON.stringify(sb)).toBe('succeeded');
-    const ended = (Date.now() - t0) / 1000;
-
-    for (const [r, s] of [
-      [a, sa],
-      [b, sb],
-    ] as const) {
-      // Where the step ran, from its job ads (history): only this run's guest.
-      const compute = s.nodes.find((n) => n.name === 'compute')?.jobId?.split('.')[0];
-      const h = await runCondor(
-        ctx,
-        'condor_history',
-        [String(compute), '-af', 'RemoteHost', 'LastRemoteHost', 'Owner'],
-        {
-          cwd: r.runDir,
-          retryTransientMs: 30_000,
+      // Probes aimed at A's guest: no id (A's user), A's id but B's user; at B's guest: B's id but A's user.
+      // Control: A's id and A's user — the guest does not reject it (it is only busy with A's step).
+      const noId = await probe(a.dir, 'probe-no-id', a.id);
+      const otherOwner = await probe(b.dir, 'probe-other-owner', a.id, a.id);
+      const otherOwnerB = await probe(a.dir, 'probe-other-owner-b', b.id, b.id);
+      const control = await probe(a.dir, 'probe-control', a.id, a.id);
+      const refused = await waitFor(
+        'the guests to reject the probes',
+        60_000,
+        async () => {
+          const r = await Promise.all([
+            rejectedBySlots(noId, a.dir),
+            rejectedBySlots(otherOwner, b.dir),
+            rejectedBySlots(otherOwnerB, a.dir),
+          ]);
+          return r.every((x) => x.n >= 1) ? r : undefined;
         },
+        3000,
       );
-      const hosts = h.stdout.split(/\s+/).filter((x) => x.includes('@'));
-      expect(hosts.length, h.stdout).toBeGreaterThan(0);
-      const own = guestsOf(r).map((g) => g[0]);
-      for (const host of hosts) expect(own).toContain(host);
-      expect(h.stdout).toContain(r.user);
-      // What the step saw inside its guest.
-      const out = readFileSync(path.join(r.runDir, 'logs/compute.0.out'), 'utf8');
-      expect(out).toContain(`host ${guestsOf(r)[0]?.[1]?.split('.')[0]}`);
-      expect(out).toMatch(/^disk \S+ serial vmdag-seed denied$/m);
-      expect(out).not.toMatch(/ readable$/m);
-      // The tokens are in no file of either run directory (DAG, submit files, logs, outputs).
-      for (const f of filesUnder(r.runDir)) {
-        const text = readFileSync(f, 'latin1');
-        for (const t of tokens) expect(text.includes(t.split('.')[2] as string), f).toBe(false);
+      for (const r of refused)
+        expect(r.text).toMatch(/0 (slots )?(match and )?are (able|willing) to run your job/);
+      expect((await rejectedBySlots(control, a.dir)).n).toBe(0);
+      const probeStates = await queued(
+        ctx,
+        `ClusterId == ${noId} || ClusterId == ${otherOwner} || ClusterId == ${otherOwnerB}`,
+        ['ClusterId', 'Owner', 'JobStatus', 'NumJobStarts'],
+      );
+      expect(probeStates).toHaveLength(3);
+      for (const p of probeStates) expect(p).toMatch(/^\d+ \S+ 1 (0|undefined)$/);
+      expect(probeStates.find((p) => p.startsWith(`${otherOwner} `))).toContain(` ${b.user} `);
+
+      // Secrets on the execute node: the seed disks of both guests, root-only, in a root-only folder.
+      const seedDir = path.join(lab.root, 'var/lib/vmdag-site/seeds');
+      const sd = statSync(seedDir);
+      expect([sd.uid, sd.mode & 0o777]).toEqual([0, 0o700]);
+      const ours = [a, b].flatMap((r) => vmClusters(status(r.runDir)));
+      const seeds = readdirSync(seedDir).filter((f) => ours.some((c) => f.endsWith(`_${c}.0.seed`)));
+      expect(seeds).toHaveLength(2);
+      const tokens: string[] = [];
+      for (const f of seeds) {
+        const st = statSync(path.join(seedDir, f));
+        expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o600]);
+        const token = /^token (\S+)$/m.exec(readFileSync(path.join(seedDir, f), 'latin1'))?.[1];
+        expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+        tokens.push(token as string);
+      }
+      const key = statSync(path.join(lab.root, 'etc/condor/passwords.d/POOL'));
+      expect([key.uid, key.mode & 0o777]).toEqual([0, 0o600]);
+      // Not on any process's command line (the guests' kernel command lines are in qemu's argv).
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let argv = '';
+        try {
+          argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+        } catch {
+          continue;
+        }
+        for (const t of tokens) expect(argv.includes(t.split('.')[2] as string), `pid ${pid}`).toBe(false);
+      }
+
+      const [sa, sb] = [watched(a.runDir), watched(b.runDir)] as [Status, Status];
+      expect(sa.state, JSON.stringify(sa)).toBe('succeeded');
+      expect(sb.state, JSON.stringify(sb)).toBe('succeeded');
+      const ended = (Date.now() - t0) / 1000;
+
+      for (const [r, s] of [
+        [a, sa],
+        [b, sb],
+      ] as const) {
+        // Where the step ran, from its job ads (history): only this run's guest.
+        const compute = s.nodes.find((n) => n.name === 'compute')?.jobId?.split('.')[0];
+        const h = await runCondor(
+          ctx,
+          'condor_history',
+          [String(compute), '-af', 'RemoteHost', 'LastRemoteHost', 'Owner'],
+          {
+            cwd: r.runDir,
+            retryTransientMs: 30_000,
+          },
+        );
+        const hosts = h.stdout.split(/\s+/).filter((x) => x.includes('@'));
+        expect(hosts.length, h.stdout).toBeGreaterThan(0);
+        const own = guestsOf(r).map((g) => g[0]);
+        for (const host of hosts) expect(own).toContain(host);
+        expect(h.stdout).toContain(r.user);
+        // What the step saw inside its guest.
+        const out = readFileSync(path.join(r.runDir, 'logs/compute.0.out'), 'utf8');
+        expect(out).toContain(`host ${guestsOf(r)[0]?.[1]?.split('.')[0]}`);
+        expect(out).toMatch(/^disk \S+ serial vmdag-seed denied$/m);
+        expect(out).not.toMatch(/ readable$/m);
+        // The tokens are in no file of either run directory (DAG, submit files, logs, outputs).
+        for (const f of filesUnder(r.runDir)) {
+          const text = readFileSync(f, 'latin1');
+          for (const t of tokens) expect(text.includes(t.split('.')[2] as string), f).toBe(false);
+        }
+        figures.push(
+          `run ${r.id} (${r.user}): step on ${hosts.join(', ')}; its guest ${guestsOf(r)[0]?.[0]} (VmOwner ${guestsOf(r)[0]?.[3]})`,
+        );
       }
       figures.push(
-        `run ${r.id} (${r.user}): step on ${hosts.join(', ')}; its guest ${guestsOf(r)[0]?.[0]} (VmOwner ${guestsOf(r)[0]?.[3]})`,
+        `both steps running ${bothRunning.toFixed(1)} s after the first submit; both succeeded after ${ended.toFixed(1)} s`,
       );
-    }
-    figures.push(
-      `both steps running ${bothRunning.toFixed(1)} s after the first submit; both succeeded after ${ended.toFixed(1)} s`,
-    );
-    for (const r of [a, b]) {
-      const s = r === a ? sa : sb;
-      figures.push(
-        `run ${r.id}: no job or domain left ${(await nothingLeft(ctx, r.id, vmClusters(s), 120_000, t0)).toFixed(1)} s after its end`,
-      );
-    }
-  });
-});
+      for (const r of [a, b]) {
+        const s = r === a ? sa : sb;
+        figures.push(
+          `run ${r.id}: no job or domain left ${(await nothingLeft(ctx, r.id, vmClusters(s), 120_000, t0)).toFixed(1)} s after its end`,
+        );
+      }
+    });
+  },
+);
 
 afterAll(async () => {
   for (const p of probes)

@@ -16,9 +16,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { BIN, runCli } from './cli-process.js';
 
 const ctx = await labContext();
@@ -113,8 +113,9 @@ async function dagmanJobsOf(runDir: string): Promise<number[]> {
   const q = await runCondor(ctx, 'condor_q', ['-allusers', '-constraint', c, '-af', 'ClusterId'], {
     retryTransientMs: 30_000,
   });
+  // A failed condor_history would hide a second DAGMan job that already left the queue: it fails the test.
   const h = await runCondor(ctx, 'condor_history', ['-constraint', c, '-af', 'ClusterId'], {
-    allowFailure: true,
+    retryTransientMs: 30_000,
   });
   return [
     ...new Set(
@@ -140,7 +141,7 @@ async function runningJob(runDir: string, node = 'compute'): Promise<string> {
 
 const T = 900_000;
 
-describe.skipIf(!ctx && !labRequired)('fault scenarios on the lab pool (native workflows)', () => {
+requireOrSkip(ctx, NO_LAB).describe('fault scenarios on the lab pool (native workflows)', () => {
   it('(1) the compute step exits non-zero: failed, with its exit code as the cause', {
     timeout: T,
   }, async () => {
@@ -292,44 +293,48 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-describe.skipIf(!isRoot)('(8) the disk fills during compile', () => {
-  it('compile fails with a clear diagnostic, writes nothing half, leaves the previous run directory intact', {
-    timeout: 60_000,
-  }, () => {
-    const mnt = mkdtempSync(path.join(tmpdir(), 'vmdag-full-'));
-    const steps = Array.from(
-      { length: 300 },
-      (_, i) =>
-        `  - name: s${i}\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n    arguments: [${'x'.repeat(100)}]\n`,
-    ).join('');
-    const dir = folder({
-      'bin/step.sh': '#!/bin/sh\n',
-      'small.yaml': 'version: 1\nname: small\ncompute:\n  cpus: 1\n  mpi: none\n  executable: bin/step.sh\n',
-      'big.yaml': `version: 1\nname: big\ncompute:\n${steps}`,
-    });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
-    try {
-      const prev = path.join(mnt, 'prev');
-      const ok = runCli(['compile', 'small.yaml', '-o', prev], { cwd: dir });
-      expect(ok.status, ok.stderr).toBe(0);
-      const before = tree(prev);
-      for (const target of [path.join(mnt, 'new'), prev]) {
-        const r = runCli(['compile', 'big.yaml', '-o', target], { cwd: dir });
-        expect(r.status, r.stderr).toBe(1);
-        expect(r.stderr).toMatch(/^.+:1:1: error: .*(ENOSPC|no space left)/im);
-        expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
-        expect(readdirSync(mnt)).toEqual(['prev']);
-        expect(tree(prev)).toEqual(before);
+requireOrSkip(isRoot, 'root (the test mounts a 64 KiB tmpfs to fill)').describe(
+  '(8) the disk fills during compile',
+  () => {
+    it('compile fails with a clear diagnostic, writes nothing half, leaves the previous run directory intact', {
+      timeout: 60_000,
+    }, () => {
+      const mnt = mkdtempSync(path.join(tmpdir(), 'vmdag-full-'));
+      const steps = Array.from(
+        { length: 300 },
+        (_, i) =>
+          `  - name: s${i}\n    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n    arguments: [${'x'.repeat(100)}]\n`,
+      ).join('');
+      const dir = folder({
+        'bin/step.sh': '#!/bin/sh\n',
+        'small.yaml':
+          'version: 1\nname: small\ncompute:\n  cpus: 1\n  mpi: none\n  executable: bin/step.sh\n',
+        'big.yaml': `version: 1\nname: big\ncompute:\n${steps}`,
+      });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+      try {
+        const prev = path.join(mnt, 'prev');
+        const ok = runCli(['compile', 'small.yaml', '-o', prev], { cwd: dir });
+        expect(ok.status, ok.stderr).toBe(0);
+        const before = tree(prev);
+        for (const target of [path.join(mnt, 'new'), prev]) {
+          const r = runCli(['compile', 'big.yaml', '-o', target], { cwd: dir });
+          expect(r.status, r.stderr).toBe(1);
+          expect(r.stderr).toMatch(/^.+:1:1: error: .*(ENOSPC|no space left)/im);
+          expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
+          expect(readdirSync(mnt)).toEqual(['prev']);
+          expect(tree(prev)).toEqual(before);
+        }
+        figures.push(
+          `(8) ${runCli(['compile', 'big.yaml', '-o', path.join(mnt, 'new')], { cwd: dir }).stderr.trim()}`,
+        );
+      } finally {
+        execFileSync('umount', [mnt]);
+        rmSync(mnt, { recursive: true, force: true });
       }
-      figures.push(
-        `(8) ${runCli(['compile', 'big.yaml', '-o', path.join(mnt, 'new')], { cwd: dir }).stderr.trim()}`,
-      );
-    } finally {
-      execFileSync('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    }
-  });
-});
+    });
+  },
+);
 
 afterAll(() => {
   for (const runDir of started)

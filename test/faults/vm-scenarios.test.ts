@@ -8,10 +8,10 @@
 site kit now refuses such a disk: the VM job is held and the run fails within a minute). (2), a held step, is tested without VMs only (scenarios.test.ts):
  * with one it would add ~2.5 minutes and exercise the same periodic_remove and the same FINAL node as (1).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import {
   labDomains,
@@ -54,7 +54,7 @@ async function ends(what: string, s: Status, t0: number): Promise<void> {
   );
 }
 
-describe.skipIf(!ready && !labRequired)('fault scenarios of runs with VMs on the lab pool', () => {
+requireOrSkip(ready, NO_VMS).describe('fault scenarios of runs with VMs on the lab pool', () => {
   it('(4) vmdag rm while the VM boots: returns when no VM job is left; state removed; no domain left', {
     timeout: T,
   }, async () => {

@@ -5,14 +5,14 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findCondorContext } from '../../src/commands/condor-context.js';
 import { runPlan } from '../../src/commands/plan.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
 import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { writeQcow2 } from '../image-files.js';
 import { workflowDir } from '../integration/cli-run.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx = await labContext();
 
@@ -43,7 +43,7 @@ async function plan(dir: string, env: Record<string, string | undefined>) {
   return { code, doc: JSON.parse(stdout) };
 }
 
-describe.skipIf(!ctx && !labRequired)('vmdag plan: how the image reaches the VMs', () => {
+requireOrSkip(ctx, NO_LAB).describe('vmdag plan: how the image reaches the VMs', () => {
   it('staged once, reused, or per VM, with size and sha256', { timeout: 120_000 }, async () => {
     if (!ctx) throw new Error('the lab is not running');
     const dir = workflowDir({

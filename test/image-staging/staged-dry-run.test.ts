@@ -5,14 +5,14 @@
  */
 import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { runCondor } from '../../src/condor/exec.js';
 import { stageImage } from '../../src/image-staging/stage-image.js';
 import { stagedName } from '../../src/image-staging/staging-decision.js';
 import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { workflowDir } from '../integration/cli-run.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx = await labContext();
 const dir = workflowDir({});
@@ -38,7 +38,7 @@ async function dryRunVms(runDir: string): Promise<{ ad: Record<string, string>; 
   return { ad: adOf(r.stdout), procs: (r.stdout.match(/^ProcId=/gm) ?? []).length };
 }
 
-describe.skipIf(!ctx && !labRequired)('a staged image through the real condor_submit -dry-run', () => {
+requireOrSkip(ctx, NO_LAB).describe('a staged image through the real condor_submit -dry-run', () => {
   it('VMPARAM_vm_Disk names the staged path and TransferInput has no image', {
     timeout: 120_000,
   }, async () => {

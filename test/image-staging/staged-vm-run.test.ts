@@ -8,14 +8,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { stagedName } from '../../src/image-staging/staging-decision.js';
 import { labStatus } from '../../src/lab/index.js';
 import { sha256File } from '../../src/site-catalog/image-facts.js';
 import { vmdag, workflowDir } from '../integration/cli-run.js';
 import { guestLeftovers } from '../lab/guests-left.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
@@ -26,12 +26,14 @@ afterAll(() => rmSync(images, { recursive: true, force: true }));
 /** Each VM's node writes where it ran (mpi: none: the image, not MPI, is under test here). */
 const whereScript = '#!/bin/sh\nhostname > where.txt\n';
 
-describe.skipIf(!ready && !labRequired)('a local image on real VMs', () => {
-  it('(4) is transferred once per run, not once per VM', { timeout: 900_000 }, async () => {
-    const image = lab?.guestImageQcow2 as string;
-    const dir = workflowDir({
-      'bin/where.sh': whereScript,
-      'workflow.yaml': `version: 1
+requireOrSkip(ready, `${NO_VMS}; or no qcow2 guest image (lab status: guestImageQcow2)`).describe(
+  'a local image on real VMs',
+  () => {
+    it('(4) is transferred once per run, not once per VM', { timeout: 900_000 }, async () => {
+      const image = lab?.guestImageQcow2 as string;
+      const dir = workflowDir({
+        'bin/where.sh': whereScript,
+        'workflow.yaml': `version: 1
 name: vm-staged
 vm:
   hypervisor: kvm
@@ -47,51 +49,52 @@ compute:
   executable: bin/where.sh
   outputs: [where.txt]
 `,
-    });
-    const t0 = Date.now();
-    const prev = process.env.VMDAG_IMAGES;
-    process.env.VMDAG_IMAGES = images;
-    let s: Awaited<ReturnType<typeof vmdag>>;
-    try {
-      s = await vmdag(['submit', 'workflow.yaml', '-o', 'run', '--json'], dir);
-    } finally {
-      if (prev === undefined) delete process.env.VMDAG_IMAGES;
-      else process.env.VMDAG_IMAGES = prev;
-    }
-    expect(s.code, s.stderr + s.stdout).toBe(0);
-    const sha = await sha256File(image);
-    const staged = path.join(images, stagedName(sha, 'qcow2'));
-    expect(s.stderr).toContain(`staged once for this run as ${staged}`);
-    const before = statSync(staged);
-    const runDir = path.join(dir, 'run');
-    expect(readFileSync(path.join(runDir, 'vms.sub'), 'utf8')).toContain(`vm_disk = ${staged}:vda:r:qcow2`);
+      });
+      const t0 = Date.now();
+      const prev = process.env.VMDAG_IMAGES;
+      process.env.VMDAG_IMAGES = images;
+      let s: Awaited<ReturnType<typeof vmdag>>;
+      try {
+        s = await vmdag(['submit', 'workflow.yaml', '-o', 'run', '--json'], dir);
+      } finally {
+        if (prev === undefined) delete process.env.VMDAG_IMAGES;
+        else process.env.VMDAG_IMAGES = prev;
+      }
+      expect(s.code, s.stderr + s.stdout).toBe(0);
+      const sha = await sha256File(image);
+      const staged = path.join(images, stagedName(sha, 'qcow2'));
+      expect(s.stderr).toContain(`staged once for this run as ${staged}`);
+      const before = statSync(staged);
+      const runDir = path.join(dir, 'run');
+      expect(readFileSync(path.join(runDir, 'vms.sub'), 'utf8')).toContain(`vm_disk = ${staged}:vda:r:qcow2`);
 
-    const w = await vmdag(['status', '--watch', '--interval', '2', '--json', runDir]);
-    const status = JSON.parse(w.stdout) as { state: string; vms: { jobId: string | null }[] };
-    expect(status.state, w.stdout).toBe('succeeded');
-    const cluster = (status.vms[0]?.jobId ?? '').split('.')[0] ?? '';
-    expect(cluster).not.toBe('');
-    const h = await runCondor(
-      ctx as CondorContext,
-      'condor_history',
-      [cluster, '-json', '-attributes', 'ProcId,BytesRecvd,TransferInput,VMPARAM_vm_Disk'],
-      { cwd: runDir },
-    );
-    const ads = JSON.parse(h.stdout) as Record<string, unknown>[];
-    expect(ads).toHaveLength(2);
-    for (const ad of ads) {
-      expect(ad.BytesRecvd).toBe(0);
-      expect(ad.TransferInput).toBeUndefined();
-      expect(ad.VMPARAM_vm_Disk).toBe(`${staged}:vda:r:qcow2`);
-    }
-    const after = statSync(staged);
-    expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
-    expect(await sha256File(staged)).toBe(sha);
-    expect(readdirSync(images)).toEqual([stagedName(sha, 'qcow2')]);
-    // Its guests left the pool with their VMs (no ad in the collector, no claim the schedd kept).
-    expect(await guestLeftovers(ctx as CondorContext, [cluster], t0)).toEqual([]);
-    process.stderr.write(
-      `staged-vm-run: ${before.size} bytes staged once, 2 VMs received ${ads.map((a) => a.BytesRecvd).join(' + ')} bytes; ${((Date.now() - t0) / 1000).toFixed(1)} s submit → end\n`,
-    );
-  });
-});
+      const w = await vmdag(['status', '--watch', '--interval', '2', '--json', runDir]);
+      const status = JSON.parse(w.stdout) as { state: string; vms: { jobId: string | null }[] };
+      expect(status.state, w.stdout).toBe('succeeded');
+      const cluster = (status.vms[0]?.jobId ?? '').split('.')[0] ?? '';
+      expect(cluster).not.toBe('');
+      const h = await runCondor(
+        ctx as CondorContext,
+        'condor_history',
+        [cluster, '-json', '-attributes', 'ProcId,BytesRecvd,TransferInput,VMPARAM_vm_Disk'],
+        { cwd: runDir },
+      );
+      const ads = JSON.parse(h.stdout) as Record<string, unknown>[];
+      expect(ads).toHaveLength(2);
+      for (const ad of ads) {
+        expect(ad.BytesRecvd).toBe(0);
+        expect(ad.TransferInput).toBeUndefined();
+        expect(ad.VMPARAM_vm_Disk).toBe(`${staged}:vda:r:qcow2`);
+      }
+      const after = statSync(staged);
+      expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
+      expect(await sha256File(staged)).toBe(sha);
+      expect(readdirSync(images)).toEqual([stagedName(sha, 'qcow2')]);
+      // Its guests left the pool with their VMs (no ad in the collector, no claim the schedd kept).
+      expect(await guestLeftovers(ctx as CondorContext, [cluster], t0)).toEqual([]);
+      process.stderr.write(
+        `staged-vm-run: ${before.size} bytes staged once, 2 VMs received ${ads.map((a) => a.BytesRecvd).join(' + ')} bytes; ${((Date.now() - t0) / 1000).toFixed(1)} s submit → end\n`,
+      );
+    });
+  },
+);

@@ -9,13 +9,13 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { expect, it } from 'vitest';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ctx = await labContext();
 
-describe.skipIf(!ctx && !labRequired)('bench/htcondor-dags.mjs (htcondor2.dags in the lab)', () => {
+requireOrSkip(ctx, NO_LAB).describe('bench/htcondor-dags.mjs (htcondor2.dags in the lab)', () => {
   it('builds the same DAG shape as vmdag compile for 200 steps and prints the comparison', {
     timeout: 120_000,
   }, () => {

@@ -4,9 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { helloScript, vmdag, workflowDir } from './cli-run.js';
 
 const ctx = await labContext();
@@ -34,7 +34,7 @@ function logsOf(runDir: string): string {
     .join('');
 }
 
-describe.skipIf(!ctx && !labRequired)('native DAGs on the lab pool', () => {
+requireOrSkip(ctx, NO_LAB).describe('native DAGs on the lab pool', () => {
   it('an OpenMPI step of 2 ranks runs real mpirun over machine_count 2 and its output comes back', {
     timeout: T,
   }, async () => {
@@ -117,11 +117,13 @@ describe.skipIf(!ctx && !labRequired)('native DAGs on the lab pool', () => {
         'version: 1\nname: it-rm\ncompute:\n  cpus: 1\n  mpi: none\n  executable: bin/long.sh\n',
     });
     const { runDir, id } = await submitted(dir);
-    for (let i = 0; i < 120; i++) {
-      const s = JSON.parse((await vmdag(['status', '--json', runDir])).stdout) as { state: string };
-      if (s.state === 'running') break;
-      await new Promise((r) => setTimeout(r, 1000));
+    // rm must find the run running (a run still queued, or already over, would not test the removal).
+    let state = '';
+    for (let i = 0; i < 120 && state !== 'running'; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+      state = (JSON.parse((await vmdag(['status', '--json', runDir])).stdout) as { state: string }).state;
     }
+    expect(state, 'the run was not running within 120 s').toBe('running');
     const rm = await vmdag(['rm', '--json', runDir]);
     expect(rm.code, rm.stderr + rm.stdout).toBe(0);
     if (!ctx) throw new Error('the lab is not running');

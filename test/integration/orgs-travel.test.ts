@@ -19,13 +19,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { resolveLabSettings } from '../../src/lab/options.js';
 import { organisation } from '../../src/lab/organisation.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { helloScript, vmdag, workflowDir } from './cli-run.js';
 
 const ctx = (await labContext()) as CondorContext;
@@ -98,7 +98,7 @@ async function run(dir: string, sites: string) {
   ]);
 }
 
-describe.skipIf(!ctx && !labRequired)('organisations apart from the user (lab up --orgs 3)', () => {
+requireOrSkip(ctx, NO_LAB).describe('organisations apart from the user (lab up --orgs 3)', () => {
   let pools: Pool[] = [];
   let sitesFile = '';
   let guestImage = '';

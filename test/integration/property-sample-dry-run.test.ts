@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { expandDollarDollar, splitArguments } from '../faults/ad-meaning.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { checkRun, makeFolder } from '../properties/check-run.js';
 import { generatedCase } from '../properties/workflow-arbitrary.js';
 
@@ -58,7 +58,7 @@ function classAdString(v: string | undefined): string | undefined {
   return v === undefined ? undefined : (JSON.parse(v.replace(/\\(?!["\\])/g, '\\\\')) as string);
 }
 
-describe.skipIf(!ctx && !labRequired)('generated workflows through the real HTCondor parsers', () => {
+requireOrSkip(ctx, NO_LAB).describe('generated workflows through the real HTCondor parsers', () => {
   const cases = fc.sample(generatedCase, { seed: SEED, numRuns: 20 * SAMPLE });
   it(`a sample of ${SAMPLE} compiled cases (seed ${SEED})`, { timeout: 600_000 }, async () => {
     if (!ctx) throw new Error('the lab is not running');

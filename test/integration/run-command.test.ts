@@ -9,12 +9,12 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { BIN, REPO } from '../faults/cli-process.js';
 import { guestLeftovers } from '../lab/guests-left.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_LAB, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { workflowDir } from './cli-run.js';
 
 const ctx = await labContext();
@@ -59,20 +59,23 @@ async function vmRunning(id: number, ms = 300_000): Promise<string[]> {
   throw new Error(`no VM job of DAG ${id} ran within ${ms / 1000} s`);
 }
 
-/** No job of DAG `id` in the queue and no libvirt domain of its VM clusters. */
+/**
+ * No job of DAG `id` in the queue and no libvirt domain of its VM clusters. A condor_q that fails (after
+ * retries of a busy schedd) fails the test: its empty output must mean an empty queue.
+ */
 async function nothingOf(id: number, clusters: string[]): Promise<void> {
   const q = await runCondor(
     ctx as CondorContext,
     'condor_q',
     ['-allusers', '-const', `ClusterId == ${id} || DAGManJobId == ${id}`, '-af', 'ClusterId'],
-    { allowFailure: true, cwd: '/' },
+    { retryTransientMs: 30_000, cwd: '/' },
   );
   expect(q.stdout.trim()).toBe('');
   const domains = (await labStatus()).domains.filter((d) => clusters.some((c) => d.includes(`_${c}.`)));
   expect(domains).toEqual([]);
 }
 
-describe.skipIf(!ctx && !labRequired)('vmdag run (real pool)', () => {
+requireOrSkip(ctx, NO_LAB).describe('vmdag run (real pool)', () => {
   it('a native workflow: compiled, submitted, followed, reported; exit 0 and one JSON document', {
     timeout: 300_000,
   }, async () => {
@@ -100,7 +103,7 @@ describe.skipIf(!ctx && !labRequired)('vmdag run (real pool)', () => {
     expect(r.stderr).toMatch(/^submitted run-native as DAGMan job \d+ \(site local\)/);
   });
 
-  it.skipIf(!vms && !labRequired)(
+  requireOrSkip(vms, NO_VMS).it(
     'Ctrl-C while the VMs boot with --on-interrupt rm: exit 1, the run removed, no VM, domain or guest left',
     { timeout: 600_000 },
     async () => {
@@ -120,7 +123,7 @@ describe.skipIf(!ctx && !labRequired)('vmdag run (real pool)', () => {
     },
   );
 
-  it.skipIf(!vms && !labRequired)(
+  requireOrSkip(vms, NO_VMS).it(
     'the README line (run --lab examples/hpl-2vm) with Ctrl-C and --on-interrupt leave: exit 130, the run goes on, status --watch follows it to success',
     { timeout: 900_000 },
     async () => {

@@ -8,12 +8,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAdsJson } from '../../src/condor/classads.js';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus, stateFilePath } from '../../src/lab/index.js';
 import { guestLeftovers } from '../lab/guests-left.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
 const ctx = (await labContext()) as CondorContext;
@@ -164,7 +164,7 @@ async function watch(runDir: string): Promise<{ code: number; status: Record<str
   return { code: w.code, status: JSON.parse(w.stdout) as Record<string, unknown> };
 }
 
-describe.skipIf(!ctx && !labRequired)('organisations on the lab (lab up --orgs 3)', () => {
+requireOrSkip(ctx, NO_LAB).describe('organisations on the lab (lab up --orgs 3)', () => {
   let pools: Pool[] = [];
   const orgA = () => pools.find((p) => p.name === 'org-a') as Pool;
   const orgB = () => pools.find((p) => p.name === 'org-b') as Pool;

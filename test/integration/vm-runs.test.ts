@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { BIN } from '../faults/cli-process.js';
 import { guestLeftovers } from '../lab/guests-left.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
 
 const ctx = await labContext();
@@ -198,7 +198,7 @@ async function sha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-describe.skipIf(!ready && !labRequired)('workflows with VMs on the lab pool', () => {
+requireOrSkip(ready, NO_VMS).describe('workflows with VMs on the lab pool', () => {
   it('(1) two VMs of one core: 2 OpenMPI ranks, one in each guest, output back, no VM left', {
     timeout: T,
   }, async () => {

@@ -5,10 +5,57 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, it, type TestFunction, type TestOptions } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labCondorContext } from '../../src/lab/index.js';
 
+/**
+ * CI=true (scripts/test.mjs then sets VMDAG_LAB_REQUIRED=1): every capability a test needs — the lab, its VMs,
+ * root, qemu-img, Chromium… — must be there; a missing one is a failure with its reason, never a skip.
+ */
 export const labRequired = process.env.CI === 'true' || process.env.VMDAG_LAB_REQUIRED === '1';
+
+/** The reasons most lab tests give requireOrSkip. */
+export const NO_LAB = 'the lab is not running (as root: vmdag lab up), and VMDAG_CONDOR_PREFIX is not set';
+export const NO_VMS =
+  'the lab runs no VMs: no guest image, or no slot advertises VmdagSiteKit and HasVM (as root: vmdag lab up)';
+
+type TestArgs = [fn: TestFunction] | [options: TestOptions, fn: TestFunction];
+export interface Required {
+  describe(name: string, body: () => void): void;
+  it(name: string, ...args: TestArgs): void;
+}
+
+/**
+ * `describe` and `it` for tests that need `ready` (truthy when the capability is there; `reason` says what is
+ * missing and how to get it). With it they are vitest's own. Without it the body is not even collected: in its
+ * place one test titled with the reason, skipped (and the reason on stderr) — or, when the lab is required
+ * (labRequired), failing with the reason.
+ */
+export function requireOrSkip(ready: unknown, reason: string): Required {
+  if (ready)
+    return {
+      describe: (name, body) => describe(name, body),
+      it: (name, ...args) => (args.length === 1 ? it(name, args[0]) : it(name, args[0], args[1])),
+    };
+  // One test in place of the missing ones, titled with the reason: failing under labRequired, else skipped.
+  const missing = (name: string, title: string) => {
+    if (labRequired) {
+      it(title, () => {
+        throw new Error(
+          `${name}: ${reason} — required here (CI=true or VMDAG_LAB_REQUIRED=1): a failure, not a skip`,
+        );
+      });
+    } else {
+      process.stderr.write(`skipped: ${name}: ${reason}\n`);
+      it.skip(title, () => {});
+    }
+  };
+  return {
+    describe: (name) => describe(name, () => missing(name, `needs: ${reason}`)),
+    it: (name, ..._args) => missing(name, `${name} — needs: ${reason}`),
+  };
+}
 
 export async function labContext(): Promise<CondorContext | undefined> {
   const env = process.env.VMDAG_CONDOR_PREFIX?.trim();

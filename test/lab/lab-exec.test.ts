@@ -1,12 +1,12 @@
 import { chownSync, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
-import { labContext, labRequired, runDir } from './lab-context.js';
+import { labContext, NO_LAB, requireOrSkip, runDir } from './lab-context.js';
 
 const ctx = await labContext();
 
-describe.skipIf(!ctx && !labRequired)('lab exec (real lab)', () => {
+requireOrSkip(ctx, NO_LAB).describe('lab exec (real lab)', () => {
   it('runs the command in the same directory, as an unprivileged user who can write there', async () => {
     if (!ctx) throw new Error('the lab is not running: vmdag lab up');
     const dir = runDir({ 'in.txt': 'from the host\n' });

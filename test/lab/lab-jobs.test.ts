@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { finishedAd, labContext, labRequired, runDir, submit } from './lab-context.js';
+import { expect, it } from 'vitest';
+import { finishedAd, labContext, NO_LAB, requireOrSkip, runDir, submit } from './lab-context.js';
 
 const ctx = await labContext();
 
-describe.skipIf(!ctx && !labRequired)('jobs on the lab pool (real HTCondor)', () => {
+requireOrSkip(ctx, NO_LAB).describe('jobs on the lab pool (real HTCondor)', () => {
   it('a vanilla job submitted through lab exec completes and its output comes back', {
     timeout: 200_000,
   }, async () => {

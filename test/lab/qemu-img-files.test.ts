@@ -5,16 +5,16 @@
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { MIN_DISK_BYTES } from '../../src/validate/image-rules.js';
 import { type Qcow2Options, writeQcow2 } from '../image-files.js';
-import { labContext, labRequired } from './lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from './lab-context.js';
 
 const ctx = (await labContext()) as CondorContext;
 const GiB = 1024 ** 3;
 
-describe.skipIf(!ctx && !labRequired)("test/image-files.ts against the lab's qemu-img", () => {
+requireOrSkip(ctx, NO_LAB).describe("test/image-files.ts against the lab's qemu-img", () => {
   // Readable by the lab's user, as whom lab-exec runs qemu-img (mkdtemp makes the folder 0700).
   const dir = mkdtempSync('/tmp/vmdag-qemu-img-');
   chmodSync(dir, 0o755);

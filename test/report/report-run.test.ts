@@ -1,16 +1,27 @@
 /** `vmdag report` of a run submitted to the real lab pool, reported from its own records. */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { capture } from '../capture-output.js';
-import { labContext, labRequired } from '../lab/lab-context.js';
+import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx = await labContext();
+/** Run directories this file submitted: removed at its end whatever happened (a run that failed or timed out
+ * would otherwise stay in the shared pool's queue). */
+const submitted: string[] = [];
+afterAll(async () => {
+  for (const dir of submitted) {
+    if (!existsSync(join(dir, 'run.json'))) continue;
+    const o = capture();
+    const code = await main(['rm', dir, '--json'], o);
+    if (code !== 0) throw new Error(`vmdag rm ${dir}: exit ${code}\n${o.stdout}${o.stderr}`);
+  }
+}, 180_000);
 
-describe.skipIf(!ctx && !labRequired)('vmdag report on a run of the lab pool', () => {
+requireOrSkip(ctx, NO_LAB).describe('vmdag report on a run of the lab pool', () => {
   it('reports a finished native run whose phases add up and match its event logs', async () => {
     const src = mkdtempSync(join(tmpdir(), 'vmdag-report-src-'));
     // The lab's submitting user reads the inputs from here (mkdtemp makes it 0700).
@@ -23,6 +34,7 @@ describe.skipIf(!ctx && !labRequired)('vmdag report on a run of the lab pool', (
     );
     const dir = join(mkdtempSync(join(tmpdir(), 'vmdag-report-run-')), 'run');
     expect(await main(['compile', join(src, 'workflow.yaml'), '-o', dir], capture())).toBe(0);
+    submitted.push(dir);
     expect(await main(['submit', dir], capture())).toBe(0);
     // Poll status (not --watch: one busy-schedd answer, "Failed to fetch ads", would end the watch with 3).
     let state = '';

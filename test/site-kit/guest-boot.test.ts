@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } fr
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ensureGuestImage, type GuestImage } from '../../src/lab/guest/ensure-guest-image.js';
+import { requireOrSkip } from '../lab/lab-context.js';
 
 function labRoot(): string | undefined {
   try {
@@ -104,48 +105,56 @@ async function powerButton(b: Boot): Promise<void> {
   });
 }
 
-describe.skipIf(!isRoot || !root)('guest image boots (software emulation)', () => {
-  let guest: GuestImage;
+const missing = [
+  ...(isRoot ? [] : ['root (qemu runs chrooted into the lab)']),
+  ...(root ? [] : ['the running lab with qemu-system-x86_64 in its root (as root: vmdag lab up)']),
+];
 
-  it('builds or finds the image', { timeout: 900_000 }, async () => {
-    const t0 = Date.now();
-    guest = await ensureGuestImage();
-    process.stderr.write(
-      `guest image: ${guest.built ? `built in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'cached'} — ${guest.dir}, ${(guest.imageBytes / 2 ** 20).toFixed(0)} MiB, kernel ${guest.kernelVersion}, HTCondor ${guest.condorVersion}\n`,
-    );
-    expect(existsSync(guest.image) && existsSync(guest.kernel) && existsSync(guest.initrd)).toBe(true);
-    expect(guest.condorVersion).toMatch(/^23\./);
-    // the image is reachable from the lab's chroot (libvirt and qemu run there)
-    expect(existsSync(path.join(root as string, guest.image))).toBe(true);
-  });
+requireOrSkip(missing.length === 0, missing.join('; ')).describe(
+  'guest image boots (software emulation)',
+  () => {
+    let guest: GuestImage;
 
-  it('starts HTCondor with the identity from its command line, and powers off on the power button', {
-    timeout: 180_000,
-  }, async () => {
-    const b = boot(
-      guest,
-      'vmdag.pool=10.0.2.2 vmdag.sched=lab vmdag.wf=wf-7 vmdag.owner=alice vmdag.debug=1',
-    );
-    const master = await waitFor(b, 'vmdag-init: condor_master started', 120_000);
-    const ready = await waitFor(b, 'vmdag-init: startd ready', 120_000);
-    expect(guestConsole(b)).toMatch(/vmdag-init: network up: eth0 10\.0\.2\.15\/24 as vmdag-10-0-2-15/);
-    expect(guestConsole(b)).toContain('HTCondor configured: pool 10.0.2.2 workflow wf-7 owner alice');
-    expect(guestConsole(b)).toMatch(/vmdag-init: scratch disk \/dev\/vd[a-z] on \/var\/lib\/condor/);
-    const pressed = Date.now();
-    await powerButton(b);
-    expect(await b.exited).toBe(0);
-    const off = (Date.now() - pressed) / 1000;
-    process.stderr.write(
-      `guest boot: condor_master at ${master} s, startd ready at ${ready} s, off ${off} s after the power button\n`,
-    );
-    expect(guestConsole(b)).toContain('vmdag-init: power off: power button');
-    expect(off).toBeLessThan(15);
-  });
+    it('builds or finds the image', { timeout: 900_000 }, async () => {
+      const t0 = Date.now();
+      guest = await ensureGuestImage();
+      process.stderr.write(
+        `guest image: ${guest.built ? `built in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'cached'} — ${guest.dir}, ${(guest.imageBytes / 2 ** 20).toFixed(0)} MiB, kernel ${guest.kernelVersion}, HTCondor ${guest.condorVersion}\n`,
+      );
+      expect(existsSync(guest.image) && existsSync(guest.kernel) && existsSync(guest.initrd)).toBe(true);
+      expect(guest.condorVersion).toMatch(/^23\./);
+      // the image is reachable from the lab's chroot (libvirt and qemu run there)
+      expect(existsSync(path.join(root as string, guest.image))).toBe(true);
+    });
 
-  it('powers itself off when the lease is over', { timeout: 180_000 }, async () => {
-    const b = boot(guest, 'vmdag.pool=10.0.2.2 vmdag.wf=wf-8 vmdag.owner=alice vmdag.lease=20');
-    await waitFor(b, 'vmdag-init: condor_master started', 120_000);
-    expect(await b.exited).toBe(0);
-    expect(guestConsole(b)).toContain('vmdag-init: power off: lease of 20 s over');
-  });
-});
+    it('starts HTCondor with the identity from its command line, and powers off on the power button', {
+      timeout: 180_000,
+    }, async () => {
+      const b = boot(
+        guest,
+        'vmdag.pool=10.0.2.2 vmdag.sched=lab vmdag.wf=wf-7 vmdag.owner=alice vmdag.debug=1',
+      );
+      const master = await waitFor(b, 'vmdag-init: condor_master started', 120_000);
+      const ready = await waitFor(b, 'vmdag-init: startd ready', 120_000);
+      expect(guestConsole(b)).toMatch(/vmdag-init: network up: eth0 10\.0\.2\.15\/24 as vmdag-10-0-2-15/);
+      expect(guestConsole(b)).toContain('HTCondor configured: pool 10.0.2.2 workflow wf-7 owner alice');
+      expect(guestConsole(b)).toMatch(/vmdag-init: scratch disk \/dev\/vd[a-z] on \/var\/lib\/condor/);
+      const pressed = Date.now();
+      await powerButton(b);
+      expect(await b.exited).toBe(0);
+      const off = (Date.now() - pressed) / 1000;
+      process.stderr.write(
+        `guest boot: condor_master at ${master} s, startd ready at ${ready} s, off ${off} s after the power button\n`,
+      );
+      expect(guestConsole(b)).toContain('vmdag-init: power off: power button');
+      expect(off).toBeLessThan(15);
+    });
+
+    it('powers itself off when the lease is over', { timeout: 180_000 }, async () => {
+      const b = boot(guest, 'vmdag.pool=10.0.2.2 vmdag.wf=wf-8 vmdag.owner=alice vmdag.lease=20');
+      await waitFor(b, 'vmdag-init: condor_master started', 120_000);
+      expect(await b.exited).toBe(0);
+      expect(guestConsole(b)).toContain('vmdag-init: power off: lease of 20 s over');
+    });
+  },
+);

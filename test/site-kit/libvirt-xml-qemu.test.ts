@@ -14,8 +14,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { labRequired } from '../lab/lab-context.js';
+import { expect, it } from 'vitest';
+import { requireOrSkip } from '../lab/lab-context.js';
 import { ad, domain, list, run, scriptFor, tmp } from './libvirt-xml.js';
 
 /** qemu-img on this host, else the lab's (its chroot sees /tmp at the same path). */
@@ -32,8 +32,10 @@ function findQemuImg(): string | undefined {
   return undefined;
 }
 const qemuImg = findQemuImg();
+const NO_QEMU_IMG =
+  "qemu-img: neither /usr/bin/qemu-img nor the running lab's (as root: vmdag lab up; or apt-get install qemu-utils)";
 
-describe.skipIf(!qemuImg)('differential disks (qemu-img)', () => {
+requireOrSkip(qemuImg, NO_QEMU_IMG).describe('differential disks (qemu-img)', () => {
   it('boots a qcow2 overlay in the job scratch dir and never writes the base', () => {
     const work = mkdtempSync(path.join(tmp, 'scratch-'));
     const base = path.join(tmp, 'base.raw');
@@ -87,7 +89,10 @@ function probeKit(): { qemu: string; kernel: string; initrd: string } | undefine
 }
 const probe = probeKit();
 
-describe.skipIf(!probe)('--emulation auto (probe boot under KVM)', () => {
+requireOrSkip(
+  probe,
+  "the running lab's qemu-system-x86_64 and a cached guest kernel under /var/lib/vmdag/guest (as root: vmdag lab up)",
+).describe('--emulation auto (probe boot under KVM)', () => {
   it('chooses by booting the guest kernel once under KVM, then answers from its cache', {
     timeout: 60_000,
   }, () => {
@@ -117,7 +122,7 @@ describe.skipIf(!probe)('--emulation auto (probe boot under KVM)', () => {
  * format" (so that condor_vm-gahp holds the job with VMGAHP_ERR_BAD_IMAGE instead of taking the node's VM
  * universe offline), and the reason goes to stderr (the VMGahpLog). Images made by the lab's qemu-img.
  */
-describe.skipIf(!qemuImg && !labRequired)("the job's disk, checked before its VM is defined", () => {
+requireOrSkip(qemuImg, NO_QEMU_IMG).describe("the job's disk, checked before its VM is defined", () => {
   const REFUSED = "/dev/null/vmdag refused the job's disk - image is not in qcow2 format";
   const img = (args: string[]) => execFileSync(qemuImg as string, args, { encoding: 'utf8' });
   const dir = mkdtempSync(path.join(tmp, 'disks-'));
@@ -128,8 +133,6 @@ describe.skipIf(!qemuImg && !labRequired)("the job's disk, checked before its VM
   ext.writeUInt16LE(0xef53, 1080);
   writeFileSync(bootableRaw, ext);
   const check = (disk: string, format: string, opts: Record<string, unknown> = {}) => {
-    if (!qemuImg)
-      throw new Error('qemu-img is missing here and in the lab root: the disk check cannot be tried');
     const r = run(
       scriptFor({ emulation: 'tcg', qemuImg, checkDisks: true, ...opts }),
       ad({ VMPARAM_vm_Disk: JSON.stringify(`${disk}:vda:r:${format}`) }),

@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { ensureGuestImage } from '../../src/lab/guest/ensure-guest-image.js';
 import { labCondorContext, labStatus } from '../../src/lab/index.js';
 import { guestLeftovers } from '../lab/guests-left.js';
-import { labRunsVms } from '../lab/lab-context.js';
+import { labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 
 const ctx: CondorContext | undefined = await labCondorContext();
 const ready = await labRunsVms(ctx);
@@ -41,7 +41,7 @@ async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | u
   throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
 }
 
-describe.skipIf(!ready)('a VM job of the lab boots a guest that joins the pool', () => {
+requireOrSkip(ready, NO_VMS).describe('a VM job of the lab boots a guest that joins the pool', () => {
   it('joins with its identity, refuses other workflows, and is gone after condor_rm', {
     timeout: 600_000,
   }, async () => {
