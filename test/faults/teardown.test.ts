@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { BIN } from './cli-process.js';
 import {
   nothingLeft,
@@ -78,16 +78,9 @@ async function dagmanAd(id: number, attrs: string[]): Promise<string[]> {
   return r.stdout.trim().split(/\s+/);
 }
 
-describe.skipIf(!ready && !labRequired)(
+requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe(
   'teardown without vmdag: every path ends with nothing left (issue 16)',
   () => {
-    if (!ready) {
-      it('needs the lab with VMs', () => {
-        throw new Error('the lab is not running with VMs (vmdag lab up): the teardown paths cannot be tried');
-      });
-      return;
-    }
-
     it('(a) condor_rm of the DAGMan job while the VM boots, (b) while the step computes, (c)–(d) vmdag killed: nothing left', {
       timeout: T,
     }, async () => {
