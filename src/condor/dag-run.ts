@@ -67,6 +67,12 @@ export async function locateSchedd(
 
 const SUBMITTED = /(\d+) job\(s\) submitted to cluster (\d+)\./;
 
+/** The cluster condor_submit or condor_submit_dag names on stdout ("1 job(s) submitted to cluster 234."). */
+export function submittedCluster(stdout: string): number | undefined {
+  const m = SUBMITTED.exec(stdout);
+  return m ? Number(m[2]) : undefined;
+}
+
 export async function submitDag(
   ctx: CondorContext,
   dir: string,
@@ -103,9 +109,9 @@ export async function submitDag(
     });
   }
   if (r.exitCode !== 0) throw new CondorCommandError(r);
-  const m = SUBMITTED.exec(r.stdout);
-  if (!m) throw new CondorCommandError({ ...r, exitCode: r.exitCode || 1 });
-  return { dagmanJobId: Number(m[2]), stdout: r.stdout };
+  const id = submittedCluster(r.stdout);
+  if (id === undefined) throw new CondorCommandError({ ...r, exitCode: r.exitCode || 1 });
+  return { dagmanJobId: id, stdout: r.stdout };
 }
 
 /** The attributes status and report read; projection keeps condor_q cheap at scale. */

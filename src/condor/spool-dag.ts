@@ -21,6 +21,7 @@ import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } 
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SUBMIT_MARKER } from '../emit/submit-marker.js';
+import { submittedCluster } from './dag-run.js';
 import { noSubmitDag } from './dry-run.js';
 import { CondorCommandError, type CondorContext, runCondor } from './exec.js';
 
@@ -129,8 +130,6 @@ export interface SpoolResult {
   sent: { files: number; bytes: number; seconds: number };
 }
 
-const SUBMITTED = /(\d+) job\(s\) submitted to cluster (\d+)\./;
-
 /**
  * Spool the run directory `dir` (and `send`: files from elsewhere, by absolute path) to `target`'s schedd.
  * `appends`: extra submit commands for the DAGMan job (condor_submit_dag -append).
@@ -183,11 +182,12 @@ export async function spoolDag(
     { cwd: dir, allowFailure: true, timeout: 30 * 60_000 },
   );
   if (r.exitCode !== 0) throw new CondorCommandError(r);
-  const m = SUBMITTED.exec(r.stdout);
+  const id = submittedCluster(r.stdout);
   // condor_submit said it succeeded but not which cluster: not a refusal (a job may be queued).
-  if (!m) throw new Error(`condor_submit exited 0 but named no cluster: ${r.stdout.trim().slice(0, 300)}`);
+  if (id === undefined)
+    throw new Error(`condor_submit exited 0 but named no cluster: ${r.stdout.trim().slice(0, 300)}`);
   return {
-    dagmanJobId: Number(m[2]),
+    dagmanJobId: id,
     sent: { files: opts.send.length, bytes, seconds: (performance.now() - t0) / 1000 },
   };
 }
