@@ -450,21 +450,36 @@ function rescueDag() {
     const id = /submitted to cluster (\d+)/.exec(readFileSync(path.join(dir, out), 'utf8'))[1];
     ids.push(id);
     waitFor('the DAG to leave the queue', () => queued(dir, id) === 0, 600);
-    waitFor('DAGMan in the history', () => lab(dir, ['condor_history', id, '-af', 'JobStatus']).trim() !== '');
-    cmds.push(`(waited until condor_q -constraint 'ClusterId == ${id} || DAGManJobId == ${id}' listed nothing)`);
+    waitFor(
+      'DAGMan in the history',
+      () => lab(dir, ['condor_history', id, '-af', 'JobStatus']).trim() !== '',
+    );
+    cmds.push(
+      `(waited until condor_q -constraint 'ClusterId == ${id} || DAGManJobId == ${id}' listed nothing)`,
+    );
   };
   attempt('condor_submit_dag.out', 'F fails');
   copyFileSync(path.join(dir, `${name}.dag.dagman.out`), path.join(dir, 'attempt1.dagman.out'));
   copyFileSync(path.join(dir, `${name}.dag.jobstate.log`), path.join(dir, 'attempt1.jobstate.log'));
-  cmds.push(`cp ${name}.dag.dagman.out attempt1.dagman.out; cp ${name}.dag.jobstate.log attempt1.jobstate.log`);
-  writeFileSync(path.join(dir, 'f.sub'), SUB['a.sub'].replace(/A done/, 'F fixed').replace(/a\.(out|err)/g, 'f.$1'));
+  cmds.push(
+    `cp ${name}.dag.dagman.out attempt1.dagman.out; cp ${name}.dag.jobstate.log attempt1.jobstate.log`,
+  );
+  writeFileSync(
+    path.join(dir, 'f.sub'),
+    SUB['a.sub'].replace(/A done/, 'F fixed').replace(/a\.(out|err)/g, 'f.$1'),
+  );
   cmds.push('f.sub rewritten: /bin/echo F fixed (f.fixed.sub is that file)');
   copyFileSync(path.join(dir, 'f.sub'), path.join(dir, 'f.fixed.sub'));
   attempt('condor_submit_dag.rescue.out', 'the rescue DAG');
   saveQuery(
     dir,
     'condor_history.json',
-    ['condor_history', '-constraint', ids.map((i) => `ClusterId == ${i} || DAGManJobId == ${i}`).join(' || '), '-json'],
+    [
+      'condor_history',
+      '-constraint',
+      ids.map((i) => `ClusterId == ${i} || DAGManJobId == ${i}`).join(' || '),
+      '-json',
+    ],
     cmds,
   );
   writeFileSync(path.join(dir, 'f.sub'), subs['f.sub']);
