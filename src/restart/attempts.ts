@@ -24,3 +24,11 @@ export function withAttempt(record: RunRecord, ended: RunAttempt['ended'], next:
     attempts: [...closed, next],
   };
 }
+
+/**
+ * The copy of attempt `n`'s nodes log (1-based) that restart keeps: DAGMan truncates `<dag>.nodes.log` when
+ * the next attempt starts.
+ */
+export function attemptNodesLog(dagFile: string, n: number): string {
+  return `${dagFile}.nodes.log.attempt${n}`;
+}

@@ -94,8 +94,8 @@ function diffNode(
   now: NodeDef | undefined,
   submitText: { was: (f: string) => string | undefined; now: (f: string) => string | undefined },
 ): string[] {
-  if (!was) return now ? ['new in the workflow'] : [];
-  if (!now) return ['no longer in the workflow'];
+  if (was?.submitFile === undefined) return now?.submitFile !== undefined ? ['new in the workflow'] : [];
+  if (now?.submitFile === undefined) return ['no longer in the workflow'];
   const out: string[] = [];
   if (was.submitFile !== now.submitFile)
     out.push(`submit file ${was.submitFile ?? '(none)'} → ${now.submitFile ?? '(none)'}`);
@@ -140,7 +140,7 @@ export function restartChanges(args: {
   const taken: NodeChange[] = [];
   for (const node of new Set([...was.keys(), ...now.keys()])) {
     const changes = diffNode(was.get(node), now.get(node), { was: args.wasFile, now: args.nowFile });
-    if (done.has(node) && now.has(node))
+    if (done.has(node) && now.get(node)?.submitFile !== undefined)
       changes.push(...(args.changedInputs?.(node) ?? []).map((f) => `input ${f} changed since it ran`));
     if (changes.length === 0) continue;
     (done.has(node) ? refused : taken).push({ node, changes });

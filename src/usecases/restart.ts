@@ -9,7 +9,7 @@
  * restart was interrupted. run.json gets the attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderWorkflow } from '../compile.js';
 import { resolveCompileSettings } from '../compile-options.js';
@@ -23,7 +23,7 @@ import { writeRunRecord } from '../emit/write-run-record.js';
 import { loadSites } from '../load-workflow.js';
 import type { RunAttempt, RunRecord, RunState } from '../model/run.js';
 import type { PlannedSite, Tuning } from '../plan/plan-types.js';
-import { attemptsOf, withAttempt } from '../restart/attempts.js';
+import { attemptNodesLog, attemptsOf, withAttempt } from '../restart/attempts.js';
 import { type NodeChange, nodeInputs, restartChanges } from '../restart/node-changes.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { readIfExists } from '../status/run-dir.js';
@@ -216,6 +216,15 @@ export async function restartRun(
         refused: changes.refused,
       };
     const written = updateRunDir(dir, files);
+    // REAP waits for the last steps' terminate events in the nodes log, which the new DAGMan truncates: it
+    // waits only for the last steps this attempt runs.
+    const reapSteps = files.find((f) => f.path === REAP_STEPS);
+    if (reapSteps)
+      written.push(...updateRunDir(dir, [{ ...reapSteps, text: withoutSteps(reapSteps.text, rescue.done) }]));
+    // The new DAGMan truncates the nodes log: keep this attempt's for its report.
+    const nodesLog = join(dir, `${layout.dagFile}.nodes.log`);
+    const kept = attemptNodesLog(layout.dagFile, attempts.length);
+    if (existsSync(nodesLog) && !existsSync(join(dir, kept))) copyFileSync(nodesLog, join(dir, kept));
     // GATE waits for the guests of this attempt's VMs: it runs again even when it succeeded before.
     const gate = layout.nodes.find((n) => n.kind === 'gate')?.name;
     let runs = rescueFile;
@@ -268,6 +277,17 @@ export async function restartRun(
   } catch (e) {
     return failureOf(e);
   }
+}
+
+const REAP_STEPS = 'vmdag-reap.steps';
+
+/** The REAP steps file without the steps that already succeeded (`NAME` or `NAME:post` lines). */
+export function withoutSteps(text: string, done: string[]): string {
+  const gone = new Set(done);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('#') || !gone.has(l.trim().replace(/:post$/, '')))
+    .join('\n');
 }
 
 /** What the attempt being submitted will record, kept for a restart run again after being interrupted. */
