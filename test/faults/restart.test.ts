@@ -6,17 +6,20 @@
  * queue, run.json and `status` show both attempts. The native case, and the same with one VM (the VMs
  * booted afresh: a new VM cluster, and no VM left).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
-import { runCli } from './cli-process.js';
+import { BIN, runCli } from './cli-process.js';
 import {
   folder,
   nothingLeft,
   removeStarted,
   type Status,
+  sleep,
   submit,
   vmClusters,
   vmSection,
@@ -59,6 +62,32 @@ function restart(runDir: string) {
   return runCli(['restart', '--json', runDir], { cwd: runDir, timeoutMs: 180_000 });
 }
 
+/** `vmdag restart RUN` SIGKILLed the moment its submit marker appears (or when it ends first). */
+async function killedAtMarker(runDir: string): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'restart', runDir], { cwd: runDir, stdio: 'ignore' });
+  const ended = new Promise((res) => child.on('exit', res));
+  const deadline = Date.now() + 120_000;
+  while (child.exitCode === null && Date.now() < deadline) {
+    if (existsSync(path.join(runDir, 'submitting.json'))) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await sleep(20);
+  }
+  await ended;
+}
+
+/** Every DAGMan job submitted from the run directory, queued or in the history. */
+async function dagsOf(runDir: string): Promise<string[]> {
+  if (!ctx) return [];
+  const c = `JobUniverse == 7 && Iwd == "${runDir}"`;
+  const q = await runCondor(ctx, 'condor_q', ['-allusers', '-constraint', c, '-af', 'ClusterId'], {
+    cwd: '/',
+  });
+  const h = await runCondor(ctx, 'condor_history', ['-constraint', c, '-af', 'ClusterId'], { cwd: '/' });
+  return [...new Set(`${q.stdout}\n${h.stdout}`.split('\n').filter((l) => /^\d+$/.test(l.trim())))];
+}
+
 interface RunJson {
   dagmanJobId: number;
   attempts?: {
@@ -91,11 +120,15 @@ async function failFixRestart(name: string, vm: string): Promise<{ first: Status
   expect(why.error).toMatch(/step a already succeeded and changed: vmdag_args: .*good2/);
   expect((JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunJson).dagmanJobId).toBe(id);
 
-  // Only the failed step fixed: taken; a and b are not run again.
+  // Only the failed step fixed: taken; a and b are not run again. The first try is SIGKILLed as soon as its
+  // submit marker is written (condor_submit_dag about to run, or running); run again, exactly one DAG is
+  // queued for the attempt (G9).
   writeFileSync(path.join(dir, 'workflow.yaml'), workflow(name, { a: 'good', c: 'good' }, vm));
   const t1 = Date.now();
+  await killedAtMarker(runDir);
   const r = restart(runDir);
   expect(r.status, r.stderr + r.stdout).toBe(0);
+  expect(await dagsOf(runDir)).toHaveLength(2);
   const restarted = JSON.parse(r.stdout) as {
     dagmanJobId: number;
     attempt: number;
