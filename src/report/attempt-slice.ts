@@ -43,3 +43,28 @@ export function attemptInputs(inp: LatencyInputs, latest: boolean): LatencyInput
     ...(latest && metrics !== undefined ? { metrics } : {}),
   };
 }
+
+/**
+ * The jobstate log as status reads it for a run restarted from a rescue file: the latest DAGMan's lines, and
+ * of the earlier ones only the lines of nodes the latest did not run (the steps that succeeded before), so
+ * that a step that failed before and runs again is not shown failed meanwhile. One attempt: unchanged.
+ */
+export function jobstateForStatus(text: string): string {
+  const started = [...text.matchAll(/^\d+ INTERNAL \*\*\* DAGMAN_STARTED (\d+)\.\d+ \*\*\*/gm)].map((m) =>
+    Number(m[1]),
+  );
+  const latest = started.at(-1);
+  if (latest === undefined || started.every((id) => id === latest)) return text;
+  const mine = jobstateOfAttempt(text, latest).text;
+  const rerun = new Set(mine.split('\n').map((l) => l.split(' ')[1]));
+  const out: string[] = [];
+  let inside = false;
+  for (const line of text.split('\n')) {
+    const s = /^\d+ INTERNAL \*\*\* DAGMAN_STARTED (\d+)\.\d+ \*\*\*/.exec(line);
+    if (s) inside = Number(s[1]) === latest;
+    const node = line.split(' ')[1];
+    if (line === '' || (!inside && (node === 'INTERNAL' || rerun.has(node)))) continue;
+    out.push(line);
+  }
+  return `${out.join('\n')}\n`;
+}
