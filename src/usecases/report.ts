@@ -88,9 +88,11 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
       place.iwd,
       several ? { latest: true } : undefined,
     );
+    const latest = attempts.at(-1);
+    if (several && latest?.skipped) report.doneBefore = latest.skipped;
     const each: AttemptReport[] = [];
     if (several)
-      for (const [i, a] of attempts.entries())
+      for (const [i, a] of attempts.entries()) {
         each.push({
           attempt: a,
           report:
@@ -101,6 +103,9 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
                   nodesLog: attemptNodesLog(layout.dagFile, i + 1),
                 }),
         });
+        const r = each.at(-1)?.report;
+        if (r && a.skipped) r.doneBefore = a.skipped;
+      }
     const travel =
       record.transfer === 'spool' && record.sent
         ? {

@@ -9,7 +9,7 @@
  * restart was interrupted. run.json gets the attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderWorkflow } from '../compile.js';
 import { resolveCompileSettings } from '../compile-options.js';
@@ -120,7 +120,7 @@ export async function restartRun(
       const found = await findSubmittedDag(ctx, interrupted.token, { waitMs: 20_000 });
       if (found !== undefined) {
         const pending = JSON.parse(
-          readIfExists(join(dir, 'restarting.json')) ?? '{}',
+          readIfExists(join(dir, RESTARTING)) ?? '{}',
         ) as Partial<RunAttempt> & {
           ended?: RunAttempt['ended'];
         };
@@ -128,6 +128,7 @@ export async function restartRun(
         delete (next as { ended?: unknown }).ended;
         writeRunRecord(dir, withAttempt(record, pending.ended, next));
         removeSubmitMarker(dir);
+        rmSync(join(dir, RESTARTING), { force: true });
         return {
           ok: true,
           outDir: dir,
@@ -262,6 +263,7 @@ export async function restartRun(
     const updated: RunRecord = withAttempt(record, ended, next);
     writeRunRecord(dir, updated);
     removeSubmitMarker(dir);
+    rmSync(join(dir, RESTARTING), { force: true });
     return {
       ok: true,
       outDir: dir,
@@ -280,6 +282,8 @@ export async function restartRun(
 }
 
 const REAP_STEPS = 'vmdag-reap.steps';
+/** What the attempt being submitted records, while it is submitted (removed once run.json has it). */
+const RESTARTING = 'restarting.json';
 
 /** The REAP steps file without the steps that already succeeded (`NAME` or `NAME:post` lines). */
 export function withoutSteps(text: string, done: string[]): string {
@@ -293,6 +297,6 @@ export function withoutSteps(text: string, done: string[]): string {
 /** What the attempt being submitted will record, kept for a restart run again after being interrupted. */
 function writeRestarting(dir: string, pending: object): void {
   updateRunDir(dir, [
-    { path: 'restarting.json', text: `${JSON.stringify(pending, null, 2)}\n`, mode: 0o644 },
+    { path: RESTARTING, text: `${JSON.stringify(pending, null, 2)}\n`, mode: 0o644 },
   ]);
 }
