@@ -119,9 +119,7 @@ export async function restartRun(
     if (interrupted?.restart !== undefined) {
       const found = await findSubmittedDag(ctx, interrupted.token, { waitMs: 20_000 });
       if (found !== undefined) {
-        const pending = JSON.parse(
-          readIfExists(join(dir, RESTARTING)) ?? '{}',
-        ) as Partial<RunAttempt> & {
+        const pending = JSON.parse(readIfExists(join(dir, RESTARTING)) ?? '{}') as Partial<RunAttempt> & {
           ended?: RunAttempt['ended'];
         };
         const next: RunAttempt = { ...pending, dagmanJobId: found, submittedAt: interrupted.startedAt };
@@ -296,7 +294,5 @@ export function withoutSteps(text: string, done: string[]): string {
 
 /** What the attempt being submitted will record, kept for a restart run again after being interrupted. */
 function writeRestarting(dir: string, pending: object): void {
-  updateRunDir(dir, [
-    { path: RESTARTING, text: `${JSON.stringify(pending, null, 2)}\n`, mode: 0o644 },
-  ]);
+  updateRunDir(dir, [{ path: RESTARTING, text: `${JSON.stringify(pending, null, 2)}\n`, mode: 0o644 }]);
 }
