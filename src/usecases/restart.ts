@@ -192,6 +192,7 @@ export async function restartRun(
     const newText = new Map(files.map((f) => [f.path, f.text]));
     const wasDag = readFileSync(join(dir, layout.dagFile), 'utf8');
     const nowDag = newText.get(layout.dagFile) ?? '';
+    const gate = layout.nodes.find((n) => n.kind === 'gate')?.name;
     // An input's content is not recorded: one modified after the last attempt was submitted counts as changed
     // (an earlier restart refused any change to the inputs of the steps that had succeeded by then).
     const ranSince = Date.parse(attempts[attempts.length - 1]?.submittedAt ?? '') || 0;
@@ -200,7 +201,8 @@ export async function restartRun(
       nowDag,
       wasFile: (p) => readIfExists(join(dir, p)),
       nowFile: (p) => newText.get(p),
-      done: rescue.done,
+      // GATE runs again whatever it did before (below): a change to it is taken, never refused.
+      done: rescue.done.filter((n) => n !== gate),
       changedInputs: (node) =>
         nodeInputs(nowDag, node).filter((f) => {
           const p = resolve(dir, f);
@@ -225,7 +227,6 @@ export async function restartRun(
     const kept = attemptNodesLog(layout.dagFile, attempts.length);
     if (existsSync(nodesLog) && !existsSync(join(dir, kept))) copyFileSync(nodesLog, join(dir, kept));
     // GATE waits for the guests of this attempt's VMs: it runs again even when it succeeded before.
-    const gate = layout.nodes.find((n) => n.kind === 'gate')?.name;
     let runs = rescueFile;
     if (gate && rescue.done.includes(gate)) {
       runs = rescueName(layout.dagFile, rescue.number + 1);
