@@ -20,6 +20,7 @@ const LAB = [
   'test/faults/isolation.test.ts',
   'test/faults/bad-image.test.ts',
   'test/faults/scenarios.test.ts',
+  'test/faults/restart.test.ts',
   'test/faults/teardown.test.ts',
   'test/faults/vm-scenarios.test.ts',
   'test/integration/*.test.ts',

@@ -5,7 +5,9 @@
 // guest-ads (a VM run of examples/hpl-2vm: its guests' startd ads while they serve it, and after it ended);
 // only when named: orgs-ping (needs lab up --orgs 3), dagman-no-submit, check-dry-run (nothing queued: what
 // `vmdag check` reads — condor_submit -dry-run per node, a refused value, condor_dag_checker -json),
-// vm-holds (VM jobs held for their disk: the gahp's own checks and the site kit's; the node keeps HasVM)
+// vm-holds (VM jobs held for their disk: the gahp's own checks and the site kit's; the node keeps HasVM),
+// rescue-dag (a native DAG with a SERVICE and a FINAL node whose node F fails; its rescue file; F's submit
+// file fixed and the DAG submitted again without -f: DAGMan runs the rescue DAG)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -424,12 +426,100 @@ function checkDryRun() {
   record(name, dir, files, cmds);
 }
 
+/**
+ * A DAG that fails, its rescue file, and the same DAG submitted again after the failing node's submit file was
+ * fixed (condor_submit_dag without -f: it runs the newest rescue DAG). What `vmdag restart` relies on: which
+ * nodes the rescue file marks DONE (never a SERVICE or FINAL node) and that the second DAGMan runs only the rest.
+ */
+function rescueDag() {
+  const name = 'rescue-dag';
+  const dir = workDir(name);
+  const subs = {
+    'a.sub': SUB['a.sub'],
+    'b.sub': SUB['b.sub'],
+    'f.sub': SUB['f.sub'],
+    'svc.sub': SUB['long.sub'].replace(/long\./g, 'svc.'),
+    'z.sub':
+      'universe = local\nexecutable = /bin/echo\narguments = Z final\noutput = z.out\nerror = z.err\nqueue\n',
+  };
+  for (const [f, text] of Object.entries(subs)) writeFileSync(path.join(dir, f), text);
+  writeFileSync(
+    path.join(dir, `${name}.dag`),
+    `# a SERVICE node, A then B and F (F fails), a FINAL node\nSERVICE S svc.sub\nJOB A a.sub\nJOB B b.sub\nJOB F f.sub\nPARENT A CHILD B F\nFINAL Z z.sub\nNODE_STATUS_FILE ${name}.dag.status 1\nJOBSTATE_LOG ${name}.dag.jobstate.log\n`,
+  );
+  const cmds = [];
+  const ids = [];
+  const attempt = (out, label) => {
+    const argv = ['condor_submit_dag', '-AutoRescue', '1', `${name}.dag`];
+    writeFileSync(path.join(dir, out), lab(dir, argv));
+    cmds.push(`${shell(argv)} > ${out}   (${label})`);
+    const id = /submitted to cluster (\d+)/.exec(readFileSync(path.join(dir, out), 'utf8'))[1];
+    ids.push(id);
+    waitFor('the DAG to leave the queue', () => queued(dir, id) === 0, 600);
+    waitFor(
+      'DAGMan in the history',
+      () => lab(dir, ['condor_history', id, '-af', 'JobStatus']).trim() !== '',
+    );
+    cmds.push(
+      `(waited until condor_q -constraint 'ClusterId == ${id} || DAGManJobId == ${id}' listed nothing)`,
+    );
+  };
+  attempt('condor_submit_dag.out', 'F fails');
+  copyFileSync(path.join(dir, `${name}.dag.dagman.out`), path.join(dir, 'attempt1.dagman.out'));
+  copyFileSync(path.join(dir, `${name}.dag.jobstate.log`), path.join(dir, 'attempt1.jobstate.log'));
+  cmds.push(
+    `cp ${name}.dag.dagman.out attempt1.dagman.out; cp ${name}.dag.jobstate.log attempt1.jobstate.log`,
+  );
+  writeFileSync(
+    path.join(dir, 'f.sub'),
+    SUB['a.sub'].replace(/A done/, 'F fixed').replace(/a\.(out|err)/g, 'f.$1'),
+  );
+  cmds.push('f.sub rewritten: /bin/echo F fixed (f.fixed.sub is that file)');
+  copyFileSync(path.join(dir, 'f.sub'), path.join(dir, 'f.fixed.sub'));
+  attempt('condor_submit_dag.rescue.out', 'the rescue DAG');
+  saveQuery(
+    dir,
+    'condor_history.json',
+    [
+      'condor_history',
+      '-constraint',
+      ids.map((i) => `ClusterId == ${i} || DAGManJobId == ${i}`).join(' || '),
+      '-json',
+    ],
+    cmds,
+  );
+  writeFileSync(path.join(dir, 'f.sub'), subs['f.sub']);
+  record(
+    name,
+    dir,
+    [
+      `${name}.dag`,
+      ...Object.keys(subs),
+      'f.fixed.sub',
+      'condor_submit_dag.out',
+      'condor_submit_dag.rescue.out',
+      'attempt1.dagman.out',
+      'attempt1.jobstate.log',
+      `${name}.dag.rescue001`,
+      `${name}.dag.rescue002`,
+      `${name}.dag.dagman.out`,
+      `${name}.dag.jobstate.log`,
+      `${name}.dag.nodes.log`,
+      `${name}.dag.dagman.log`,
+      `${name}.dag.metrics`,
+      'condor_history.json',
+    ],
+    cmds,
+  );
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
 if (want.includes('orgs-ping')) orgsPing();
 if (want.includes('dagman-no-submit')) noSubmit();
 if (want.includes('check-dry-run')) checkDryRun();
 if (want.includes('vm-holds')) vmHolds();
+if (want.includes('rescue-dag')) rescueDag();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {

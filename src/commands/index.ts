@@ -21,6 +21,7 @@ export const commands: CommandEntry[] = [
   { name: 'submit', load: async () => (await import('./submit.js')).submitCommand },
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'report', load: async () => (await import('./report.js')).reportCommand },
+  { name: 'restart', load: async () => (await import('./restart.js')).restartCommand },
   { name: 'rm', load: async () => (await import('./rm.js')).rmCommand },
   { name: 'lab', load: async () => (await import('./lab.js')).labCommand },
   { name: 'site-config', load: async () => (await import('./site-config.js')).siteConfigCommand },

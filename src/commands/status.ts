@@ -20,6 +20,7 @@ export function statusJson(s: RunStatus): object {
     nodes: s.nodes,
     vms: s.vms,
     leftoverGuests: s.leftoverGuests ?? [],
+    ...(s.attempts ? { attempts: s.attempts } : {}),
   };
 }
 
@@ -30,6 +31,19 @@ export function statusText(name: string, s: RunStatus): string {
       (p.vmsTotal ? `  VMs ${p.vmsRunning}/${p.vmsTotal} running` : ''),
   ];
   if (s.cause) lines.push(`  cause: ${s.cause}`);
+  if (s.attempts && s.attempts.length > 1)
+    for (const [i, a] of s.attempts.entries())
+      lines.push(
+        `  attempt ${i + 1}: DAGMan job ${a.dagmanJobId} submitted ${a.submittedAt}` +
+          (a.ended
+            ? `, ${a.ended.state}${a.ended.at ? ` ${a.ended.at}` : ''}`
+            : i === s.attempts.length - 1
+              ? `, ${s.state}`
+              : '') +
+          (a.rescue
+            ? ` (from ${a.rescue}${a.skipped?.length ? `; not run again: ${a.skipped.join(', ')}` : ''})`
+            : ''),
+      );
   for (const r of s.refusedBy ?? [])
     lines.push(`  at ${s.site ?? '?'} after ${r.site} refused it: ${r.error}`);
   for (const n of s.nodes)

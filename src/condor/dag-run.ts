@@ -77,10 +77,21 @@ export async function submitDag(
   ctx: CondorContext,
   dir: string,
   dagFile: string,
-  opts: { batchName?: string; force?: boolean; target?: Target; submitId?: string } = {},
+  opts: {
+    batchName?: string;
+    force?: boolean;
+    target?: Target;
+    submitId?: string;
+    /**
+     * The DAG is run from its newest rescue file (restart): never -f, which would rename the rescue files
+     * away and run the whole DAG again; condor_submit_dag overwrites its own files when it runs a rescue DAG.
+     */
+    rescue?: boolean;
+  } = {},
 ): Promise<{ dagmanJobId: number; stdout: string }> {
   const args = [
-    ...(opts.force ? ['-f'] : []),
+    ...(opts.force && !opts.rescue ? ['-f'] : []),
+    ...(opts.rescue ? ['-AutoRescue', '1'] : []),
     ...(opts.batchName ? ['-batch-name', opts.batchName] : []),
     // Names this submit attempt on the DAGMan job, so an interrupted submit can be found again.
     ...(opts.submitId ? ['-append', `My.VmdagSubmitId = "${opts.submitId.replace(/[^0-9a-f-]/g, '')}"`] : []),
@@ -103,7 +114,8 @@ export async function submitDag(
   // condor_submit_dag already wrote its .condor.sub and would refuse to overwrite it.
   for (let i = 0; i < 8 && isTransient(r); i++) {
     await new Promise((res) => setTimeout(res, 1000 * (i + 1)));
-    r = await runCondor(env, 'condor_submit_dag', ['-f', ...args.filter((a) => a !== '-f')], {
+    const again = opts.rescue ? args : ['-f', ...args.filter((a) => a !== '-f')];
+    r = await runCondor(env, 'condor_submit_dag', again, {
       cwd: dir,
       allowFailure: true,
     });

@@ -12,6 +12,8 @@ export interface SubmitMarker {
   token: string;
   startedAt: string;
   pid: number;
+  /** Written by `vmdag restart` (the run has run.json already): the attempt being submitted. */
+  restart?: number;
 }
 
 export function writeSubmitMarker(dir: string, marker: SubmitMarker): void {
@@ -26,7 +28,12 @@ export function readSubmitMarker(dir: string): SubmitMarker | undefined {
   try {
     const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<SubmitMarker>;
     return typeof m.token === 'string' && /^[0-9a-f-]{36}$/.test(m.token)
-      ? { token: m.token, startedAt: String(m.startedAt ?? ''), pid: Number(m.pid ?? 0) }
+      ? {
+          token: m.token,
+          startedAt: String(m.startedAt ?? ''),
+          pid: Number(m.pid ?? 0),
+          ...(typeof m.restart === 'number' ? { restart: m.restart } : {}),
+        }
       : undefined;
   } catch {
     return undefined;

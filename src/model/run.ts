@@ -16,8 +16,26 @@ export interface RunLayout {
   vmCount: number;
 }
 
-export interface RunRecord {
+/** One submission of a run's DAG: the first by `submit`, each next one by `restart` (from a rescue file). */
+export interface RunAttempt {
   dagmanJobId: number;
+  /** ISO-8601 UTC, vmdag's clock. */
+  submittedAt: string;
+  /** The rescue file DAGMan ran (none for the first attempt). */
+  rescue?: string;
+  /** Steps that had succeeded before this attempt and did not run again. */
+  skipped?: string[];
+  /** Steps that changed since the attempt before (what the restart took), with what changed. */
+  changed?: { node: string; changes: string[] }[];
+  /** How it ended, as HTCondor recorded it (the DAGMan job's ad), noted when the next attempt was made. */
+  ended?: { state: RunState; at: string | null };
+}
+
+export interface RunRecord {
+  /** The newest attempt's DAGMan job (the one status, report and rm follow). */
+  dagmanJobId: number;
+  /** Every attempt, oldest first, once the run was restarted (absent: the one attempt above). */
+  attempts?: RunAttempt[];
   site: string;
   /** ISO-8601 UTC, from vmdag's clock: informational only (reports use HTCondor's records). */
   submittedAt: string;
@@ -67,6 +85,8 @@ export interface RunStatus {
   /** Startd ads of this run's guests still in the collector after every VM of the run has ended: a guest
    * that did not leave the pool with its VM (its claim may still be held by the schedd). */
   leftoverGuests?: { name: string; state: string }[];
+  /** Every attempt of the run (run.json), oldest first, when it was restarted. */
+  attempts?: RunAttempt[];
   progress: { nodesDone: number; nodesTotal: number; vmsRunning: number; vmsTotal: number };
 }
 

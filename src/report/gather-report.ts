@@ -6,6 +6,7 @@ import { queryHistory, queryQueue, type Target } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout } from '../model/run.js';
 import { readIfExists } from '../status/run-dir.js';
+import { attemptInputs } from './attempt-slice.js';
 import { computeLatency, type LatencyInputs } from './latency.js';
 import type { LatencyReport } from './types.js';
 
@@ -42,11 +43,15 @@ export async function gatherReport(
   target: Target = {},
   /** The folder the run's jobs ran in, when not the run directory (a run spooled to its site). */
   iwd: string = layout.dir,
+  /** One attempt of a restarted run: its share of the logs only (src/report/attempt-slice.ts). */
+  attempt?: { latest: boolean; nodesLog?: string },
 ): Promise<LatencyReport> {
   const queue = await queryQueue(ctx, dagmanJobId, target);
   const history = await queryHistory(ctx, dagmanJobId, target);
   const ads = ofRunDir(mergeAds(queue, history), iwd);
-  return computeLatency(reportInputs(layout, dagmanJobId, ads));
+  const inputs = reportInputs(layout, dagmanJobId, ads);
+  if (attempt?.nodesLog !== undefined) inputs.nodesLog = readIfExists(join(layout.dir, attempt.nodesLog));
+  return computeLatency(attempt ? attemptInputs(inputs, attempt.latest) : inputs);
 }
 
 function real(path: string): string {

@@ -282,6 +282,7 @@ export function latencyJson(r: LatencyReport): object {
     sources: r.sources,
     asOf: t(r.asOf),
     zone: r.zone,
+    ...(r.doneBefore ? { doneBefore: r.doneBefore } : {}),
     lanes: r.lanes.map((l) => ({
       ...l,
       segments: l.segments.map((g) => ({ state: g.state, start: iso(g.start), end: t(g.end) })),

@@ -89,7 +89,13 @@ export function latencyHtml(r: LatencyReport): string {
       attempts: l.attempts,
       queued: laneSeconds(l, 'queued'),
       running: laneSeconds(l, 'running'),
-      outcome: l.end?.outcome ?? (l.segments.length ? `${l.segments.at(-1)?.state} now` : 'not submitted'),
+      outcome:
+        l.end?.outcome ??
+        (l.segments.length
+          ? `${l.segments.at(-1)?.state} now`
+          : r.doneBefore?.includes(l.name)
+            ? 'done in an earlier attempt'
+            : 'not submitted'),
       outcomeClass: l.end?.outcome ?? 'open',
     })),
     zoneText: `event-log times read as UTC${r.zone.offsetMinutes >= 0 ? '+' : '−'}${fmtSeconds(Math.abs(r.zone.offsetMinutes) / 60)} h: ${r.zone.from}`,

@@ -51,7 +51,9 @@ function laneLine(l: Lane, r: LatencyReport): string {
     ? l.end.outcome
     : l.segments.length
       ? `${l.segments.at(-1)?.state ?? ''} now`
-      : 'not submitted';
+      : r.doneBefore?.includes(l.name)
+        ? 'done in an earlier attempt (not run again)'
+        : 'not submitted';
   return `  ${l.kind.padEnd(8)} ${l.name.padEnd(14)} ${(l.jobId ?? '-').padEnd(8)} ${parts.join(', ') || '-'}${parts.length ? ' → ' : ' '}${end}${l.attempts > 1 ? ` (${l.attempts} attempts)` : ''}${l.host ? `  on ${l.host}` : ''}`;
 }
 

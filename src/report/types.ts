@@ -71,4 +71,6 @@ export interface LatencyReport {
   /** The submit host's UTC offset the event logs were read with, and how it was found. */
   zone: { offsetMinutes: number; from: string };
   lanes: Lane[];
+  /** A restarted run's attempt: the steps that had succeeded in an earlier attempt and did not run in this one. */
+  doneBefore?: string[];
 }

@@ -6,6 +6,7 @@ import { queryGuests, queryHistory, queryQueue, type Target } from '../condor/da
 import { parseEventLog } from '../condor/event-log.js';
 import type { CondorContext } from '../condor/exec.js';
 import type { RunLayout, RunPlace, RunStatus } from '../model/run.js';
+import { jobstateForStatus } from '../report/attempt-slice.js';
 import { deriveStatus, type StatusInputs } from './derive-status.js';
 import { readIfExists } from './run-dir.js';
 
@@ -55,7 +56,9 @@ export function assembleInputs(
     dagmanInQueue: dagmanQueued !== undefined && adNumber(dagmanQueued, 'JobStatus') !== 4,
     jobs: queue.filter((ad) => adNumber(ad, 'ClusterId') !== dagmanJobId),
     events: parseEventLog(read(`${base}.nodes.log`) ?? ''),
-    jobstate: parseJobstateLog(read(join(layout.dir, `${layout.name}.jobstate.log`)) ?? ''),
+    jobstate: parseJobstateLog(
+      jobstateForStatus(read(join(layout.dir, `${layout.name}.jobstate.log`)) ?? ''),
+    ),
     metrics: metricsText ? parseMetrics(metricsText) : undefined,
     dagmanError: lastDagmanError(read(`${base}.dagman.out`) ?? ''),
     gateError: (read(join(layout.dir, 'logs/gate.err')) ?? '').trim().split('\n').at(-1) || undefined,

@@ -5,9 +5,11 @@
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CondorContext } from '../condor/exec.js';
+import type { RunAttempt } from '../model/run.js';
 import { gatherReport } from '../report/gather-report.js';
 import { latencyHtml } from '../report/render-html.js';
 import type { LatencyReport } from '../report/types.js';
+import { attemptNodesLog, attemptsOf } from '../restart/attempts.js';
 import { readLayout, readRunRecord } from '../status/run-dir.js';
 import { type Failure, fail, failureOf } from './failure.js';
 import { fetchIfEnded } from './fetch-run.js';
@@ -43,6 +45,13 @@ export interface ReportResult {
   travel?: { site: string; files: number; bytes: number; seconds: number; fetchedAt?: string };
   /** The HTML file written, when asked for. */
   html?: string;
+  /** A restarted run: each attempt (oldest first, the last is `report`) with its own report. */
+  attempts?: AttemptReport[];
+}
+
+export interface AttemptReport {
+  attempt: RunAttempt;
+  report: LatencyReport;
 }
 
 /** Write the absolute `path` whole or not at all: a temp file beside it, then rename. */
@@ -69,7 +78,34 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
       ...(record.tokens ? { tokens: record.tokens } : {}),
     };
     const place = await fetchIfEnded(ctx, absDir, record, target);
-    const report = await gatherReport(ctx, layout, record.dagmanJobId, target, place.iwd);
+    const attempts = attemptsOf(record);
+    const several = attempts.length > 1;
+    const report = await gatherReport(
+      ctx,
+      layout,
+      record.dagmanJobId,
+      target,
+      place.iwd,
+      several ? { latest: true } : undefined,
+    );
+    const latest = attempts.at(-1);
+    if (several && latest?.skipped) report.doneBefore = latest.skipped;
+    const each: AttemptReport[] = [];
+    if (several)
+      for (const [i, a] of attempts.entries()) {
+        each.push({
+          attempt: a,
+          report:
+            a.dagmanJobId === record.dagmanJobId
+              ? report
+              : await gatherReport(ctx, layout, a.dagmanJobId, target, place.iwd, {
+                  latest: false,
+                  nodesLog: attemptNodesLog(layout.dagFile, i + 1),
+                }),
+        });
+        const r = each.at(-1)?.report;
+        if (r && a.skipped) r.doneBefore = a.skipped;
+      }
     const travel =
       record.transfer === 'spool' && record.sent
         ? {
@@ -78,7 +114,12 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
             ...(record.fetchedAt ? { fetchedAt: record.fetchedAt } : {}),
           }
         : undefined;
-    const base = { ok: true as const, report, ...(travel ? { travel } : {}) };
+    const base = {
+      ok: true as const,
+      report,
+      ...(travel ? { travel } : {}),
+      ...(several ? { attempts: each } : {}),
+    };
     if (opts.html === undefined) return base;
     writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report));
     return { ...base, html: opts.html };

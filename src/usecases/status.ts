@@ -120,6 +120,7 @@ export async function runStatus(
       const { status, inputs } = gathered;
       status.site = run.record.site;
       if (run.record.refusedBy) status.refusedBy = run.record.refusedBy;
+      if (run.record.attempts && run.record.attempts.length > 1) status.attempts = run.record.attempts;
       if (!opts.watch) return { ok: true, name: run.layout.name, status };
       const qdate = inputs.dagman ? adNumber(inputs.dagman, 'QDate') : undefined;
       onEvent({

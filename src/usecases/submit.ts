@@ -332,7 +332,8 @@ async function submitOnce(
     const compiled = found.compiled === true;
     const previous = readRunRecord(dir);
     if (previous) {
-      removeSubmitMarker(dir);
+      // A restart's marker stays: the restart run again needs it to find the DAG it may have submitted.
+      if (readSubmitMarker(dir)?.restart === undefined) removeSubmitMarker(dir);
       return fail(
         'usage',
         `${dir} was already submitted as DAGMan job ${previous.dagmanJobId}; compile to a new directory to run again`,
