@@ -9,10 +9,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { labContext, labRequired, labRunsVms } from '../lab/lab-context.js';
+import { labContext, labRunsVms, NO_LAB, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { BIN, runCli } from './cli-process.js';
 import {
   folder,
@@ -178,7 +178,7 @@ async function failFixRestart(name: string, vm: string): Promise<{ first: Status
 
 afterAll(removeStarted);
 
-describe.skipIf(!ctx && !labRequired)('vmdag restart on the lab pool', () => {
+requireOrSkip(Boolean(ctx), NO_LAB).describe('vmdag restart on the lab pool', () => {
   it('native: a 3-step workflow whose last step fails, fixed and restarted: a and b not run again, the run succeeds, nothing left', {
     timeout: T,
   }, async () => {
@@ -189,7 +189,7 @@ describe.skipIf(!ctx && !labRequired)('vmdag restart on the lab pool', () => {
 const lab = ctx ? await labStatus() : undefined;
 const vms = Boolean(lab?.guestImage) && (await labRunsVms(ctx));
 
-describe.skipIf(!vms && !labRequired)('vmdag restart of a run with VMs on the lab pool', () => {
+requireOrSkip(vms, NO_VMS).describe('vmdag restart of a run with VMs on the lab pool', () => {
   it('vm: the same with one VM: booted afresh for the restart (a new VM cluster), GATE waits again, no VM left', {
     timeout: T,
   }, async () => {
