@@ -137,7 +137,10 @@ async function failFixRestart(name: string, vm: string): Promise<{ first: Status
   };
   expect(restarted.attempt).toBe(2);
   expect(restarted.skipped).toEqual(['a', 'b']);
-  expect(restarted.changed.map((c) => c.node)).toEqual(['c']);
+  // The killed try may already have written c's change into the run directory before it died (seen in a CI
+  // rehearsal with VMs): then this one finds nothing left to change. Never a change to a or b; that c's fix
+  // is in effect shows below (the run succeeds, c ran again).
+  expect([['c'], []]).toContainEqual(restarted.changed.map((c) => c.node));
   expect(restarted.dagmanJobId).not.toBe(id);
   // Run again while the restarted DAG runs: refused, no second DAG (G9).
   const again = restart(runDir);

@@ -99,7 +99,9 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
       started.push(runC);
       const tC = Date.now();
       const child = spawnCli(['submit', 'workflow.yaml', '-o', runC, '--json'], dirC);
-      const exited = new Promise((r) => child.on('exit', (_code, signal) => r(signal)));
+      const exited = new Promise<string>((r) =>
+        child.on('exit', (code, signal) => r(signal ? signal : `exit ${code}`)),
+      );
       await waitFor(
         'run.json',
         120_000,
@@ -107,7 +109,11 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         20,
       );
       child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
+      // vmdag submit writes run.json last and then exits: the kill may find it gone already (seen in a CI
+      // rehearsal). Either way no vmdag process follows the run from here on, which is what (c) is about.
+      const outcome = await exited;
+      expect(['SIGKILL', 'exit 0'], `vmdag submit ended by ${outcome}`).toContain(outcome);
+      figures.push(`(c) vmdag submit ended by ${outcome} at run.json`);
       const idC = (JSON.parse(readFileSync(path.join(runC, 'run.json'), 'utf8')) as { dagmanJobId: number })
         .dagmanJobId;
 
