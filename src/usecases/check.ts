@@ -30,11 +30,11 @@ import {
   runNeeds,
 } from '../check/judge-run.js';
 import { compile } from '../compile.js';
-import { type CompileSettings, resolveCompileSettings } from '../compile-options.js';
+import type { CompileSettings } from '../compile-options.js';
 import { checkDagFile, dryRunNode, noSubmitDag, parseDagNodes, submitError } from '../condor/dry-run.js';
 import { type CondorContext, runCondor } from '../condor/exec.js';
 import { SUBMIT_MARKER } from '../emit/submit-marker.js';
-import { type LocalImages, resolveLocalImages } from '../image-staging/images-folder.js';
+import type { LocalImages } from '../image-staging/images-folder.js';
 import { loadSites, readText } from '../load-workflow.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { type ParsedDocument, parseYaml } from '../parse/parse-yaml.js';
@@ -45,9 +45,9 @@ import { decideSite, siteQueriesOf } from '../site-catalog/plan-site.js';
 import { LOCAL_SITE, querySite, type SiteQuery } from '../site-catalog/query-site.js';
 import type { SiteResources } from '../site-catalog/site-resources.js';
 import { submitAccess } from '../site-catalog/submit-access.js';
-import { findSitesFile } from '../validate/find-sites.js';
 import { judgeImage } from '../validate/image-rules.js';
 import { type Failure, fail, failureOf } from './failure.js';
+import { resolveSubmitOptions } from './submit.js';
 
 /** What `check` may be given (flags); every field optional. */
 export interface CheckFlags {
@@ -71,24 +71,22 @@ export interface CheckOptions {
   scratchRoot: string;
 }
 
-/** The one place check's options get their values (flag > `VMDAG_*` env > default). */
+/** The one place check's options get their values (flag > `VMDAG_*` env > default): submit's, for the run submit would make. */
 export function resolveCheckOptions(
   f: CheckFlags,
   io: { cwd: string; env: Record<string, string | undefined> },
 ): CheckOptions {
-  const sites = findSitesFile({
-    ...(f.sites !== undefined ? { flag: f.sites } : {}),
-    env: io.env,
-    cwd: io.cwd,
-    fileExists: existsSync,
-  });
+  const { target, cwd, localImages, compile, sites } = resolveSubmitOptions(
+    { target: f.target ?? '', ...(f.sites !== undefined ? { sites: f.sites } : {}) },
+    io,
+  );
   return {
-    target: f.target ?? '',
-    cwd: io.cwd,
-    localImages: resolveLocalImages(io.env, io.cwd),
-    compile: resolveCompileSettings({}, io.env),
+    target,
+    cwd,
+    localImages,
+    compile,
     scratchRoot: tmpdir(),
-    ...(sites ? { sites: sites.file } : {}),
+    ...(sites !== undefined ? { sites } : {}),
     ...(f.site !== undefined ? { site: f.site } : {}),
   };
 }
