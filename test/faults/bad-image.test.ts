@@ -22,7 +22,16 @@ import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
-import { folder, nothingLeft, removeStarted, type Status, submit, vmClusters, watched } from './lab-runs.js';
+import {
+  nothingLeft,
+  oneStep,
+  removeStarted,
+  type Status,
+  submit,
+  vmClusters,
+  vmSection,
+  watched,
+} from './lab-runs.js';
 
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
@@ -143,30 +152,6 @@ const CASES: Case[] = [
   },
 ];
 
-function workflow(name: string, image: string, format: string): string {
-  return [
-    'version: 1',
-    `name: ${name}`,
-    'vm:',
-    '  hypervisor: kvm',
-    '  image:',
-    `    path: ${JSON.stringify(image)}`,
-    '    location: cluster',
-    `    format: ${format}`,
-    '    differential: false',
-    '  count: 1',
-    '  cpus: 1',
-    '  memory: 512MiB',
-    '  lease: 30m',
-    'compute:',
-    '  cpus: 1',
-    '  memory: 128MiB',
-    '  mpi: none',
-    '  executable: bin/step.sh',
-    '',
-  ].join('\n');
-}
-
 requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe(
   'a bad VM image never takes the node down (issue 19)',
   () => {
@@ -239,10 +224,7 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         const host = path.join(visible, c.name);
         mkdirSync(host);
         const file = path.join(host, c.make(host));
-        const dir = folder({
-          'bin/step.sh': '#!/bin/sh\ntrue\n',
-          'workflow.yaml': workflow(`bad-${c.name}`, file, c.format),
-        });
+        const dir = oneStep(`bad-${c.name}`, 'true', { vm: vmSection(file, { format: c.format }) });
         const r = runCli(['validate', '--json', 'workflow.yaml'], { cwd: dir, timeoutMs: 60_000 });
         if (!c.refused) {
           expect(r.status, `${c.name}: ${r.stdout}${r.stderr}`).toBe(0);
@@ -261,10 +243,7 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         mkdirSync(host);
         const name = c.make(host);
         const image = `${siteOnlyInside}/${c.name}/${name}`;
-        const dir = folder({
-          'bin/step.sh': '#!/bin/sh\ntrue\n',
-          'workflow.yaml': workflow(`site-${c.name}`, image, c.format),
-        });
+        const dir = oneStep(`site-${c.name}`, 'true', { vm: vmSection(image, { format: c.format }) });
         const t0 = Date.now();
         return { c, t0, ...submit(dir) };
       });
@@ -296,9 +275,8 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
       for (const { s, t0 } of ended) await nothingLeft(ctx, s.dagmanJobId, vmClusters(s), 120_000, t0);
 
       // Another VM workflow right after: it boots on the same node and succeeds.
-      const good = folder({
-        'bin/step.sh': '#!/bin/sh\necho booted on $(hostname)\n',
-        'workflow.yaml': workflow('after-bad-images', lab?.guestImage as string, 'raw'),
+      const good = oneStep('after-bad-images', 'echo booted on $(hostname)', {
+        vm: vmSection(lab?.guestImage as string),
       });
       const t0 = Date.now();
       const { runDir } = submit(good);

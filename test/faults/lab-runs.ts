@@ -34,15 +34,18 @@ export function folder(files: Record<string, string>, prefix = 'vmdag-fault-'): 
   return dir;
 }
 
-/** A `vm` section booting the lab's guest image (or `image`) from the cluster's file system. */
-export function vmSection(image: string, o: { count?: number; cpus?: number } = {}): string {
+/** A `vm` section booting the lab's guest image (or `image`, raw unless `format`) from the cluster's file system. */
+export function vmSection(
+  image: string,
+  o: { count?: number; cpus?: number; format?: 'raw' | 'qcow2' } = {},
+): string {
   return [
     'vm:',
     '  hypervisor: kvm',
     '  image:',
     `    path: ${JSON.stringify(image)}`,
     '    location: cluster',
-    '    format: raw',
+    `    format: ${o.format ?? 'raw'}`,
     '    differential: false',
     `  count: ${o.count ?? 1}`,
     `  cpus: ${o.cpus ?? 1}`,
