@@ -59,9 +59,11 @@ export function probeImage(absPath: string): ImageProbe {
     return { kind: 'unreadable', why: errorText(e) };
   }
   try {
-    const header = readImageHeader(readAt(fd, 0, IMAGE_HEAD_BYTES), st.size);
+    // One read covers the header and a raw disk's marks (64 KiB).
+    const head = readAt(fd, 0, Math.max(IMAGE_HEAD_BYTES, RAW_SIGNATURE_BYTES));
+    const header = readImageHeader(head.subarray(0, IMAGE_HEAD_BYTES), st.size);
     const probe: Extract<ImageProbe, { kind: 'file' }> = { kind: 'file', size: st.size, header };
-    if (header.format === 'raw') probe.rawMark = rawSignature(readAt(fd, 0, RAW_SIGNATURE_BYTES));
+    if (header.format === 'raw') probe.rawMark = rawSignature(head);
     else if (!header.truncated && header.supported) {
       // Where its L2 tables and data clusters end, read from the L1 table and the L2 tables inside the file
       // (one cluster each: a few MiB for a disk of 100 GiB). A copy cut short points past its own end.

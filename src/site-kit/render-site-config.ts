@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { RAW_SIGNATURES } from '../validate/image-header.js';
 import type { SiteSettings } from './options.js';
 
 export const SITE_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/site/', import.meta.url));
@@ -50,6 +51,8 @@ function scriptSettings(s: SiteSettings): Record<string, unknown> {
     condorTokenCreate: s.condorTokenCreate,
     condorConfigVal: s.condorConfigVal,
     checkDisks: s.checkDisks,
+    // validate's marks of a raw disk that can boot, so that the node checks what vmdag checks before submit
+    rawSignatures: RAW_SIGNATURES.map((m) => [m.offset, m.bytes.toString('hex')]),
     vmUser: s.vmUser,
   };
 }
