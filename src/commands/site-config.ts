@@ -40,6 +40,7 @@ async function run(_args: string[], opts: Record<string, unknown>, out: Output):
     qemuImg: str(opts.qemuImg),
     vmUser: str(opts.vmUser),
     checkDisks: opts.diskCheck !== false,
+    guestDebug: opts.guestDebug === true,
   };
   let files: ReturnType<typeof renderSiteConfig>;
   try {
@@ -99,6 +100,10 @@ export const siteConfigCommand: CommandSpec = {
       .option('--qemu <path>', 'qemu-system-x86_64 on the nodes (default /usr/bin/qemu-system-x86_64)')
       .option('--qemu-img <path>', 'qemu-img on the nodes (default /usr/bin/qemu-img)')
       .option('--vm-user <name>', "the user QEMU runs as (default: qemu.conf's `user`, read on the node)")
+      .option(
+        '--guest-debug',
+        "guests copy the end of HTCondor's MasterLog and StartLog to their console log at power-off",
+      )
       .option('--no-disk-check', "do not check each job's disk with qemu-img before its VM is defined")
       .option('-o, --output <dir>', 'write the files under DIR at their node paths instead of printing them');
   },

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { installLabSiteKit } from '../site-kit/lab-site-kit.js';
 import { spawnInLab } from './daemons.js';
 import { mountRun, mountSystem, releaseMounts } from './mounts.js';
-import { netnsExists } from './netns.js';
+import { bridgeMac, netnsExists } from './netns.js';
 import type { LabSettings } from './options.js';
 import {
   ORG_GUEST_DIR,
@@ -91,6 +91,7 @@ async function ensureOrgNetwork(s: LabSettings, o: Organisation): Promise<void> 
   const lab = (...a: string[]) => sys(['ip', '-n', s.netns, ...a]);
   await org('link', 'set', 'lo', 'up');
   await org('link', 'add', o.bridge, 'type', 'bridge');
+  await org('link', 'set', o.bridge, 'address', bridgeMac(o.address));
   await org('addr', 'add', `${o.address}/24`, 'dev', o.bridge);
   await org('link', 'set', o.bridge, 'up');
   await lab('link', 'add', o.link, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', o.netns);

@@ -36,6 +36,8 @@ export function labSiteFiles(i: LabSiteKitInput, env: NodeJS.ProcessEnv = proces
       pool: `${i.address}:9618`,
       vmMemory: i.vmMemory ?? 4096,
       maxLeaseSeconds: 6 * 3600,
+      // A guest that leaves something behind in a test can then be read from its console log.
+      guestDebug: true,
     }),
   );
 }

@@ -47,6 +47,9 @@ export interface SiteOptions {
   /** The user QEMU runs as (qemu.conf `user`), whose right to reach the image is checked; default '': read
    * /etc/libvirt/qemu.conf on the node at run time (Debian's default libvirt-qemu when it names none). */
   vmUser?: string;
+  /** Guests copy the tail of their MasterLog and StartLog to the console log at power-off (vmdag.debug=1),
+   * so that a guest that left something behind can be read afterwards. Default false. */
+  guestDebug?: boolean;
 }
 
 export interface SiteSettings {
@@ -76,6 +79,7 @@ export interface SiteSettings {
   condorConfigVal: string;
   checkDisks: boolean;
   vmUser: string;
+  guestDebug: boolean;
 }
 
 export class SiteOptionError extends Error {
@@ -164,5 +168,6 @@ export function resolveSiteOptions(o: SiteOptions = {}): SiteSettings {
     condorConfigVal: '/usr/bin/condor_config_val',
     checkDisks: o.checkDisks ?? true,
     vmUser,
+    guestDebug: o.guestDebug ?? false,
   };
 }

@@ -54,6 +54,7 @@ function scriptSettings(s: SiteSettings): Record<string, unknown> {
     // validate's marks of a raw disk that can boot, so that the node checks what vmdag checks before submit
     rawSignatures: RAW_SIGNATURES.map((m) => [m.offset, m.bytes.toString('hex')]),
     vmUser: s.vmUser,
+    guestDebug: s.guestDebug,
   };
 }
 

@@ -28,6 +28,8 @@ export interface GuestSeen {
   joined: boolean;
   /** The guest's PID 1 saw HTCondor finish its shutdown before the power went. */
   leftThePool: boolean;
+  /** The console log's last lines (the lab's guests add their MasterLog and StartLog tails at power-off). */
+  tail: string;
 }
 
 /** The guests of these VM clusters, from the lab's console logs. */
@@ -46,6 +48,7 @@ export async function guestsOf(clusters: readonly string[]): Promise<GuestSeen[]
       ...(net ? { address: net[1] as string, host: net[2] as string } : {}),
       joined: /condor_master started/.test(text),
       leftThePool: /HTCondor left the pool/.test(text),
+      tail: text.trimEnd().split('\n').slice(-100).join('\n'),
     });
   }
   return seen;
@@ -114,6 +117,17 @@ export async function guestLeftovers(
     const claimed = log.split('\n').some((l) => l.includes(at) && !/RELEASE_CLAIM from/.test(l));
     if (claimed && !log.includes(`Got RELEASE_CLAIM from ${at}`)) {
       problems.push(`the schedd talked to ${g.host} but never got its RELEASE_CLAIM`);
+    }
+  }
+  // What is needed to tell why, in the failure itself (a CI machine keeps nothing else).
+  if (problems.length > 0) {
+    for (const g of guests) {
+      const at = g.address ? `<${g.address}:` : undefined;
+      const said = at ? log.split('\n').filter((l) => l.includes(at)) : [];
+      problems.push(
+        `evidence, VM job ${g.job} (${g.host ?? 'no address'}): console log ends\n${g.tail}\n` +
+          `SchedLog lines naming it:\n${said.slice(-40).join('\n')}`,
+      );
     }
   }
   return problems;

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { findCondorContext } from '../../src/commands/condor-context.js';
 import type { Output } from '../../src/commands/types.js';
 import { runCondor } from '../../src/condor/exec.js';
+import { labStatus } from '../../src/lab/index.js';
+import { bridgeMac } from '../../src/lab/netns.js';
 import { labContext, NO_LAB, requireOrSkip } from './lab-context.js';
 
 const ctx = await labContext();
@@ -80,6 +83,24 @@ requireOrSkip(ctx, NO_LAB).describe('lab status (real pool)', () => {
     const rows = r.stdout.trim().split('\n');
     expect(rows.length).toBeGreaterThanOrEqual(2);
     for (const row of rows) expect(row).toMatch(/^slot\d+@vmdag-lab DedicatedScheduler@vmdag-lab Static$/);
+  });
+
+  it("the bridge keeps its own MAC when a port leaves (not its lowest port's, which left with each VM)", async () => {
+    const lab = await labStatus();
+    const ns = lab.netns ?? '';
+    const sh = (...a: string[]) => execFileSync('ip', ['-n', ns, ...a], { encoding: 'utf8' });
+    const mac = () => /link\/ether (\S+)/.exec(sh('link', 'show', 'vmdagbr0'))?.[1];
+    expect(mac()).toBe(bridgeMac('10.213.7.1'));
+    // A port with a lower MAC than the bridge's joins and leaves, as a VM's tap (fe:54:00:…) would.
+    const port = `vmdagt${process.pid % 100000}`;
+    sh('link', 'add', port, 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', `${port}p`);
+    try {
+      sh('link', 'set', port, 'master', 'vmdagbr0');
+      expect(mac()).toBe(bridgeMac('10.213.7.1'));
+    } finally {
+      sh('link', 'del', port);
+    }
+    expect(mac()).toBe(bridgeMac('10.213.7.1'));
   });
 
   it('the condor context resolves VMDAG_CONDOR_PREFIX first, then the running lab', async () => {
