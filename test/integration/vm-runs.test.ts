@@ -6,7 +6,8 @@
  * across them. One test at a time (the file runs sequentially, and files one after another).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
@@ -121,6 +122,65 @@ async function noVmLeft(id: number, clusters: string[], ms = 120_000): Promise<n
     }
     await sleep(2000);
   }
+}
+
+/** The copy-on-write overlays the site kit's domain script made, in the lab's execute folders (host paths). */
+function overlaysNow(): string[] {
+  const execute = path.join(lab?.root ?? '', 'var/lib/condor/execute');
+  const found: string[] = [];
+  for (const d of existsSync(execute) ? readdirSync(execute) : []) {
+    // HTCondor 25 runs the job in dir_<pid>/scratch, 23 in dir_<pid>.
+    for (const dir of [path.join(execute, d, 'scratch'), path.join(execute, d)]) {
+      try {
+        for (const f of readdirSync(dir))
+          if (/^vmdag-overlay-\d+\.qcow2$/.test(f)) found.push(path.join(dir, f));
+      } catch {
+        // not there, or a scratch folder going away under our feet
+      }
+    }
+  }
+  return found;
+}
+
+/** The lab's qemu-img, run in its root on a host path under it (or shared with it). */
+async function qemuImg(args: string[]): Promise<string> {
+  const root = lab?.root ?? '';
+  const r = await execa('chroot', [root, 'qemu-img', ...args]);
+  return r.stdout;
+}
+const inRoot = (p: string) => (p.startsWith(`${lab?.root}/`) ? p.slice((lab?.root ?? '').length) : p);
+
+/** The text at bytes 512–575 of a disk image as the guest sees it (through every layer), up to its newline. */
+async function readAt(image: string, format: string): Promise<string> {
+  const out = path.join(tmpdir(), `vmdag-mark-${process.pid}-${Date.now()}.bin`);
+  try {
+    await qemuImg([
+      'dd',
+      '-U',
+      '-f',
+      format,
+      '-O',
+      'raw',
+      'bs=512',
+      // the first two sectors (qemu-img dd counts `count` from the image's start, skip included)
+      'count=2',
+      `if=${inRoot(image)}`,
+      `of=${out}`,
+    ]);
+    return readFileSync(out).subarray(512, 576).toString('latin1').split('\n')[0] ?? '';
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+/** Which layer holds the image's first cluster: 0 = the overlay itself, 1 = its backing file. */
+async function firstClusterDepth(image: string): Promise<number | undefined> {
+  const map = JSON.parse(await qemuImg(['map', '-U', '--output=json', inRoot(image)])) as {
+    start: number;
+    depth: number;
+    data: boolean;
+  }[];
+  return map.find((m) => m.start === 0)?.depth;
 }
 
 function clustersOf(s: Status): string[] {
@@ -277,7 +337,7 @@ requireOrSkip(ready, NO_VMS).describe('workflows with VMs on the lab pool', () =
     await noGuestLeft(status, started);
   });
 
-  it('(3) differential: true boots from overlays and leaves the base image byte-identical', {
+  it("(3) differential: true boots from overlays that take the guests' writes, and leaves the base image byte-identical", {
     timeout: T,
   }, async () => {
     const base = lab?.guestImageQcow2 as string;
@@ -291,13 +351,47 @@ requireOrSkip(ready, NO_VMS).describe('workflows with VMs on the lab pool', () =
         mpiStep,
       ),
     });
-    const { runDir, status, seconds, started } = await run(dir);
+    // While the run goes, the overlays the site kit made in the VM jobs' scratch folders are read (shared
+    // read, QEMU holds them): the guest's boot mark (guest-init, vmdag.overlay=1) must be in each overlay's
+    // own layer, never in the base.
+    const seen = new Map<string, { mark: string; depth: number | undefined }>();
+    let watching = true;
+    let lastError = '';
+    const watcher = (async () => {
+      while (watching) {
+        for (const overlay of overlaysNow()) {
+          if (seen.has(overlay)) continue;
+          const mark = await readAt(overlay, 'qcow2').catch((e: Error) => {
+            lastError = e.message; // an overlay going away with its VM, or a real failure: named below
+            return '';
+          });
+          if (mark.startsWith('vmdag-overlay-mark'))
+            seen.set(overlay, { mark, depth: await firstClusterDepth(overlay) });
+        }
+        await sleep(1000);
+      }
+    })();
+    const { runDir, status, seconds, started } = await run(dir).finally(() => {
+      watching = false;
+    });
+    await watcher;
     expect(status.state, JSON.stringify(status)).toBe('succeeded');
     expect(readFileSync(path.join(runDir, 'vms.sub'), 'utf8')).toMatch(/\+VmDifferential = true/);
     const left = await noVmLeft(status.dagmanJobId, clustersOf(status));
     await noGuestLeft(status, started);
+    // Both guests wrote their mark into their own overlay (depth 0: the overlay's layer, not the backing file).
+    expect([...seen.values()], `${[...seen.keys()].join(' ')} ${lastError}`).toEqual([
+      { mark: `vmdag-overlay-mark workflow=${status.dagmanJobId}`, depth: 0 },
+      { mark: `vmdag-overlay-mark workflow=${status.dagmanJobId}`, depth: 0 },
+    ]);
+    // The base has no mark and is byte-identical; the overlays went with their VM jobs.
+    expect(await readAt(base, 'qcow2')).not.toContain('vmdag-overlay-mark');
     expect(await sha256(base)).toBe(before);
+    for (const overlay of seen.keys()) expect(existsSync(overlay), overlay).toBe(false);
     report('differential, two VMs', seconds, left);
+    process.stderr.write(
+      `vm-runs: differential: ${seen.size} overlays held the guests' boot mark; gone after the run\n`,
+    );
   });
 
   it('(5) a guest that never joins (an empty ext4 signature: every check passes, no root to mount) fails the run at the gate and leaves nothing', {

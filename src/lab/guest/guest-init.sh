@@ -11,6 +11,7 @@
 #   vmdag.mem=MIB            the VM's memory: the slot offers all of it (the kernel's share included)
 #   vmdag.ip=dhcp|A.B.C.D/N  address (default dhcp)
 #   vmdag.debug=1            copy HTCondor's logs to the console at power-off
+#   vmdag.overlay=1          the root disk is a throw-away overlay (workflow `differential: true`)
 # The pool token comes from a small seed disk (serial "vmdag-seed"), readable by root only.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -49,7 +50,7 @@ chmod 1777 /var/lib/condor/execute 2>/dev/null; chown condor:condor /var/lib/con
 say "file systems ready"
 
 clean() { echo "$1" | tr -cd "$2"; }
-POOL='' SCHED='' WF='' OWNER='' LEASE='' MEM='' IPSPEC=dhcp DEBUG=0
+POOL='' SCHED='' WF='' OWNER='' LEASE='' MEM='' IPSPEC=dhcp DEBUG=0 OVERLAY=0
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vmdag.pool=*) POOL=$(clean "${arg#*=}" 'A-Za-z0-9.:_-') ;;
@@ -60,8 +61,23 @@ for arg in $(cat /proc/cmdline); do
     vmdag.mem=*) MEM=$(clean "${arg#*=}" '0-9') ;;
     vmdag.ip=*) IPSPEC=$(clean "${arg#*=}" 'a-z0-9./') ;;
     vmdag.debug=*) DEBUG=$(clean "${arg#*=}" '0-9') ;;
+    vmdag.overlay=*) OVERLAY=$(clean "${arg#*=}" '0-9') ;;
   esac
 done
+
+# On a throw-away overlay the guest leaves a mark of its boot in its root disk: bytes 512-575 of a whole-disk
+# root (a bare ext4 starts at 1024; a partitioned root is left alone), so that the overlay can be shown to
+# take the guest's writes while the base stays as it was.
+if [ "$OVERLAY" = 1 ]; then
+  ROOTDEV=''
+  while read -r dev mnt rest; do [ "$mnt" = / ] && ROOTDEV=$dev; done </proc/mounts
+  if [ -n "$ROOTDEV" ] && [ "$(cat "/sys/block/${ROOTDEV#/dev/}/ro" 2>/dev/null)" = 0 ] &&
+    printf 'vmdag-overlay-mark workflow=%s\n' "$WF" | busybox dd of="$ROOTDEV" bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; then
+    say "boot mark written at byte 512 of $ROOTDEV"
+  else
+    say "no boot mark: the root ${ROOTDEV:-?} is not a writable whole disk"
+  fi
+fi
 
 # Before the power goes, HTCondor leaves the pool: the fast shutdown of condor_master makes the startd send
 # RELEASE_CLAIM to the schedd that holds its claim (Claim::vacate) and INVALIDATE_STARTD_ADS to the collector
@@ -79,7 +95,7 @@ power_off() {
   fi
   if [ "$DEBUG" = 1 ]; then
     for f in /var/log/condor/MasterLog /var/log/condor/StartLog; do
-      [ -f "$f" ] && { echo "--- $f" ; tail -n 40 "$f"; } >/dev/console
+      [ -f "$f" ] && { echo "--- $f"; busybox tail -n 60 "$f"; } >/dev/console 2>&1
     done
   fi
   sync
