@@ -1,7 +1,8 @@
 /** `vmdag report DIR [--html FILE]`: the latency breakdown of a run (src/usecases/report.ts), as text or JSON. */
+import type { AttemptReport } from '../report/attempts.js';
 import { latencyJson } from '../report/latency.js';
 import { fmtSeconds, latencyText, phasesOf } from '../report/render-text.js';
-import { type AttemptReport, reportRun, resolveReportOptions } from '../usecases/report.js';
+import { reportRun, resolveReportOptions } from '../usecases/report.js';
 import { printFailure } from './run-target.js';
 import type { CommandSpec } from './spec.js';
 import { ExitCode } from './types.js';

@@ -1,9 +1,14 @@
 /**
  * Restart's writes into a run directory that keeps its logs: each file whose text changed, atomically (a temp
- * file in the same folder, then rename), and the rescue file vmdag writes. Nothing else is touched.
+ * file in the same folder, then rename), the rescue file vmdag writes and the attempt's marker. Nothing else
+ * is touched.
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Restarting } from '../restart/attempts.js';
+
+/** What the attempt being submitted records (src/restart/attempts.ts, Restarting). */
+export const RESTARTING = 'restarting.json';
 
 export interface TextFile {
   path: string;
@@ -38,4 +43,13 @@ export function updateRunDir(dir: string, files: TextFile[]): string[] {
 
 export function writeRescueFile(dir: string, name: string, text: string): void {
   writeAtomic(dir, { path: name, text, mode: 0o644 });
+}
+
+/**
+ * The changed files of a restart attempt, after its marker (`restarting.json`) with what the attempt records:
+ * a restart killed midway has left the changes it was writing in the marker. Returns the files written.
+ */
+export function writeAttempt(dir: string, marker: Restarting, files: TextFile[]): string[] {
+  writeAtomic(dir, { path: RESTARTING, text: `${JSON.stringify(marker, null, 2)}\n`, mode: 0o644 });
+  return updateRunDir(dir, files);
 }

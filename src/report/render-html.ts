@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../render/templates.js';
+import { type AttemptReport, doneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds, phaseSpan, phasesOf, timestampsOf, vmCountText } from './render-text.js';
-import { phaseLabel, timelineView } from './timeline-view.js';
+import { notRunText, phaseLabel, timelineView } from './timeline-view.js';
 import type { LatencyReport } from './types.js';
 
 const PHASE_MEANING = {
@@ -29,7 +30,9 @@ function template(): HandlebarsTemplateDelegate {
   return compiled;
 }
 
-export function latencyHtml(r: LatencyReport): string {
+/** `attempts`: every attempt of a restarted run with its report (the last is `r`), for the steps done before. */
+export function latencyHtml(r: LatencyReport, attempts: AttemptReport[] = []): string {
+  const earlier = doneEarlier(r, attempts);
   const sub = r.timestamps.submitted;
   const total = r.phases.total;
   const phases = phasesOf(r).map((p) => {
@@ -69,7 +72,7 @@ export function latencyHtml(r: LatencyReport): string {
       seconds: p.seconds === '-' ? '—' : `${p.seconds} s`,
       label: p.key === r.current || (p.isTotal && r.state === 'running') ? `${p.label} so far` : p.label,
     })),
-    timeline: timelineView(r),
+    timeline: timelineView(r, earlier),
     legendPhases: phases.filter((p) => !p.isTotal),
     phases,
     timestamps: timestampsOf(r).map((t) => {
@@ -91,12 +94,8 @@ export function latencyHtml(r: LatencyReport): string {
       running: laneSeconds(l, 'running'),
       outcome:
         l.end?.outcome ??
-        (l.segments.length
-          ? `${l.segments.at(-1)?.state} now`
-          : r.doneBefore?.includes(l.name)
-            ? 'done in an earlier attempt'
-            : 'not submitted'),
-      outcomeClass: l.end?.outcome ?? 'open',
+        (l.segments.length ? `${l.segments.at(-1)?.state} now` : notRunText(l.name, r, earlier.get(l.name))),
+      outcomeClass: l.end?.outcome ?? (r.doneBefore?.includes(l.name) ? 'done' : 'open'),
     })),
     zoneText: `event-log times read as UTC${r.zone.offsetMinutes >= 0 ? '+' : '−'}${fmtSeconds(Math.abs(r.zone.offsetMinutes) / 60)} h: ${r.zone.from}`,
   };

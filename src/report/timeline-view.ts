@@ -2,6 +2,7 @@
  * Pure: the SVG timeline of a report as plain shapes (x, y, sizes in px; texts unescaped — the HTML template
  * escapes them). One phase row, one row per lane, phase bands behind, timestamp marks above, axis in seconds.
  */
+import type { DoneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds } from './render-text.js';
 import type { Lane, LatencyReport, Outcome, PhaseName, Segment, TimestampName } from './types.js';
 
@@ -67,7 +68,11 @@ function axisLabel(s: number, step: number): string {
   return step < 3600 ? `${s / 60}m` : `${s / 3600}h`;
 }
 
-export function timelineView(r: LatencyReport): TimelineView {
+/**
+ * `earlier`: the steps this attempt did not run again (`r.doneBefore`) and the attempt each succeeded in
+ * (attempts.ts, doneEarlier): their lanes say so, with a done mark whose title has that attempt's times.
+ */
+export function timelineView(r: LatencyReport, earlier = new Map<string, DoneEarlier>()): TimelineView {
   const starts = r.lanes.flatMap((l) => l.segments.map((g) => g.start));
   const t0 = r.timestamps.submitted ?? (starts.length ? Math.min(...starts) : 0);
   const tEnd = Math.max(r.asOf ?? t0, ...r.lanes.flatMap((l) => l.segments.map((g) => g.end ?? g.start)));
@@ -182,14 +187,17 @@ export function timelineView(r: LatencyReport): TimelineView {
         outcome: l.end.outcome,
         title: `${l.name} ${l.end.outcome} at ${isoSeconds(l.end.time)} (${rel(l.end.time)})`,
       });
-    if (l.segments.length === 0)
-      texts.push({
-        x: LEFT + 6,
-        y: y + LANE_H / 2 + 4,
-        text: 'not submitted',
-        cls: 'muted',
-        anchor: 'start',
-      });
+    if (l.segments.length > 0) return;
+    const done = earlier.get(l.name);
+    if (done)
+      markers.push({ x: LEFT + 8, y: y + LANE_H / 2, outcome: 'done', title: doneTitle(l.name, done) });
+    texts.push({
+      x: LEFT + (done ? 18 : 6),
+      y: y + LANE_H / 2 + 4,
+      text: notRunText(l.name, r, done),
+      cls: 'muted',
+      anchor: 'start',
+    });
   });
 
   // Axis: seconds from submit.
@@ -202,6 +210,20 @@ export function timelineView(r: LatencyReport): TimelineView {
   }
   texts.push({ x: LEFT - 18, y: axisY + 18, text: 'since submit', cls: 'tick', anchor: 'end' });
   return { width: WIDTH, height: axisY + 28, bands, rules, rects, texts, lines, markers };
+}
+
+/** A lane with nothing in this attempt: done in an earlier one (which, when known), or not submitted. */
+export function notRunText(step: string, r: LatencyReport, done: DoneEarlier | undefined): string {
+  if (done) return `done in attempt ${done.attempt}`;
+  return r.doneBefore?.includes(step) ? 'done in an earlier attempt' : 'not submitted';
+}
+
+function doneTitle(step: string, d: DoneEarlier): string {
+  const what = `${step} done in attempt ${d.attempt} (DAGMan job ${d.dagmanJobId})`;
+  const end = d.lane?.end;
+  if (!end) return `${what}; its times are not in this report`;
+  const run = d.lane?.segments.find((g) => g.state === 'running');
+  return `${what}: ${run ? `executing ${isoSeconds(run.start)} → ` : ''}ended ${isoSeconds(end.time)}${d.lane?.host ? ` on ${d.lane.host}` : ''}`;
 }
 
 function laneTitle(l: Lane): string {

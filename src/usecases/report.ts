@@ -5,7 +5,7 @@
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CondorContext } from '../condor/exec.js';
-import type { RunAttempt } from '../model/run.js';
+import { type AttemptReport, attemptReports } from '../report/attempts.js';
 import { gatherReport } from '../report/gather-report.js';
 import { latencyHtml } from '../report/render-html.js';
 import type { LatencyReport } from '../report/types.js';
@@ -49,11 +49,6 @@ export interface ReportResult {
   attempts?: AttemptReport[];
 }
 
-export interface AttemptReport {
-  attempt: RunAttempt;
-  report: LatencyReport;
-}
-
 /** Write the absolute `path` whole or not at all: a temp file beside it, then rename. */
 function writeAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
@@ -80,7 +75,7 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
     const place = await fetchIfEnded(ctx, absDir, record, target);
     const attempts = attemptsOf(record);
     const several = attempts.length > 1;
-    const report = await gatherReport(
+    const latest = await gatherReport(
       ctx,
       layout,
       record.dagmanJobId,
@@ -88,24 +83,19 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
       place.iwd,
       several ? { latest: true } : undefined,
     );
-    const latest = attempts.at(-1);
-    if (several && latest?.skipped) report.doneBefore = latest.skipped;
-    const each: AttemptReport[] = [];
+    const reports: LatencyReport[] = [];
     if (several)
-      for (const [i, a] of attempts.entries()) {
-        each.push({
-          attempt: a,
-          report:
-            a.dagmanJobId === record.dagmanJobId
-              ? report
-              : await gatherReport(ctx, layout, a.dagmanJobId, target, place.iwd, {
-                  latest: false,
-                  nodesLog: attemptNodesLog(layout.dagFile, i + 1),
-                }),
-        });
-        const r = each.at(-1)?.report;
-        if (r && a.skipped) r.doneBefore = a.skipped;
-      }
+      for (const [i, a] of attempts.entries())
+        reports.push(
+          a.dagmanJobId === record.dagmanJobId
+            ? latest
+            : await gatherReport(ctx, layout, a.dagmanJobId, target, place.iwd, {
+                latest: false,
+                nodesLog: attemptNodesLog(layout.dagFile, i + 1),
+              }),
+        );
+    const each = attemptReports(attempts, reports);
+    const report = each.find((a) => a.attempt.dagmanJobId === record.dagmanJobId)?.report ?? latest;
     const travel =
       record.transfer === 'spool' && record.sent
         ? {
@@ -121,7 +111,7 @@ export async function reportRun(ctx: CondorContext, opts: ReportOptions): Promis
       ...(several ? { attempts: each } : {}),
     };
     if (opts.html === undefined) return base;
-    writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report));
+    writeAtomically(resolve(opts.cwd, opts.html), latencyHtml(report, each));
     return { ...base, html: opts.html };
   } catch (e) {
     return failureOf(e);

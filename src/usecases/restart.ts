@@ -6,7 +6,9 @@
  * are never in a rescue file, so the VMs are booted afresh and torn down as always; a GATE that succeeded is
  * dropped from a rescue file vmdag writes (`<dag>.rescueNNN`, the next number) so that it waits for the new
  * guests. Submitted as submit does (G9): a marker with a token first, the DAG found again by its token when a
- * restart was interrupted. run.json gets the attempt.
+ * restart was interrupted. Before anything in the run directory changes, restarting.json holds what the
+ * attempt records: a restart run again after one killed once it had written the changed files finds no change
+ * left, and lists the killed one's from there. run.json gets the attempt.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -18,12 +20,20 @@ import { findSubmittedDag, submitDag } from '../condor/dag-run.js';
 import type { CondorContext } from '../condor/exec.js';
 import { newestRescue, parseRescue, rescueName, rescueNumber, rescueWithout } from '../condor/rescue-file.js';
 import { readSubmitMarker, removeSubmitMarker, writeSubmitMarker } from '../emit/submit-marker.js';
-import { updateRunDir, writeRescueFile } from '../emit/update-run-dir.js';
+import { RESTARTING, writeAttempt, writeRescueFile } from '../emit/update-run-dir.js';
 import { writeRunRecord } from '../emit/write-run-record.js';
 import { loadSites } from '../load-workflow.js';
 import type { RunAttempt, RunRecord, RunState } from '../model/run.js';
 import type { PlannedSite, Tuning } from '../plan/plan-types.js';
-import { attemptNodesLog, attemptsOf, withAttempt } from '../restart/attempts.js';
+import {
+  attemptNodesLog,
+  attemptOf,
+  attemptsOf,
+  changesTaken,
+  parseRestarting,
+  type Restarting,
+  withAttempt,
+} from '../restart/attempts.js';
 import { type NodeChange, nodeInputs, restartChanges } from '../restart/node-changes.js';
 import { gatherStatus } from '../status/gather-status.js';
 import { readIfExists } from '../status/run-dir.js';
@@ -119,12 +129,11 @@ export async function restartRun(
     if (interrupted?.restart !== undefined) {
       const found = await findSubmittedDag(ctx, interrupted.token, { waitMs: 20_000 });
       if (found !== undefined) {
-        const pending = JSON.parse(readIfExists(join(dir, RESTARTING)) ?? '{}') as Partial<RunAttempt> & {
-          ended?: RunAttempt['ended'];
-        };
-        const next: RunAttempt = { ...pending, dagmanJobId: found, submittedAt: interrupted.startedAt };
-        delete (next as { ended?: unknown }).ended;
-        writeRunRecord(dir, withAttempt(record, pending.ended, next));
+        const pending = parseRestarting(readIfExists(join(dir, RESTARTING)), interrupted.restart);
+        const next: RunAttempt = pending
+          ? attemptOf(pending, found, interrupted.startedAt)
+          : { dagmanJobId: found, submittedAt: interrupted.startedAt };
+        writeRunRecord(dir, withAttempt(record, pending?.ended, next));
         removeSubmitMarker(dir);
         rmSync(join(dir, RESTARTING), { force: true });
         return {
@@ -216,22 +225,9 @@ export async function restartRun(
         message: `${shown}: ${refusalOfChanges(changes.refused)}`,
         refused: changes.refused,
       };
-    const written = updateRunDir(dir, files);
-    // REAP waits for the last steps' terminate events in the nodes log, which the new DAGMan truncates: it
-    // waits only for the last steps this attempt runs.
-    const reapSteps = files.find((f) => f.path === REAP_STEPS);
-    if (reapSteps)
-      written.push(...updateRunDir(dir, [{ ...reapSteps, text: withoutSteps(reapSteps.text, rescue.done) }]));
-    // The new DAGMan truncates the nodes log: keep this attempt's for its report.
-    const nodesLog = join(dir, `${layout.dagFile}.nodes.log`);
-    const kept = attemptNodesLog(layout.dagFile, attempts.length);
-    if (existsSync(nodesLog) && !existsSync(join(dir, kept))) copyFileSync(nodesLog, join(dir, kept));
     // GATE waits for the guests of this attempt's VMs: it runs again even when it succeeded before.
-    let runs = rescueFile;
-    if (gate && rescue.done.includes(gate)) {
-      runs = rescueName(layout.dagFile, rescue.number + 1);
-      writeRescueFile(dir, runs, rescueWithout(rescueText, rescueFile, [gate]));
-    }
+    const rerunGate = gate !== undefined && rescue.done.includes(gate) ? gate : undefined;
+    const runs = rerunGate ? rescueName(layout.dagFile, rescue.number + 1) : rescueFile;
     const ended: RunAttempt['ended'] = {
       state: status.state,
       at: (() => {
@@ -242,23 +238,37 @@ export async function restartRun(
       })(),
     };
     const skipped = rescue.done.filter((n) => layout.nodes.some((x) => x.name === n && x.kind === 'compute'));
-    const pending = { rescue: runs, skipped, changed: changes.taken, ended };
+    // A restart of this attempt killed after writing its changes: they are no change now; its marker has them.
+    const attempt = attempts.length + 1;
+    const killed = parseRestarting(readIfExists(join(dir, RESTARTING)), attempt);
+    const marker: Restarting = {
+      attempt,
+      rescue: runs,
+      skipped,
+      changed: changesTaken(killed, changes.taken),
+      ended,
+    };
+    // REAP waits for the last steps' terminate events in the nodes log, which the new DAGMan truncates: it
+    // waits only for the last steps this attempt runs.
+    const written = writeAttempt(
+      dir,
+      marker,
+      files.map((f) => (f.path === REAP_STEPS ? { ...f, text: withoutSteps(f.text, rescue.done) } : f)),
+    );
+    // The new DAGMan truncates the nodes log: keep this attempt's for its report.
+    const nodesLog = join(dir, `${layout.dagFile}.nodes.log`);
+    const kept = attemptNodesLog(layout.dagFile, attempts.length);
+    if (existsSync(nodesLog) && !existsSync(join(dir, kept))) copyFileSync(nodesLog, join(dir, kept));
+    if (rerunGate) writeRescueFile(dir, runs, rescueWithout(rescueText, rescueFile, [rerunGate]));
     const token = randomUUID();
     const startedAt = new Date().toISOString();
-    writeRestarting(dir, pending);
-    writeSubmitMarker(dir, { token, startedAt, pid: process.pid, restart: attempts.length + 1 });
+    writeSubmitMarker(dir, { token, startedAt, pid: process.pid, restart: attempt });
     const { dagmanJobId } = await submitDag(ctx, dir, layout.dagFile, {
       batchName: layout.name,
       submitId: token,
       rescue: true,
     });
-    const next: RunAttempt = {
-      dagmanJobId,
-      submittedAt: startedAt,
-      rescue: runs,
-      skipped,
-      changed: changes.taken,
-    };
+    const next = attemptOf(marker, dagmanJobId, startedAt);
     const updated: RunRecord = withAttempt(record, ended, next);
     writeRunRecord(dir, updated);
     removeSubmitMarker(dir);
@@ -268,10 +278,10 @@ export async function restartRun(
       outDir: dir,
       name: layout.name,
       dagmanJobId,
-      attempt: attempts.length + 1,
+      attempt,
       rescue: runs,
       skipped,
-      changed: changes.taken,
+      changed: marker.changed,
       written,
       adopted: false,
     };
@@ -281,8 +291,6 @@ export async function restartRun(
 }
 
 const REAP_STEPS = 'vmdag-reap.steps';
-/** What the attempt being submitted records, while it is submitted (removed once run.json has it). */
-const RESTARTING = 'restarting.json';
 
 /** The REAP steps file without the steps that already succeeded (`NAME` or `NAME:post` lines). */
 export function withoutSteps(text: string, done: string[]): string {
@@ -291,9 +299,4 @@ export function withoutSteps(text: string, done: string[]): string {
     .split('\n')
     .filter((l) => l.startsWith('#') || !gone.has(l.trim().replace(/:post$/, '')))
     .join('\n');
-}
-
-/** What the attempt being submitted will record, kept for a restart run again after being interrupted. */
-function writeRestarting(dir: string, pending: object): void {
-  updateRunDir(dir, [{ path: RESTARTING, text: `${JSON.stringify(pending, null, 2)}\n`, mode: 0o644 }]);
 }

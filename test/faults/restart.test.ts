@@ -95,6 +95,7 @@ interface RunJson {
     submittedAt: string;
     rescue?: string;
     skipped?: string[];
+    changed?: { node: string }[];
     ended?: { state: string };
   }[];
 }
@@ -138,9 +139,9 @@ async function failFixRestart(name: string, vm: string): Promise<{ first: Status
   expect(restarted.attempt).toBe(2);
   expect(restarted.skipped).toEqual(['a', 'b']);
   // The killed try may already have written c's change into the run directory before it died (seen in a CI
-  // rehearsal with VMs): then this one finds nothing left to change. Never a change to a or b; that c's fix
-  // is in effect shows below (the run succeeds, c ran again).
-  expect([['c'], []]).toContainEqual(restarted.changed.map((c) => c.node));
+  // rehearsal with VMs): then this one finds nothing left to change, and takes c's change from the killed
+  // try's restarting.json, written before it changed anything. Never a change to a or b.
+  expect(restarted.changed.map((c) => c.node)).toEqual(['c']);
   expect(restarted.dagmanJobId).not.toBe(id);
   // Run again while the restarted DAG runs: refused, no second DAG (G9).
   const again = restart(runDir);
@@ -159,6 +160,8 @@ async function failFixRestart(name: string, vm: string): Promise<{ first: Status
   expect(record.dagmanJobId).toBe(restarted.dagmanJobId);
   expect(record.attempts?.map((a) => a.dagmanJobId)).toEqual([id, restarted.dagmanJobId]);
   expect(record.attempts?.[0]?.ended?.state).toBe('failed');
+  expect(record.attempts?.[1]?.changed?.map((c) => c.node)).toEqual(['c']);
+  expect(existsSync(path.join(runDir, 'restarting.json'))).toBe(false);
   // With VMs, GATE succeeded in the first attempt: vmdag writes rescue002 without it (it waits for the new VMs).
   expect(record.attempts?.[1]?.rescue).toBe(`${name}.dag.rescue00${vm ? 2 : 1}`);
   const st = JSON.parse(runCli(['status', '--json', runDir], { cwd: runDir, timeoutMs: 90_000 }).stdout) as {

@@ -3,11 +3,17 @@
  * self-contained document, one SVG timeline with a rect per job segment and a label per lane, the legend and
  * the phase table, text escaped. How Chromium lays it out and paints it: html-chromium.test.ts (lab project).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { adNumber, parseAdsJson } from '../../src/condor/classads.js';
+import type { RunAttempt, RunLayout } from '../../src/model/run.js';
+import { attemptInputs } from '../../src/report/attempt-slice.js';
+import { type AttemptReport, attemptReports } from '../../src/report/attempts.js';
 import { computeLatency } from '../../src/report/latency.js';
 import { latencyHtml } from '../../src/report/render-html.js';
-import { phasesOf } from '../../src/report/render-text.js';
+import { latencyText, phasesOf } from '../../src/report/render-text.js';
 import type { LatencyReport } from '../../src/report/types.js';
 import { recordedInputs } from './recorded.js';
 
@@ -42,8 +48,8 @@ function text(children: El[]): string {
     .join('');
 }
 
-function page(r: LatencyReport) {
-  const html = latencyHtml(r);
+function page(r: LatencyReport, attempts: AttemptReport[] = []) {
+  const html = latencyHtml(r, attempts);
   expect(XMLValidator.validate(html)).toBe(true);
   return { html, dom: parser.parse(html) as El[] };
 }
@@ -111,5 +117,99 @@ describe('HTML report of recorded runs', () => {
     const { html, dom } = page({ ...r, name: evil, lanes: r.lanes.map((l) => ({ ...l, name: evil })) });
     expect(html).not.toContain('<img');
     expect(text(find(dom, 'h1')[0]?.children ?? [])).toContain(evil);
+  });
+});
+
+/**
+ * A restarted run, from the lab recording fixtures/recorded/rescue-dag (A → B, F; F fails; run again from
+ * rescue001 after F was fixed: DONE A, B). Each attempt's report as report builds it: its share of the logs
+ * (attempt 1's nodes log was truncated by the second DAGMan and is not in the recording: its times come from
+ * its job ads), its DAGMan's ads; run.json's attempts as restart writes them.
+ */
+describe('HTML report of a restarted run (recorded: rescue-dag)', () => {
+  const REC = 'fixtures/recorded/rescue-dag';
+  const rec = (f: string) => readFileSync(join(REC, f), 'utf8');
+  const layout: RunLayout = {
+    name: 'rescue-dag',
+    dir: REC,
+    dagFile: 'rescue-dag.dag',
+    nodes: [
+      { name: 'A', kind: 'compute' },
+      { name: 'B', kind: 'compute' },
+      { name: 'F', kind: 'compute' },
+      { name: 'Z', kind: 'stop' },
+    ],
+    vmCount: 0,
+  };
+  const ads = parseAdsJson(rec('condor_history.json'));
+  const reportOf = (id: number, latest: boolean) =>
+    computeLatency(
+      attemptInputs(
+        {
+          layout,
+          dagmanJobId: id,
+          dagmanLog: rec('rescue-dag.dag.dagman.log'),
+          ...(latest
+            ? { nodesLog: rec('rescue-dag.dag.nodes.log'), metrics: rec('rescue-dag.dag.metrics') }
+            : {}),
+          jobstateLog: rec('rescue-dag.dag.jobstate.log'),
+          ads: ads.filter((ad) => adNumber(ad, 'ClusterId') === id || adNumber(ad, 'DAGManJobId') === id),
+        },
+        latest,
+      ),
+    );
+  const attempts: RunAttempt[] = [
+    { dagmanJobId: 139, submittedAt: '2026-12-02T16:36:52Z' },
+    {
+      dagmanJobId: 146,
+      submittedAt: '2026-12-02T16:37:30Z',
+      rescue: 'rescue-dag.dag.rescue001',
+      skipped: ['A', 'B'],
+    },
+  ];
+  const each = attemptReports(attempts, [reportOf(139, false), reportOf(146, true)]);
+  const r = each[1]?.report as LatencyReport;
+
+  it('the steps done in attempt 1 are done in the timeline of attempt 2, with their times from attempt 1', () => {
+    expect(r.doneBefore).toEqual(['A', 'B']);
+    expect(r.lanes.filter((l) => l.segments.length === 0).map((l) => l.name)).toEqual(['A', 'B']);
+    const { dom } = page(r, each);
+    const muted = find(dom, 'text')
+      .filter((x) => x.attrs['@class'] === 'muted')
+      .map((x) => text(x.children));
+    expect(muted).toEqual(['done in attempt 1', 'done in attempt 1']);
+    const done = find(dom, 'use')
+      .filter((x) => x.attrs['@class'] === 'marker done')
+      .map((x) => text(x.children));
+    // B of attempt 1 (cluster 143): JobCurrentStartExecutingDate 1796229430, CompletionDate 1796229435.
+    expect(done).toContain(
+      'B done in attempt 1 (DAGMan job 139): executing 2026-12-02T16:37:10Z → ended 2026-12-02T16:37:15Z on slot2@vmdag-lab',
+    );
+    expect(done.filter((t) => / done in attempt 1 /.test(t))).toHaveLength(2);
+    // The jobs table says the same of A and B; the text report (and JSON's doneBefore) says it of the same steps.
+    const rows = find(find(dom, 'table')[2]?.children ?? [], 'tr').slice(1);
+    const outcome = (name: string) =>
+      rows
+        .map((row) => find(row.children, 'td').map((td) => text(td.children)))
+        .find((cells) => cells[0] === name)
+        ?.at(-1);
+    expect([outcome('A'), outcome('B'), outcome('F')]).toEqual([
+      'done in attempt 1',
+      'done in attempt 1',
+      'done',
+    ]);
+    const inText = latencyText(r)
+      .split('\n')
+      .filter((l) => l.includes('done in an earlier attempt'))
+      .map((l) => l.trim().split(/\s+/)[1]);
+    expect(inText).toEqual(['A', 'B']);
+  });
+
+  it('without the attempts, the same report says done in an earlier attempt, never not submitted', () => {
+    const { dom } = page(r);
+    const muted = find(dom, 'text')
+      .filter((x) => x.attrs['@class'] === 'muted')
+      .map((x) => text(x.children));
+    expect(muted).toEqual(['done in an earlier attempt', 'done in an earlier attempt']);
   });
 });

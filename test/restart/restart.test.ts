@@ -1,9 +1,10 @@
 /**
  * restart's pure parts: DAGMan's rescue files and the attempts' share of the logs (on the lab recording
  * fixtures/recorded/rescue-dag: a DAG whose F fails, then run again from its rescue file after F was fixed),
- * what changed per node between a run directory and its workflow recompiled, and run.json's attempts.
+ * what changed per node between a run directory and its workflow recompiled, run.json's attempts, and what a
+ * restart killed after it changed the run directory leaves for the next one (restarting.json).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +16,18 @@ import {
   rescueNumber,
   rescueWithout,
 } from '../../src/condor/rescue-file.js';
+import { RESTARTING, writeAttempt } from '../../src/emit/update-run-dir.js';
 import { loadSites } from '../../src/load-workflow.js';
 import type { RunRecord } from '../../src/model/run.js';
 import { eventsOfClusters, jobstateForStatus, jobstateOfAttempt } from '../../src/report/attempt-slice.js';
-import { attemptsOf, withAttempt } from '../../src/restart/attempts.js';
+import {
+  attemptOf,
+  attemptsOf,
+  changesTaken,
+  parseRestarting,
+  type Restarting,
+  withAttempt,
+} from '../../src/restart/attempts.js';
 import { nodeInputs, restartChanges } from '../../src/restart/node-changes.js';
 import { refusalOfChanges, refusalOfState, withoutSteps } from '../../src/usecases/restart.js';
 
@@ -99,6 +108,27 @@ describe('rescue files (recorded: rescue-dag)', () => {
   });
 });
 
+/** A three-step workflow a → b → c, each `bin/step.sh ARG` (a's and c's argument given). */
+const workflow = (a: string, c: string, extra = '') =>
+  `version: 1\nname: three\ncompute:\n${[
+    ['a', a, ''],
+    ['b', 'good', 'a'],
+    ['c', c, 'b'],
+  ]
+    .map(
+      ([n, arg, after]) =>
+        `  - name: ${n}\n${after ? `    after: [${after}]\n` : ''}    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n    arguments: [${arg}]\n`,
+    )
+    .join('')}${extra}`;
+
+function rendered(dir: string, text: string): Map<string, string> {
+  writeFileSync(path.join(dir, 'workflow.yaml'), text);
+  const io = { cwd: dir, env: {} };
+  const r = renderWorkflow(path.join(dir, 'workflow.yaml'), loadSites(undefined, io), {}, io);
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  return new Map(r.run.files.map((f) => [f.path, [...f.parts].join('')]));
+}
+
 describe('what changed per node', () => {
   it("the recorded DAG with F's submit file fixed: F's change is taken, A and B (DONE) unchanged", () => {
     const dag = rec('rescue-dag.dag');
@@ -111,26 +141,6 @@ describe('what changed per node', () => {
     });
     expect(r).toEqual({ refused: [], taken: [{ node: 'F', changes: ['submit file f.sub changed'] }] });
   });
-
-  const workflow = (a: string, c: string, extra = '') =>
-    `version: 1\nname: three\ncompute:\n${[
-      ['a', a, ''],
-      ['b', 'good', 'a'],
-      ['c', c, 'b'],
-    ]
-      .map(
-        ([n, arg, after]) =>
-          `  - name: ${n}\n${after ? `    after: [${after}]\n` : ''}    cpus: 1\n    mpi: none\n    executable: bin/step.sh\n    arguments: [${arg}]\n`,
-      )
-      .join('')}${extra}`;
-
-  function rendered(dir: string, text: string): Map<string, string> {
-    writeFileSync(path.join(dir, 'workflow.yaml'), text);
-    const io = { cwd: dir, env: {} };
-    const r = renderWorkflow(path.join(dir, 'workflow.yaml'), loadSites(undefined, io), {}, io);
-    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    return new Map(r.run.files.map((f) => [f.path, [...f.parts].join('')]));
-  }
 
   const cases: [string, { a: string; c: string; refused: string[]; taken: string[]; says?: RegExp }][] = [
     ['nothing changed', { a: 'good', c: 'bad', refused: [], taken: [] }],
@@ -223,5 +233,86 @@ describe('run.json attempts', () => {
     expect(refusalOfState('succeeded', 7)).toMatch(/succeeded \(DAGMan job 7\): nothing to restart/);
     expect(refusalOfState('running', 7)).toMatch(/still running \(DAGMan job 7, running\)/);
     expect(refusalOfState('booting', 7)).toMatch(/still running/);
+  });
+});
+
+describe('a restart killed after it changed the run directory (restarting.json)', () => {
+  const marker: Restarting = {
+    attempt: 2,
+    rescue: 'three.dag.rescue001',
+    skipped: ['a', 'b'],
+    changed: [{ node: 'c', changes: ['vmdag_args: "bad" → "good"'] }],
+    ended: { state: 'failed', at: '2026-12-02T16:37:29.000Z' },
+  };
+  const text = `${JSON.stringify(marker)}\n`;
+
+  it("is read for the same attempt only: another attempt's left-over marker, none or a broken one count as none", () => {
+    expect(parseRestarting(text, 2)).toEqual(marker);
+    expect(parseRestarting(text, 3)).toBeUndefined();
+    expect(parseRestarting(undefined, 2)).toBeUndefined();
+    expect(parseRestarting('{"attempt": 2, "resc', 2)).toBeUndefined();
+  });
+
+  it("its changes are the attempt's, before any found now; a node's change once", () => {
+    expect(changesTaken(marker, [])).toEqual(marker.changed);
+    expect(changesTaken(undefined, marker.changed)).toEqual(marker.changed);
+    const more = [
+      { node: 'c', changes: ['vmdag_args: "bad" → "good"', 'vmdag_cpus: "1" → "2"'] },
+      { node: 'd', changes: ['new in the workflow'] },
+    ];
+    expect(changesTaken(marker, more)).toEqual([
+      { node: 'c', changes: ['vmdag_args: "bad" → "good"', 'vmdag_cpus: "1" → "2"'] },
+      { node: 'd', changes: ['new in the workflow'] },
+    ]);
+    expect(attemptOf(marker, 146, '2026-12-02T16:37:30Z')).toEqual({
+      dagmanJobId: 146,
+      submittedAt: '2026-12-02T16:37:30Z',
+      rescue: marker.rescue,
+      skipped: marker.skipped,
+      changed: marker.changed,
+    });
+  });
+
+  it('the marker is written before the run directory changes: a restart that dies writing the files has left it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmdag-restarting-'));
+    writeFileSync(path.join(dir, 'blocker'), '');
+    // A file under a regular file cannot be written (ENOTDIR): the write stops there, as a kill would.
+    expect(() => writeAttempt(dir, marker, [{ path: 'blocker/c.sub', text: 'x\n', mode: 0o644 }])).toThrow();
+    expect(parseRestarting(readFileSync(path.join(dir, RESTARTING), 'utf8'), 2)).toEqual(marker);
+  });
+
+  it('run again after a killed restart wrote the fix of c: no change is left, the record still lists c', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'vmdag-restart-killed-'));
+    mkdirSync(path.join(tmp, 'bin'));
+    writeFileSync(path.join(tmp, 'bin/step.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    const was = rendered(tmp, workflow('good', 'bad'));
+    const now = rendered(tmp, workflow('good', 'good'));
+    const run = path.join(tmp, 'three.run');
+    mkdirSync(run);
+    for (const [p, t] of was) writeFileSync(path.join(run, p), t);
+    const diff = () =>
+      restartChanges({
+        wasDag: readFileSync(path.join(run, 'three.dag'), 'utf8'),
+        nowDag: now.get('three.dag') ?? '',
+        wasFile: (p) => (existsSync(path.join(run, p)) ? readFileSync(path.join(run, p), 'utf8') : undefined),
+        nowFile: (p) => now.get(p),
+        done: ['a', 'b'],
+      });
+    // The first restart: c's fix taken, its marker and the changed files written; then it is killed.
+    const first = diff();
+    expect(first.taken.map((c) => c.node)).toEqual(['c']);
+    const files = [...now].map(([p, t]) => ({ path: p, text: t, mode: 0o644 }));
+    const killed: Restarting = {
+      attempt: 2,
+      rescue: 'three.dag.rescue001',
+      skipped: ['a', 'b'],
+      changed: first.taken,
+    };
+    expect(writeAttempt(run, killed, files)).toContain('three.dag');
+    // The next one: the run directory is the workflow already; the marker holds what the attempt changed.
+    const second = diff();
+    expect(second).toEqual({ refused: [], taken: [] });
+    const found = parseRestarting(readFileSync(path.join(run, RESTARTING), 'utf8'), 2);
+    expect(changesTaken(found, second.taken)).toEqual(first.taken);
   });
 });
