@@ -7,7 +7,8 @@
 // `vmdag check` reads — condor_submit -dry-run per node, a refused value, condor_dag_checker -json),
 // vm-holds (VM jobs held for their disk: the gahp's own checks and the site kit's; the node keeps HasVM),
 // rescue-dag (a native DAG with a SERVICE and a FINAL node whose node F fails; its rescue file; F's submit
-// file fixed and the DAG submitted again without -f: DAGMan runs the rescue DAG)
+// file fixed and the DAG submitted again without -f: DAGMan runs the rescue DAG), vm-runs (a real 2-VM run
+// recorded while its step runs, then after condor_rm: runs/vm-running, runs/vm-removed)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -513,6 +514,109 @@ function rescueDag() {
   );
 }
 
+/**
+ * A real VM run (2 VMs of the lab's guest image, one MPI step that would run 10 minutes), recorded by
+ * scripts/record-run.mjs twice: runs/vm-running while the step runs on the guests (with the guests' startd
+ * ads), then runs/vm-removed after `condor_rm` of the DAGMan job (DAGMan's FINAL STOP tears the VMs down).
+ */
+function vmRuns() {
+  const dir = workDir('vm-runs');
+  const status = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), 'lab', 'status', '--json'], {
+    encoding: 'utf8',
+  });
+  const image = JSON.parse(status.stdout).guestImageQcow2;
+  if (!image) throw new Error('lab status names no qcow2 guest image');
+  mkdirSync(path.join(dir, 'bin'));
+  writeFileSync(
+    path.join(dir, 'bin/work.sh'),
+    '#!/bin/sh\necho "rank $OMPI_COMM_WORLD_RANK on $(hostname)"\nsleep 600\n',
+    {
+      mode: 0o755,
+    },
+  );
+  writeFileSync(
+    path.join(dir, 'workflow.yaml'),
+    [
+      'version: 1',
+      'name: vmrun',
+      'vm:',
+      '  hypervisor: kvm',
+      '  image:',
+      `    path: ${image}`,
+      '    location: cluster',
+      '    format: qcow2',
+      '    differential: true',
+      '  count: 2',
+      '  cpus: 1',
+      '  memory: 512MiB',
+      '  lease: 30m',
+      'compute:',
+      '  name: work',
+      '  cpus: 2',
+      '  memory: 128MiB',
+      '  mpi: openmpi',
+      '  executable: bin/work.sh',
+      '',
+    ].join('\n'),
+  );
+  const vmdag = (argv) => {
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), ...argv], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`vmdag ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  vmdag(['compile', 'workflow.yaml', '-o', 'run']);
+  const id = JSON.parse(vmdag(['submit', 'run', '--json'])).dagmanJobId;
+  const runDir = path.join(dir, 'run');
+  const guests = [
+    'condor_status',
+    '-json',
+    '-constraint',
+    `VmGuest =?= true && VmWorkflowId =?= "${id}"`,
+    '-attributes',
+    'Name,State,Activity,VmWorkflowId',
+  ];
+  const how = `The workflow ${dir}/workflow.yaml (2 VMs of ${image}, differential, one openmpi step of 2 ranks that sleeps 600 s) compiled by \`vmdag compile workflow.yaml -o run\` and submitted by \`vmdag submit run\` (DAGMan job ${id}); recorded by \`node scripts/lab-record-fixtures.mjs vm-runs\`.`;
+  const stepRunning = () => {
+    const out = lab(dir, [
+      'condor_q',
+      '-af',
+      'JobStatus',
+      '-constraint',
+      `DAGManJobId == ${id} && JobUniverse == 11`,
+    ]);
+    return /^2$/m.test(out);
+  };
+  waitFor('the step to run on both guests', stepRunning, 600);
+  sleep(3);
+  writeFileSync(path.join(runDir, 'condor_status.guests-claimed.json'), lab(dir, guests));
+  const record = (name, extra) => {
+    writeFileSync(path.join(runDir, 'README.record'), `${how}\n${extra}\n`);
+    const r = spawnSync(process.execPath, [path.join(repo, 'scripts/record-run.mjs'), runDir, name], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`record-run.mjs ${name} exited ${r.status}: ${r.stderr}`);
+    process.stderr.write(r.stdout);
+  };
+  record(
+    'vm-running',
+    `Recorded WHILE RUNNING: the step running on both guests. Also ${shell(guests)} > condor_status.guests-claimed.json (copied beside the run's files).`,
+  );
+  copyFileSync(
+    path.join(runDir, 'condor_status.guests-claimed.json'),
+    path.join(repo, 'fixtures/recorded/runs/vm-running/condor_status.guests-claimed.json'),
+  );
+  lab(dir, ['condor_rm', String(id)]);
+  waitFor('the removed run to leave the queue', () => queued(dir, id) === 0, 600);
+  record(
+    'vm-removed',
+    `Then \`condor_rm ${id}\` (the DAGMan job) while the step ran; recorded once nothing of the run was queued.`,
+  );
+}
+
 const want = process.argv.slice(2);
 const on = (n) => want.length === 0 || want.includes(n);
 if (want.includes('orgs-ping')) orgsPing();
@@ -520,6 +624,7 @@ if (want.includes('dagman-no-submit')) noSubmit();
 if (want.includes('check-dry-run')) checkDryRun();
 if (want.includes('vm-holds')) vmHolds();
 if (want.includes('rescue-dag')) rescueDag();
+if (want.includes('vm-runs')) vmRuns();
 if (on('guest-ads')) guestAds();
 if (on('vanilla-job')) vanillaJob();
 if (on('dag-mixed')) {

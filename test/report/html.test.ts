@@ -60,8 +60,8 @@ describe('HTML report of recorded runs', () => {
     'native-diamond-running',
     'native-step-failed',
     'dagman-aborted',
-    'vm-standins-running',
-    'vm-standins-removed',
+    'vm-running',
+    'vm-removed',
   ]) {
     const r = computeLatency(recordedInputs(name));
     it(`${name}: a self-contained page with one timeline`, () => {
@@ -82,10 +82,10 @@ describe('HTML report of recorded runs', () => {
       const labels = find(dom, 'text')
         .filter((x) => /lane-label/.test(String(x.attrs['@class'])))
         .map((x) => text(x.children));
-      // gate and stop lanes say their kind: "GATE (gate)"
+      // the DAG's own lanes (gate, reap, stop) say their kind: "GATE (gate)"; VMs and steps their name only
       expect(labels).toEqual([
         'phases',
-        ...r.lanes.map((l) => (l.kind === 'gate' || l.kind === 'stop' ? `${l.name} (${l.kind})` : l.name)),
+        ...r.lanes.map((l) => (l.kind === 'vm' || l.kind === 'compute' ? l.name : `${l.name} (${l.kind})`)),
       ]);
       const markers = find(dom, 'use').filter((x) => /^marker /.test(String(x.attrs['@class'])));
       expect(markers).toHaveLength(r.lanes.filter((l) => l.end).length);

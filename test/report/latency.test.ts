@@ -193,71 +193,83 @@ describe('--json', () => {
   });
 });
 
-describe('VM path: a VM-layout run with vanilla stand-ins for the VM jobs, recorded mid-run on the lab', () => {
-  // fixtures/recorded/runs/vm-standins-running/COMMAND.txt: vmdag's DAG (SERVICE VMS of 3 procs, GATE, work,
-  // FINAL STOP) with the VM jobs replaced by `sleep` procs; two were running, the third still queued.
-  const inp = recordedInputs('vm-standins-running');
+describe('VM path: a real 2-VM run recorded on the lab while its step ran', () => {
+  // fixtures/recorded/runs/vm-running/COMMAND.txt: vmdag's DAG (SERVICE VMS of 2 procs, SERVICE REAP, GATE, work,
+  // FINAL STOP), recorded by scripts/lab-record-fixtures.mjs vm-runs while the step ran on both guests.
+  const inp = recordedInputs('vm-running');
   const r = computeLatency(inp);
-  it('has one lane per VM proc, then the gate, the compute node and STOP', () => {
+  const raw = rawHeaders(inp.nodesLog);
+  const vmCluster = Number(r.lanes[0]?.jobId?.split('.')[0]);
+  const stepCluster = Number(r.lanes.find((l) => l.kind === 'compute')?.jobId?.split('.')[0]);
+  it('has one lane per VM proc, then the gate, REAP, the step and STOP (not yet submitted)', () => {
     expect(r.mode).toBe('vm');
-    expect(r.lanes.map((l) => [l.kind, l.name, l.jobId])).toEqual([
-      ['vm', 'VM 0', '24.0'],
-      ['vm', 'VM 1', '24.1'],
-      ['vm', 'VM 2', '24.2'],
-      ['gate', 'GATE', '25.0'],
-      ['compute', 'work', null],
-      ['stop', 'STOP', null],
+    expect(r.lanes.map((l) => [l.kind, l.name])).toEqual([
+      ['vm', 'VM 0'],
+      ['vm', 'VM 1'],
+      ['gate', 'GATE'],
+      ['reap', 'REAP'],
+      ['compute', 'work'],
+      ['stop', 'STOP'],
     ]);
-    expect(r.lanes.map((l) => l.segments.at(-1)?.state ?? null)).toEqual([
-      'running',
-      'running',
-      'queued',
-      'running',
+    expect(r.lanes.map((l) => l.jobId)).toEqual([
+      `${vmCluster}.0`,
+      `${vmCluster}.1`,
+      expect.stringMatching(/^\d+\.0$/),
+      expect.stringMatching(/^\d+\.0$/),
+      `${stepCluster}.0`,
+      null,
+    ]);
+    expect(r.lanes.find((l) => l.kind === 'gate')?.end?.outcome).toBe('done');
+    expect(r.lanes.filter((l) => l.kind === 'vm' || l.kind === 'compute').map((l) => l.end)).toEqual([
+      null,
       null,
       null,
     ]);
   });
-  it('vmsQueued is the SERVICE cluster’s submit; vmsRunning waits for every VM; the phase under way is scheduling', () => {
-    const vmSubmits = rawHeaders(inp.nodesLog).filter((e) => e.cluster === 24 && e.code === 0);
-    expect(vmSubmits).toHaveLength(3);
-    near(r.timestamps.vmsQueued, Math.min(...vmSubmits.map((e) => e.time)));
-    expect(r.timestamps.vmsRunning).toBeNull();
-    expect(r.timestamps.vmsReady).toBeNull();
+  it('vmsQueued, vmsRunning and computeStarted agree (±1 s) with the raw headers; the phase under way is compute', () => {
+    const vm = raw.filter((e) => e.cluster === vmCluster);
+    near(r.timestamps.vmsQueued, Math.min(...vm.filter((e) => e.code === 0).map((e) => e.time)));
+    near(r.timestamps.vmsRunning, Math.max(...vm.filter((e) => e.code === 1).map((e) => e.time)));
+    near(r.timestamps.computeStarted, raw.find((e) => e.cluster === stepCluster && e.code === 1)?.time);
+    expect(r.timestamps.computeEnded).toBeNull();
     expect(r.state).toBe('running');
-    expect(r.current).toBe('scheduling');
-    expect(r.phases.scheduling).toBe(r.phases.total);
-    expect(r.phases.vmBoot).toBeNull();
+    expect(r.current).toBe('compute');
+    const parts = (r.phases.scheduling ?? 0) + (r.phases.vmBoot ?? 0) + (r.phases.compute ?? 0);
+    expect(parts).toBeCloseTo(r.phases.total ?? Number.NaN, 3);
+    expect(r.phases.vmBoot).toBeGreaterThan(0);
   });
 });
 
-describe('VM path: the same stand-in run removed (vmdag rm), FINAL STOP removing the VM jobs', () => {
-  const inp = recordedInputs('vm-standins-removed');
+describe('VM path: the same run removed (condor_rm of the DAGMan job), FINAL STOP removing the VM jobs', () => {
+  const inp = recordedInputs('vm-removed');
   const r = computeLatency(inp);
   const raw = rawHeaders(inp.nodesLog);
-  it('every VM lane ends removed at STOP’s abort events; STOP ran', () => {
+  const vmCluster = Number(r.lanes[0]?.jobId?.split('.')[0]);
+  it('every VM lane and the step end removed; the gate had succeeded; STOP ran', () => {
     expect(r.lanes.map((l) => [l.name, l.end?.outcome ?? null])).toEqual([
       ['VM 0', 'removed'],
       ['VM 1', 'removed'],
-      ['VM 2', 'removed'],
-      ['GATE', 'removed'],
-      ['work', null],
+      ['GATE', 'done'],
+      ['REAP', 'removed'],
+      ['work', 'removed'],
       ['STOP', 'failed'],
     ]);
     // no zero-length "queued" stretch between the eviction and the abort of a removed job
     for (const l of r.lanes) for (const g of l.segments) expect(g.end === null || g.end > g.start).toBe(true);
   });
-  it('vmsStopped is the last abort of a VM proc, finished DAGMan’s abort (raw headers ±1 s); wrapUp between them', () => {
+  it('vmsStopped is the last abort of a VM proc, finished DAGMan’s abort (raw headers ±1 s); the phases add up', () => {
     near(
       r.timestamps.vmsStopped,
-      Math.max(...raw.filter((e) => e.cluster === 24 && e.code === 9).map((e) => e.time)),
+      Math.max(...raw.filter((e) => e.cluster === vmCluster && e.code === 9).map((e) => e.time)),
     );
     const dagman = rawHeaders(inp.dagmanLog).filter((e) => e.cluster === inp.dagmanJobId);
     near(r.timestamps.finished, dagman.find((e) => e.code === 9)?.time);
     expect(r.state).toBe('finished');
+    expect(r.outcome).toBe('removed');
     expect(r.phases.wrapUp).toBe(((r.timestamps.finished ?? 0) - (r.timestamps.vmsStopped ?? 0)) / 1000);
-    expect(r.timestamps.vmsRunning).toBeNull();
-    expect(r.phases.compute).toBeNull();
-    expect(r.phases.total).toBe(534);
+    const parts = PHASE_NAMES.filter((p) => p !== 'total').map((p) => r.phases[p] ?? 0);
+    expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(r.phases.total ?? Number.NaN, 3);
+    expect(r.phases.total).toBe(((r.timestamps.finished ?? 0) - (r.timestamps.submitted ?? 0)) / 1000);
   });
 });
 
@@ -266,7 +278,7 @@ describe('how DAGMan ended, from its own terminate/abort event', () => {
     ['native-diamond', 'done'],
     ['native-step-failed', 'failed'],
     ['dagman-aborted', 'failed'],
-    ['vm-standins-removed', 'removed'],
+    ['vm-removed', 'removed'],
     ['native-diamond-running', null],
   ] as const) {
     it(`${name}: ${outcome}`, () => {

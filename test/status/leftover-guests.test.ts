@@ -42,9 +42,20 @@ describe('leftover guests', () => {
     expect((statusJson(s) as { leftoverGuests: unknown[] }).leftoverGuests).toHaveLength(2);
   });
 
-  it('the same ads beside a run whose VMs still run are its guests, not leftovers', () => {
-    const s = statusWith('vm-standins-running', 'condor_status.guests-claimed.json');
-    expect(s.vms.some((v) => v.state === 'running')).toBe(true);
+  it("a run whose VMs still run, beside its own guests' ads (recorded with it), has no leftover", () => {
+    // fixtures/recorded/runs/vm-running: a real 2-VM run recorded while its step ran, with its guests' ads.
+    const { inputs } = recordedRun('vm-running');
+    inputs.guests = parseAdsJson(
+      readFileSync('fixtures/recorded/runs/vm-running/condor_status.guests-claimed.json', 'utf8'),
+    );
+    expect(inputs.guests).toHaveLength(2);
+    // both advertise the run's DAGMan job id, as the recording's COMMAND.txt names it
+    const id = /DAGMan job (\d+)/.exec(
+      readFileSync('fixtures/recorded/runs/vm-running/COMMAND.txt', 'utf8'),
+    )?.[1];
+    for (const g of inputs.guests ?? []) expect(g.VmWorkflowId).toBe(id);
+    const s = deriveStatus(inputs);
+    expect(s.vms.map((v) => v.state)).toEqual(['running', 'running']);
     expect(s.leftoverGuests).toBeUndefined();
   });
 
