@@ -149,10 +149,11 @@ function marksOf(vm: VmJob, g: Guest, step: number | undefined): BootMark[] {
 }
 
 /**
- * Each VM's boot: its marks, and the parts between consecutive ones. A mark earlier than the one before it (two
- * clocks, whole seconds) makes a part of 0 s and the next part starts from the one before, so the parts
- * still add up: `boot` is their sum from executing to joined. Guests are paired with VM jobs in order of start (a guest does not know its VM job): exact
- * with one VM, and a swap between VMs that started together changes little.
+ * Each VM's boot: its marks, and the parts between consecutive ones. A mark earlier than the one before it
+ * (two clocks, whole seconds) makes a part of 0 s and the next part starts from the later of the two, so the
+ * parts still add up: `boot` is their sum from executing to joined. Guests are paired with VM jobs in order
+ * of start (a guest does not know its VM job): exact with one VM, and a swap between VMs that started
+ * together changes little.
  */
 export function vmBoots(vms: VmJob[], guests: Guest[], step: number | undefined): VmBoots {
   const jobs = [...vms].sort(
