@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Record a finished vmdag run on the lab as parser/status fixtures:
 //   node scripts/record-run.mjs RUN_DIR NAME
-// copies DAGMan's files of RUN_DIR and the run's condor_history -json into fixtures/recorded/runs/NAME/,
-// with COMMAND.txt saying how they were produced.
+// copies DAGMan's files of RUN_DIR (and GATE's logs/guests.json, logs/guests-seen.txt) and the run's
+// condor_history -json into fixtures/recorded/runs/NAME/, with COMMAND.txt saying how they were produced.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,14 @@ const keep = (f) =>
 const copied = [];
 for (const f of readdirSync(dir)) {
   if (keep(f)) {
+    copyFileSync(join(dir, f), join(out, f));
+    copied.push(f);
+  }
+}
+// GATE's record of the guests (runs since issue 17): their startd ads and when it first saw each.
+for (const f of ['logs/guests.json', 'logs/guests-seen.txt']) {
+  if (existsSync(join(dir, f))) {
+    mkdirSync(join(out, 'logs'), { recursive: true });
     copyFileSync(join(dir, f), join(out, f));
     copied.push(f);
   }

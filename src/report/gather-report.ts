@@ -9,6 +9,7 @@ import { readIfExists } from '../status/run-dir.js';
 import { attemptInputs } from './attempt-slice.js';
 import { computeLatency, type LatencyInputs } from './latency.js';
 import type { LatencyReport } from './types.js';
+import { GUESTS_FILE, GUESTS_SEEN_FILE } from './vm-boot.js';
 
 /** Queue ads first; a history ad only for jobs no longer queued. */
 export function mergeAds(queue: ClassAd[], history: ClassAd[]): ClassAd[] {
@@ -33,6 +34,8 @@ export function reportInputs(
     jobstateLog: read(join(layout.dir, `${layout.name}.jobstate.log`)),
     metrics: read(`${base}.metrics`),
     ads,
+    guestsJson: read(join(layout.dir, GUESTS_FILE)),
+    guestsSeen: read(join(layout.dir, GUESTS_SEEN_FILE)),
   };
 }
 

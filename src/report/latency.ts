@@ -17,6 +17,7 @@ import {
   TIMESTAMP_NAMES,
   type TimestampName,
 } from './types.js';
+import { readGuests, vmBoots } from './vm-boot.js';
 
 export interface LatencyInputs {
   layout: RunLayout;
@@ -30,6 +31,9 @@ export interface LatencyInputs {
   ads: ClassAd[];
   /** The year of legacy `MM/DD` event times. */
   refYear?: number;
+  /** GATE's record of the guests (src/report/vm-boot.ts): logs/guests.json and logs/guests-seen.txt. */
+  guestsJson?: string;
+  guestsSeen?: string;
 }
 
 const VM_INTERVALS: PhaseInterval[] = [
@@ -147,6 +151,7 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
   // the collector, has seen them all. A step running on them shows they had joined: the earlier time counts.
   if (s.vmsReady && s.computeStarted && s.computeStarted.time < s.vmsReady.time)
     s.vmsReady = { time: s.computeStarted.time, source: `${s.computeStarted.source}, before the gate ended` };
+  const limit = s.vmsReady?.time ?? Number.POSITIVE_INFINITY;
   if (layout.vmCount > 0) {
     s.vmsQueued = min(
       vms.map((t) =>
@@ -154,10 +159,9 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
       ),
     );
     // Each VM's (latest) start before the guests were ready; every VM of the cluster must have started.
-    const limit = s.vmsReady?.time ?? Number.POSITIVE_INFINITY;
     const starts = vms.map((t) => {
-      const run = t.segments.filter((g) => g.state === 'running' && g.start <= limit).at(-1);
-      return run ? { time: run.start, source: label(t, 'execute') } : undefined;
+      const time = vmStart(t, limit);
+      return time === undefined ? undefined : { time, source: label(t, 'execute') };
     });
     if (vms.length >= layout.vmCount && starts.every((x) => x !== undefined)) s.vmsRunning = max(starts);
     if (vms.length > 0 && vms.every((t) => t.end))
@@ -248,6 +252,19 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
   if (timestamps.submitted !== null && asOf !== null)
     phases.total = round((asOf - timestamps.submitted) / 1000);
 
+  const guests = readGuests(inp.guestsJson, inp.guestsSeen, dagmanJobId);
+  const vmJobs = vms.map((t) => ({
+    lane: `VM ${t.proc}`,
+    queued: t.submitted,
+    executing: vmStart(t, limit),
+  }));
+  const boot =
+    guests === undefined
+      ? undefined
+      : 'problem' in guests
+        ? { vms: [], pairing: 'one VM' as const, problem: guests.problem }
+        : vmBoots(vmJobs, guests.guests, s.computeStarted?.time);
+
   return {
     dagmanJobId,
     name: layout.name,
@@ -262,7 +279,13 @@ export function computeLatency(inp: LatencyInputs): LatencyReport {
     asOf,
     zone,
     lanes: buildLanes(layout, tracks, nodeOf, vmCluster),
+    ...(boot ? { boot } : {}),
   };
+}
+
+/** A VM's latest start no later than `limit` (the guests ready). */
+function vmStart(t: ProcTrack, limit: number): number | undefined {
+  return t.segments.filter((g) => g.state === 'running' && g.start <= limit).at(-1)?.start;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -288,5 +311,13 @@ export function latencyJson(r: LatencyReport): object {
       segments: l.segments.map((g) => ({ state: g.state, start: iso(g.start), end: t(g.end) })),
       end: l.end && { time: iso(l.end.time), outcome: l.end.outcome },
     })),
+    ...(r.boot
+      ? {
+          boot: {
+            ...r.boot,
+            vms: r.boot.vms.map((b) => ({ ...b, marks: b.marks.map((m) => ({ ...m, time: iso(m.time) })) })),
+          },
+        }
+      : {}),
   };
 }

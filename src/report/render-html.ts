@@ -10,6 +10,7 @@ import { type AttemptReport, doneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds, phaseSpan, phasesOf, timestampsOf, vmCountText } from './render-text.js';
 import { notRunText, phaseLabel, timelineView } from './timeline-view.js';
 import type { LatencyReport } from './types.js';
+import { BOOT_NOTES, bootMeaning, PAIRING_NOTE } from './vm-boot.js';
 
 const PHASE_MEANING = {
   scheduling:
@@ -28,6 +29,32 @@ function template(): HandlebarsTemplateDelegate {
   const hb = Handlebars.create();
   compiled = hb.compile(readFileSync(`${TEMPLATES_DIR}report/report.html.hbs`, 'utf8'), { strict: true });
   return compiled;
+}
+
+/** The page's table of each VM's boot (null without the gate's record): per VM its sum, then its parts. */
+function bootView(r: LatencyReport) {
+  const b = r.boot;
+  if (!b) return null;
+  const rows = b.vms.flatMap((v) => [
+    {
+      cls: 'total',
+      lane: v.lane,
+      guest: v.guest,
+      part: 'executing → joined',
+      seconds: fmtSeconds(v.boot),
+      meaning: `the VM's boot${v.clockOffset === null ? '' : ` (collector's clock − guest's: ${v.clockOffset} s)`}`,
+    },
+    ...v.parts.map((p) => ({
+      cls: '',
+      lane: '',
+      guest: '',
+      part: `${p.from} → ${p.to}`,
+      seconds: fmtSeconds(p.seconds),
+      meaning: bootMeaning(p.to),
+    })),
+  ]);
+  const notes = [...BOOT_NOTES, ...(b.pairing === 'in order of start' ? [PAIRING_NOTE] : [])];
+  return { problem: b.problem ?? '', rows, notes: notes.join(' ') };
 }
 
 /** `attempts`: every attempt of a restarted run with its report (the last is `r`), for the steps done before. */
@@ -97,6 +124,7 @@ export function latencyHtml(r: LatencyReport, attempts: AttemptReport[] = []): s
         (l.segments.length ? `${l.segments.at(-1)?.state} now` : notRunText(l.name, r, earlier.get(l.name))),
       outcomeClass: l.end?.outcome ?? (r.doneBefore?.includes(l.name) ? 'done' : 'open'),
     })),
+    boot: bootView(r),
     zoneText: `event-log times read as UTC${r.zone.offsetMinutes >= 0 ? '+' : '−'}${fmtSeconds(Math.abs(r.zone.offsetMinutes) / 60)} h: ${r.zone.from}`,
   };
   return template()(view);

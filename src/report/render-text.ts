@@ -1,6 +1,7 @@
 /** The report as a text table: phases, timestamps (UTC, seconds from submit, source), one line per lane. */
-import type { Lane, LatencyReport, PhaseName, TimestampName } from './types.js';
+import type { Lane, LatencyReport, PhaseName, TimestampName, VmBoots } from './types.js';
 import { PHASE_NAMES, TIMESTAMP_NAMES } from './types.js';
+import { BOOT_NOTES, bootMeaning, GUESTS_FILE, GUESTS_SEEN_FILE, PAIRING_NOTE } from './vm-boot.js';
 
 const PHASE_MEANING: Record<PhaseName, string> = {
   scheduling: 'HTCondor matching and starting jobs',
@@ -57,6 +58,27 @@ function laneLine(l: Lane, r: LatencyReport): string {
   return `  ${l.kind.padEnd(8)} ${l.name.padEnd(14)} ${(l.jobId ?? '-').padEnd(8)} ${parts.join(', ') || '-'}${parts.length ? ' → ' : ' '}${end}${l.attempts > 1 ? ` (${l.attempts} attempts)` : ''}${l.host ? `  on ${l.host}` : ''}`;
 }
 
+/** Each VM's boot, part by part, and where the marks come from. */
+function bootLines(b: VmBoots): string[] {
+  const lines = [`  each VM's boot (GATE's record: ${GUESTS_FILE}, ${GUESTS_SEEN_FILE}):`];
+  if (b.problem) return [...lines, `    ${b.problem}`];
+  for (const v of b.vms) {
+    const offset =
+      v.clockOffset === null
+        ? ''
+        : `; collector's clock − guest's ${v.clockOffset >= 0 ? '+' : ''}${v.clockOffset} s`;
+    lines.push(`  ${v.lane} (guest ${v.guest}): ${fmtSeconds(v.boot)} s executing → joined${offset}`);
+    for (const p of v.parts)
+      lines.push(
+        `    ${`${p.from} → ${p.to}`.padEnd(28)} ${fmtSeconds(p.seconds).padStart(6)} s  ${bootMeaning(p.to)}`,
+      );
+  }
+  if (b.vms.length === 0) lines.push('    no guest of this run in it');
+  lines.push(...BOOT_NOTES.map((n) => `  ${n}`));
+  if (b.pairing === 'in order of start') lines.push(`  ${PAIRING_NOTE}`);
+  return lines;
+}
+
 export function latencyText(r: LatencyReport): string {
   const sub = r.timestamps.submitted;
   const lines = [
@@ -82,6 +104,7 @@ export function latencyText(r: LatencyReport): string {
   }
   lines.push('', '  lanes:');
   for (const l of r.lanes) lines.push(laneLine(l, r));
+  if (r.boot) lines.push('', ...bootLines(r.boot));
   if (r.zone.offsetMinutes !== 0)
     lines.push(
       '',

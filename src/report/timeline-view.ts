@@ -4,7 +4,8 @@
  */
 import type { DoneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds } from './render-text.js';
-import type { Lane, LatencyReport, Outcome, PhaseName, Segment, TimestampName } from './types.js';
+import type { Lane, LatencyReport, Outcome, PhaseName, Segment, TimestampName, VmBoot } from './types.js';
+import { bootMeaning } from './vm-boot.js';
 
 export interface Rect {
   x: number;
@@ -180,6 +181,8 @@ export function timelineView(r: LatencyReport, earlier = new Map<string, DoneEar
     });
     rules.push({ x1: LEFT, y1: y + LANE_H / 2, x2: WIDTH - RIGHT, y2: y + LANE_H / 2, cls: 'lane-rule' });
     for (const g of l.segments) rects.push(segmentRect(g, l, y, x, r.asOf ?? tEnd, rel));
+    const boot = r.boot?.vms.find((b) => b.lane === l.name);
+    if (l.kind === 'vm' && boot) rects.push(...bootRects(boot, y, x));
     if (l.end)
       markers.push({
         x: x(l.end.time),
@@ -240,6 +243,31 @@ export function phaseLabel(p: PhaseName): string {
     wrapUp: 'wrap-up',
     total: 'total',
   }[p];
+}
+
+/**
+ * A VM's boot, part by part from its job executing on, as a strip along the bottom of its lane (queued →
+ * executing is the lane's own segment). A part starts where the parts before it ended (vm-boot.ts).
+ */
+function bootRects(b: VmBoot, y: number, x: (t: number) => number): Rect[] {
+  let at = Number.NEGATIVE_INFINITY;
+  const times = b.marks.map((m) => {
+    at = Math.max(at, m.time);
+    return at;
+  });
+  const shown = b.parts.flatMap((p, k) => {
+    const from = times[k];
+    const to = times[k + 1];
+    return from === undefined || to === undefined || p.to === 'executing' ? [] : [{ p, from, to }];
+  });
+  return shown.map(({ p, from, to }, i) => ({
+    x: x(from),
+    y: y + LANE_H - 7,
+    w: Math.max(x(to) - x(from), 1),
+    h: 7,
+    cls: `boot ${i % 2 ? 'odd' : 'even'}`,
+    title: `${b.lane} boot: ${p.from} → ${p.to}, ${fmtSeconds(p.seconds)} s — ${bootMeaning(p.to)} (guest ${b.guest})`,
+  }));
 }
 
 function segmentRect(

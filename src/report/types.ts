@@ -49,6 +49,38 @@ export interface Lane {
   end: { time: number; outcome: Outcome } | null;
 }
 
+/** Whose clock a boot mark is: the submit host's event log, the guest's, or the gate's (the submit host's). */
+export type BootMarkClock = 'event log' | 'guest' | 'gate';
+
+/** A moment of one VM's boot (src/report/vm-boot.ts): queued, executing, kernel, the guest's phases, startd, joined, step. */
+export interface BootMark {
+  name: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  clock: BootMarkClock;
+}
+
+/** One VM's boot: its marks, the parts between them (seconds, never negative) and their sum executing → joined. */
+export interface VmBoot {
+  /** The VM's lane ("VM 0"). */
+  lane: string;
+  /** The guest paired with it (its Machine). */
+  guest: string;
+  marks: BootMark[];
+  parts: { from: string; to: string; seconds: number }[];
+  boot: number | null;
+  /** The collector's clock minus the guest's (whole seconds), from the guest's latest ad. */
+  clockOffset: number | null;
+}
+
+export interface VmBoots {
+  vms: VmBoot[];
+  /** How guests were paired with VM jobs. */
+  pairing: 'one VM' | 'in order of start';
+  /** Why the gate's record could not be read, when it could not. */
+  problem?: string;
+}
+
 export interface LatencyReport {
   dagmanJobId: number;
   name: string;
@@ -73,4 +105,6 @@ export interface LatencyReport {
   lanes: Lane[];
   /** A restarted run's attempt: the steps that had succeeded in an earlier attempt and did not run in this one. */
   doneBefore?: string[];
+  /** Each VM's boot taken apart, when the gate left its record of the guests (runs since issue 17). */
+  boot?: VmBoots;
 }

@@ -9,6 +9,10 @@
 # image that does not read vmdag.mem offers what its kernel reports). With RESCHEDULE 1, once every guest
 # has joined it asks the schedd for a negotiation cycle (condor_reschedule), so the steps already queued for
 # these guests are matched at once rather than at the negotiator's next periodic cycle.
+# For vmdag report, once every guest has joined it leaves in logs/ when it first saw each guest
+# (guests-seen.txt: "EPOCH MACHINE" lines, this host's clock) and the guests' startd ads as condor_status
+# printed them (guests.json), with the boot timeline the vmdag guest image advertises; best effort: a
+# failure there never fails the gate.
 # usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [INTERVAL [RESCHEDULE [STEP_MIB]]]
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
@@ -19,14 +23,30 @@ interval=${4:-2}
 reschedule=${5:-0}
 need=${6:-0}
 case "$id$count$timeout$interval$reschedule$need" in *[!0-9]*|'') echo "vmdag-gate: bad arguments: $*" >&2; exit 2 ;; esac
+guests="VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id"
 start=$(date +%s)
 asked=0
 joined=0
+# "EPOCH:MACHINE " for each guest seen so far (names kept to A-Za-z0-9._-).
+seen=''
+save_guests() {
+  printf '%s\n' $seen | tr ':' ' ' >logs/.guests-seen.tmp && mv -f logs/.guests-seen.tmp logs/guests-seen.txt
+  condor_status -json -const "$guests" \
+    -attributes Name,Machine,VmWorkflowId,DaemonStartTime,MyCurrentTime,LastHeardFrom,VmdagBootEpoch,VmdagBootPhases \
+    >logs/.guests.tmp && mv -f logs/.guests.tmp logs/guests.json
+  rm -f logs/.guests-seen.tmp logs/.guests.tmp
+}
 while :; do
-  joined=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Machine 2>/dev/null | sort -u | grep -c .)
+  machines=$(condor_status -const "$guests" -af Machine 2>/dev/null | tr -cd 'A-Za-z0-9._\n-' | sort -u)
+  now=$(date +%s)
+  for m in $machines; do
+    case "$seen" in *":$m "*) ;; *) seen="$seen$now:$m " ;; esac
+  done
+  joined=$(printf '%s\n' "$machines" | grep -c .)
   if [ "$joined" -ge "$count" ]; then
-    echo "vmdag-gate: $joined of $count VMs of DAG $id joined after $(( $(date +%s) - start )) s"
-    least=$(condor_status -const "VmWorkflowId =?= \"$id\" || VmWorkflowId =?= $id" -af Memory 2>/dev/null | sort -n | head -n 1)
+    echo "vmdag-gate: $joined of $count VMs of DAG $id joined after $(( now - start )) s"
+    ( save_guests ) >/dev/null 2>&1
+    least=$(condor_status -const "$guests" -af Memory 2>/dev/null | sort -n | head -n 1)
     case "$least" in ''|*[!0-9]*) least='' ;; esac
     if [ -n "$least" ] && [ "$least" -lt "$need" ]; then
       echo "vmdag-gate: the VMs of DAG $id offer $least MiB each but a step asks $need MiB (compute.memory): it could never start; ask at most $least MiB, or give the VMs more (vm.memory)" >&2
@@ -35,7 +55,6 @@ while :; do
     [ "$reschedule" -eq 1 ] && { condor_reschedule >/dev/null 2>&1 || true; }
     exit 0
   fi
-  now=$(date +%s)
   if [ $(( now - start )) -ge "$timeout" ]; then
     echo "vmdag-gate: only $joined of $count VMs of DAG $id joined the pool within $timeout s" >&2
     exit 1

@@ -18,6 +18,13 @@ export PATH
 # iproute2 and hostname are not in the image: busybox has both.
 ip() { busybox ip "$@"; }
 say() { echo "vmdag-init: $* ($(cut -d' ' -f1 /proc/uptime) s)" >/dev/console; }
+# The boot's timeline, advertised in the startd ad (VmdagBootPhases, docs/guest-image.md): NAME=UPTIME
+# pairs, the uptime in seconds at the end of each phase. The initramfs hands over the moment it mounted the
+# root in the environment (it cannot write the read-only root).
+BOOT_PHASES=$(echo "${VMDAG_ROOT_MOUNTED:-}" | tr -cd '0-9.')
+[ -z "$BOOT_PHASES" ] || BOOT_PHASES="initramfs-root=$BOOT_PHASES"
+unset VMDAG_ROOT_MOUNTED
+mark() { BOOT_PHASES="${BOOT_PHASES:+$BOOT_PHASES }$1=$(cut -d' ' -f1 /proc/uptime)"; }
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -48,6 +55,7 @@ chmod 700 /run/vmdag/tokens.d /run/vmdag/passwords.d /var/lib/condor/cred_dir
 chown condor:condor /run/lock/condor /run/condor /var/log/condor /var/lib/condor /var/spool/condor
 chmod 1777 /var/lib/condor/execute 2>/dev/null; chown condor:condor /var/lib/condor/execute
 say "file systems ready"
+mark fs
 
 clean() { echo "$1" | tr -cd "$2"; }
 POOL='' SCHED='' WF='' OWNER='' LEASE='' MEM='' IPSPEC=dhcp DEBUG=0 OVERLAY=0
@@ -177,6 +185,7 @@ NET=$(( N - N % SIZE ))
   done
 } >/run/vmdag/hosts
 say "network up: $IFACE $CIDR as $HOST"
+mark net
 
 # The pool token, from the seed disk (root-only device; jobs run as nobody and cannot read it).
 for s in /sys/block/vd*; do
@@ -190,10 +199,24 @@ for s in /sys/block/vd*; do
   rm -f /run/vmdag/seed
 done
 [ -s /run/vmdag/tokens.d/pool ] || { rm -f /run/vmdag/tokens.d/pool; say "no pool token: the pool must admit this guest otherwise"; }
+mark token
 
 [ -n "$POOL" ] || say "no vmdag.pool on the kernel command line"
 MEMCONF=''
 [ -z "$MEM" ] || MEMCONF="MEMORY = $MEM"
+mark configured
+# The wall-clock time the kernel started, to the hundredth of a second: now minus the uptime (both in
+# hundredths: date's nanoseconds without their last 7 digits; the uptime's two decimals, after a leading 1 so
+# that 08 is not read as octal). The guest's clock is the host's, read from the VM's RTC at boot (±1 s).
+UP=$(cut -d' ' -f1 /proc/uptime)
+NOW=$(date +%s%N)
+BOOT_EPOCH=undefined
+case "$UP/$NOW" in
+  *[!0-9./]* | *.*.*) ;;
+  [0-9]*.[0-9][0-9]/??????????*)
+    CS=$(( ${NOW%???????} - ${UP%.*} * 100 - 1${UP#*.} + 100 ))
+    BOOT_EPOCH=$((CS / 100)).$((CS % 100 / 10))$((CS % 10)) ;;
+esac
 cat >/run/vmdag/condor.conf <<CONF
 # written by vmdag-init at boot
 CONDOR_HOST = ${POOL:-127.0.0.1}
@@ -214,7 +237,11 @@ DedicatedScheduler = "DedicatedScheduler@${SCHED:-unset}"
 VmWorkflowId = "$WF"
 VmOwner = "$OWNER"
 VmGuest = True
-STARTD_ATTRS = \$(STARTD_ATTRS) VmWorkflowId VmOwner VmGuest
+# The boot's timeline (vmdag report): when the kernel started (seconds since the epoch), then the uptime at
+# the end of each phase of this script; condor_master starts right after "configured".
+VmdagBootEpoch = $BOOT_EPOCH
+VmdagBootPhases = "$BOOT_PHASES"
+STARTD_ATTRS = \$(STARTD_ATTRS) VmWorkflowId VmOwner VmGuest VmdagBootEpoch VmdagBootPhases
 START = (TARGET.VmWorkflowId =?= MY.VmWorkflowId) && (TARGET.Owner =?= MY.VmOwner)
 RANK = 0
 SUSPEND = False

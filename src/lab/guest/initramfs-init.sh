@@ -47,6 +47,10 @@ if [ -z "$dev" ] || ! mount -t ext4 -o ro "$dev" /newroot; then
   poweroff -f
 fi
 say "root $root ($dev) mounted"
+# The uptime now, for the guest's boot timeline (vmdag-init advertises it): the new init inherits the
+# environment, and nothing else can carry it (the root is read-only).
+VMDAG_ROOT_MOUNTED=$(cut -d' ' -f1 /proc/uptime)
+export VMDAG_ROOT_MOUNTED
 umount /proc /sys
 mount --move /dev /newroot/dev 2>/dev/null || umount /dev
 exec switch_root /newroot "$init"

@@ -1,0 +1,196 @@
+/**
+ * Each VM's boot taken apart, on a real 1-VM run on the lab pool (the lab's guest image under software
+ * emulation, the tuned output): GATE leaves its record of the guest (logs/guests.json, logs/guests-seen.txt),
+ * and `vmdag report --json` gives the VM's boot mark by mark — queued, executing, the guest kernel's start
+ * and vmdag-init's phases (the guest image's VmdagBootEpoch and VmdagBootPhases), startd, joined, step —
+ * in the order of a boot (a guest's own marks strictly, across clocks within 2 s: the guest's clock is the
+ * host's by the VM's RTC, ±1 s, and HTCondor's marks are whole seconds), with parts that add up to the VM's
+ * boot, itself within a few seconds of the run's vmBoot. The guest image must be built from this recipe
+ * (`vmdag lab up` rebuilds it when guest-init.sh changed). The run is removed at its end, no VM left.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { runCondor } from '../../src/condor/exec.js';
+import { labStatus } from '../../src/lab/index.js';
+import type { BootMarkClock } from '../../src/report/types.js';
+import { capture } from '../capture-output.js';
+import { guestLeftovers } from '../lab/guests-left.js';
+import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
+
+const ctx = await labContext();
+const lab = ctx ? await labStatus() : undefined;
+const vmReady = Boolean(ctx && lab?.guestImage) && (await labRunsVms(ctx));
+
+interface ReportJson {
+  state: string;
+  phases: Record<string, number | null>;
+  boot?: {
+    pairing: string;
+    problem?: string;
+    vms: {
+      lane: string;
+      guest: string;
+      marks: { name: string; time: string; clock: BootMarkClock }[];
+      parts: { from: string; to: string; seconds: number }[];
+      boot: number | null;
+      clockOffset: number | null;
+    }[];
+  };
+}
+
+const MARKS = [
+  'queued',
+  'executing',
+  'kernel',
+  'initramfs-root',
+  'fs',
+  'net',
+  'token',
+  'configured',
+  'startd',
+  'joined',
+  'step',
+];
+/** The guest's own marks: one clock, to the hundredth of a second. */
+const GUEST_OWN = MARKS.slice(2, 8);
+
+requireOrSkip(vmReady, NO_VMS).describe("each VM's boot taken apart, on a real VM run on the lab", () => {
+  it('the marks are all there, in the order of a boot, and the parts add up to the VM boot', async () => {
+    if (!ctx || !lab?.guestImage) throw new Error('the lab runs no VMs (no guest image or no HasVM slot)');
+    const src = mkdtempSync(join(tmpdir(), 'vmdag-boot-phases-'));
+    chmodSync(src, 0o755);
+    mkdirSync(join(src, 'bin'));
+    writeFileSync(join(src, 'bin', 'step.sh'), '#!/bin/sh\nsleep 5\necho "step on $(hostname)"\n', {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(src, 'workflow.yaml'),
+      [
+        'version: 1',
+        'name: bootph',
+        'vm:',
+        '  hypervisor: kvm',
+        `  image: {path: ${lab.guestImage}, location: cluster, format: raw, differential: false}`,
+        '  count: 1',
+        '  cpus: 1',
+        '  memory: 512MiB',
+        '  lease: 30m',
+        'compute:',
+        '  cpus: 1',
+        '  memory: 128MiB',
+        '  mpi: none',
+        '  executable: bin/step.sh',
+        '',
+      ].join('\n'),
+    );
+    const dir = join(mkdtempSync(join(tmpdir(), 'vmdag-boot-phases-run-')), 'run');
+    expect(await main(['compile', join(src, 'workflow.yaml'), '-o', dir], capture())).toBe(0);
+    const started = Date.now();
+    expect(await main(['submit', dir], capture())).toBe(0);
+    let state = '';
+    let vmClusters: string[] = [];
+    const rm = capture();
+    let rmCode: number | undefined;
+    try {
+      for (let i = 0; i < 600 && !/^(succeeded|failed|removed)$/.test(state); i++) {
+        await new Promise((res) => setTimeout(res, 1000));
+        const s = capture();
+        if ((await main(['status', dir, '--json'], s)) === 0) {
+          const st = JSON.parse(s.stdout) as { state: string; vms: { jobId: string | null }[] };
+          state = st.state;
+          vmClusters = st.vms.map((v) => (v.jobId ?? '').split('.')[0] ?? '').filter(Boolean);
+        }
+      }
+      expect(state).toBe('succeeded');
+
+      // GATE's record of the guest.
+      expect(existsSync(join(dir, 'logs', 'guests.json')), 'logs/guests.json').toBe(true);
+      const seen = readFileSync(join(dir, 'logs', 'guests-seen.txt'), 'utf8');
+      expect(seen).toMatch(/^\d{10} \S+\n$/);
+
+      const o = capture();
+      expect(await main(['report', dir, '--json'], o), o.stdout + o.stderr).toBe(0);
+      const j = JSON.parse(o.stdout) as ReportJson;
+      expect(j.state).toBe('finished');
+      expect(j.boot?.problem).toBeUndefined();
+      expect(j.boot?.pairing).toBe('one VM');
+      expect(j.boot?.vms).toHaveLength(1);
+      const vm = j.boot?.vms[0];
+      expect(vm?.lane).toBe('VM 0');
+      expect(`${seen.split(' ')[1]?.trim()}`).toBe(vm?.guest);
+
+      // Every mark, in the order of a boot (a guest image older than VmdagBootPhases lacks kernel … configured).
+      const marks = vm?.marks ?? [];
+      expect(
+        marks.map((m) => m.name),
+        'marks (kernel … configured missing: rebuild the guest image with vmdag lab up)',
+      ).toEqual(MARKS);
+      expect(marks.map((m) => m.clock)).toEqual([
+        'event log',
+        'event log',
+        ...GUEST_OWN.map(() => 'guest'),
+        'guest',
+        'gate',
+        'event log',
+      ]);
+      const t = marks.map((m) => Date.parse(m.time));
+      for (const [i, m] of marks.entries()) {
+        expect(Number.isFinite(t[i]), m.name).toBe(true);
+        if (i === 0) continue;
+        const prev = t[i - 1] ?? Number.NaN;
+        const own = GUEST_OWN.includes(m.name) && GUEST_OWN.includes(marks[i - 1]?.name ?? '');
+        // The guest's own marks strictly in order; across clocks and whole seconds, within 2 s.
+        expect(t[i] ?? Number.NaN, `${marks[i - 1]?.name} → ${m.name}`).toBeGreaterThanOrEqual(
+          own ? prev : prev - 2000,
+        );
+      }
+      // The guest's clock against the collector's (the host's): ±1 s, plus whole seconds on both sides.
+      expect(Math.abs(vm?.clockOffset ?? Number.NaN)).toBeLessThanOrEqual(2);
+
+      // The parts: one per pair of marks, never negative, adding up to the VM boot (executing → joined).
+      const parts = vm?.parts ?? [];
+      expect(parts.map((p) => `${p.from}→${p.to}`)).toEqual(
+        MARKS.slice(1).map((to, i) => `${MARKS[i]}→${to}`),
+      );
+      for (const p of parts) expect(p.seconds, `${p.from} → ${p.to}`).toBeGreaterThanOrEqual(0);
+      const boot = parts.slice(1, MARKS.indexOf('joined')).reduce((a, p) => a + p.seconds, 0);
+      expect(vm?.boot).not.toBeNull();
+      expect(boot).toBeCloseTo(vm?.boot ?? Number.NaN, 3);
+      const all = parts.reduce((a, p) => a + p.seconds, 0);
+      expect(Math.abs(all - ((t.at(-1) ?? 0) - (t[0] ?? 0)) / 1000)).toBeLessThanOrEqual(2);
+      // One VM: its boot is the run's vmBoot (executing → GATE's end), less what GATE did after it saw the
+      // guest (saved its record, checked the memory, condor_reschedule, ended) and whole seconds.
+      const vmBoot = j.phases.vmBoot ?? Number.NaN;
+      expect(vm?.boot ?? Number.NaN).toBeLessThanOrEqual(vmBoot + 2);
+      expect(vm?.boot ?? Number.NaN).toBeGreaterThanOrEqual(vmBoot - 5);
+
+      // The text and the page show it too.
+      const text = capture();
+      expect(await main(['report', dir], text)).toBe(0);
+      expect(text.stdout).toContain(`VM 0 (guest ${vm?.guest}):`);
+      const html = join(dir, 'report.html');
+      expect(await main(['report', dir, '--html', html], capture())).toBe(0);
+      expect(readFileSync(html, 'utf8').match(/<rect class="boot (even|odd)"/g)).toHaveLength(
+        MARKS.length - 2,
+      );
+    } finally {
+      rmCode = await main(['rm', dir, '--json'], rm);
+    }
+    expect(rmCode, rm.stdout + rm.stderr).toBe(0);
+    expect(vmClusters).toHaveLength(1);
+    // No VM job of the run queued, no libvirt domain of it, no guest of it left in the pool.
+    const q = await runCondor(
+      ctx,
+      'condor_q',
+      ['-allusers', '-const', 'JobUniverse == 13', '-af', 'ClusterId'],
+      { retryTransientMs: 30_000, cwd: '/' },
+    );
+    for (const c of vmClusters) expect(q.stdout.split('\n')).not.toContain(c);
+    const domains = (await labStatus()).domains.filter((d) => vmClusters.some((c) => d.includes(`_${c}.`)));
+    expect(domains).toEqual([]);
+    expect(await guestLeftovers(ctx, vmClusters, started)).toEqual([]);
+  }, 900_000);
+});
