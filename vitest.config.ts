@@ -28,7 +28,6 @@ const LAB = [
   'test/lab/lab-jobs.test.ts',
   'test/lab/lab-status.test.ts',
   'test/lab/qemu-img-files.test.ts',
-  'test/report/boot-phases.test.ts',
   'test/report/html-chromium.test.ts',
   'test/report/report-run.test.ts',
   'test/report/report-vm.test.ts',

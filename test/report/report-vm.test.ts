@@ -2,16 +2,21 @@
  * `vmdag report` of a real 1-VM run on the lab pool (the lab's guest image under software emulation, the
  * tuned output): every phase is there, they add up to the total, and every timestamp agrees (±1 s) with the
  * raw event-log headers HTCondor wrote (read by test/report/raw-events.ts, not by the parser under test).
- * The run is removed at its end and no VM or domain of it is left.
+ * The same run gives each VM's boot taken apart (issue 17): GATE's record of the guest (logs/guests.json,
+ * logs/guests-seen.txt) and `vmdag report --json` mark by mark — queued, executing, the guest kernel's start
+ * and vmdag-init's phases (the guest image's VmdagBootEpoch and VmdagBootPhases), startd, joined, step — in
+ * the order of a boot (a guest's own marks strictly; across clocks within 2 s: the guest's clock is the host's
+ * by the VM's RTC, ±1 s, HTCondor's marks whole seconds), parts adding up to the VM's boot, itself within a
+ * few seconds of vmBoot. The run is removed at its end and no VM or domain of it is left.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { PHASE_NAMES } from '../../src/report/types.js';
+import { type BootMarkClock, PHASE_NAMES } from '../../src/report/types.js';
 import { capture } from '../capture-output.js';
 import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
@@ -20,6 +25,39 @@ import { rawVmStamps } from './raw-events.js';
 const ctx = await labContext();
 const lab = ctx ? await labStatus() : undefined;
 const vmReady = Boolean(ctx && lab?.guestImage) && (await labRunsVms(ctx));
+
+interface ReportJson {
+  state: string;
+  phases: Record<string, number | null>;
+  boot?: {
+    pairing: string;
+    problem?: string;
+    vms: {
+      lane: string;
+      guest: string;
+      marks: { name: string; time: string; clock: BootMarkClock }[];
+      parts: { from: string; to: string; seconds: number }[];
+      boot: number | null;
+      clockOffset: number | null;
+    }[];
+  };
+}
+
+const MARKS = [
+  'queued',
+  'executing',
+  'kernel',
+  'initramfs-root',
+  'fs',
+  'net',
+  'token',
+  'configured',
+  'startd',
+  'joined',
+  'step',
+];
+/** The guest's own marks: one clock, to the hundredth of a second. */
+const GUEST_OWN = MARKS.slice(2, 8);
 
 requireOrSkip(vmReady, NO_VMS).describe('vmdag report of a real VM run on the lab', () => {
   it('phases add up and every timestamp agrees (±1 s) with the raw event logs; no VM left', async () => {
@@ -87,6 +125,77 @@ requireOrSkip(vmReady, NO_VMS).describe('vmdag report of a real VM run on the la
         expect(v, k).toBeDefined();
         expect(Math.abs(Date.parse(j.timestamps[k] ?? '') - (v ?? Number.NaN)), k).toBeLessThanOrEqual(1000);
       }
+      // Each VM's boot taken apart (issue 17): GATE's record of the guest and the report's marks.
+      // GATE's record of the guest.
+      expect(existsSync(join(dir, 'logs', 'guests.json')), 'logs/guests.json').toBe(true);
+      const seen = readFileSync(join(dir, 'logs', 'guests-seen.txt'), 'utf8');
+      expect(seen).toMatch(/^\d{10} \S+\n$/);
+
+      const ob = capture();
+      expect(await main(['report', dir, '--json'], ob), ob.stdout + ob.stderr).toBe(0);
+      const jb = JSON.parse(ob.stdout) as ReportJson;
+      expect(jb.state).toBe('finished');
+      expect(jb.boot?.problem).toBeUndefined();
+      expect(jb.boot?.pairing).toBe('one VM');
+      expect(jb.boot?.vms).toHaveLength(1);
+      const vm = jb.boot?.vms[0];
+      expect(vm?.lane).toBe('VM 0');
+      expect(`${seen.split(' ')[1]?.trim()}`).toBe(vm?.guest);
+
+      // Every mark, in the order of a boot (a guest image older than VmdagBootPhases lacks kernel … configured).
+      const marks = vm?.marks ?? [];
+      expect(
+        marks.map((m) => m.name),
+        'marks (kernel … configured missing: rebuild the guest image with vmdag lab up)',
+      ).toEqual(MARKS);
+      expect(marks.map((m) => m.clock)).toEqual([
+        'event log',
+        'event log',
+        ...GUEST_OWN.map(() => 'guest'),
+        'guest',
+        'gate',
+        'event log',
+      ]);
+      const t = marks.map((m) => Date.parse(m.time));
+      for (const [i, m] of marks.entries()) {
+        expect(Number.isFinite(t[i]), m.name).toBe(true);
+        if (i === 0) continue;
+        const prev = t[i - 1] ?? Number.NaN;
+        const own = GUEST_OWN.includes(m.name) && GUEST_OWN.includes(marks[i - 1]?.name ?? '');
+        // The guest's own marks strictly in order; across clocks and whole seconds, within 2 s.
+        expect(t[i] ?? Number.NaN, `${marks[i - 1]?.name} → ${m.name}`).toBeGreaterThanOrEqual(
+          own ? prev : prev - 2000,
+        );
+      }
+      // The guest's clock against the collector's (the host's): ±1 s, plus whole seconds on both sides.
+      expect(Math.abs(vm?.clockOffset ?? Number.NaN)).toBeLessThanOrEqual(2);
+
+      // The parts: one per pair of marks, never negative, adding up to the VM boot (executing → joined).
+      const bootParts = vm?.parts ?? [];
+      expect(bootParts.map((p) => `${p.from}→${p.to}`)).toEqual(
+        MARKS.slice(1).map((to, i) => `${MARKS[i]}→${to}`),
+      );
+      for (const p of bootParts) expect(p.seconds, `${p.from} → ${p.to}`).toBeGreaterThanOrEqual(0);
+      const boot = bootParts.slice(1, MARKS.indexOf('joined')).reduce((a, p) => a + p.seconds, 0);
+      expect(vm?.boot).not.toBeNull();
+      expect(boot).toBeCloseTo(vm?.boot ?? Number.NaN, 3);
+      const all = bootParts.reduce((a, p) => a + p.seconds, 0);
+      expect(Math.abs(all - ((t.at(-1) ?? 0) - (t[0] ?? 0)) / 1000)).toBeLessThanOrEqual(2);
+      // One VM: its boot is the run's vmBoot (executing → GATE's end), less what GATE did after it saw the
+      // guest (saved its record, checked the memory, condor_reschedule, ended) and whole seconds.
+      const vmBoot = jb.phases.vmBoot ?? Number.NaN;
+      expect(vm?.boot ?? Number.NaN).toBeLessThanOrEqual(vmBoot + 2);
+      expect(vm?.boot ?? Number.NaN).toBeGreaterThanOrEqual(vmBoot - 5);
+
+      // The text and the page show it too.
+      const text = capture();
+      expect(await main(['report', dir], text)).toBe(0);
+      expect(text.stdout).toContain(`VM 0 (guest ${vm?.guest}):`);
+      const html = join(dir, 'report.html');
+      expect(await main(['report', dir, '--html', html], capture())).toBe(0);
+      expect(readFileSync(html, 'utf8').match(/<rect class="boot (even|odd)"/g)).toHaveLength(
+        MARKS.length - 2,
+      );
     } finally {
       rmCode = await main(['rm', dir, '--json'], rm);
     }
