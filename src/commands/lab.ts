@@ -12,7 +12,7 @@ const ACTIONS = ['up', 'down', 'status', 'exec'] as const;
 function describe(st: LabStatus): string {
   if (!st.running) return 'lab: not running (start it with: vmdag lab up)\n';
   const lines = [
-    `lab: running, HTCondor ${st.htcondorVersion}`,
+    `lab: running, HTCondor ${st.htcondorVersion}, tuning ${st.tuning}`,
     ...st.pools.map(
       (p) => `pool ${p.name}: collector ${p.collector}, schedd ${p.schedd}${p.vm ? ', VMs' : ', no VMs'}`,
     ),
@@ -34,6 +34,7 @@ async function run(args: string[], opts: Record<string, unknown>, out: Output): 
   const labOpts = {
     ...(typeof opts.htcondor === 'string' ? { htcondor: opts.htcondor } : {}),
     ...(typeof opts.orgs === 'string' ? { orgs: opts.orgs } : {}),
+    ...(typeof opts.tuning === 'string' ? { tuning: opts.tuning } : {}),
   };
   const log = (line: string) => out.err(`${line}\n`);
   try {
@@ -87,6 +88,10 @@ export const labCommand: CommandSpec = {
       .option(
         '--orgs <n>',
         'up: 1 (org-a, the lab pool with VMs; default), 2 (also org-b: an organisation apart, native slots) or 3 (also org-c: apart, with VMs)',
+      )
+      .option(
+        '--tuning <name>',
+        "up: the pool's latency knobs: lab (default), recommended (docs/report.md's suggested values) or defaults (HTCondor's); another than the running lab's restarts it",
       )
       .option('--org <name>', 'down: stop only this organisation (org-b or org-c), leaving the rest running')
       .allowUnknownOption();

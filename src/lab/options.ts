@@ -5,6 +5,13 @@ import path from 'node:path';
 
 export type HtcondorVariant = '23' | '25';
 
+/**
+ * The pool's latency knobs (recipe.ts, labTuningKnobs): `lab` as the lab has always run (minicondor's),
+ * `recommended` docs/report.md's "suggested for VM workflows", `defaults` HTCondor's own.
+ */
+export type LabTuning = 'lab' | 'recommended' | 'defaults';
+export const LAB_TUNINGS: readonly LabTuning[] = ['lab', 'recommended', 'defaults'];
+
 export interface LabOptions {
   /**
    * `--htcondor 23|25`; env VMDAG_LAB_HTCONDOR; default 25 (Debian sid, HTCondor 25.x). 23 (Debian 13
@@ -22,6 +29,11 @@ export interface LabOptions {
    * root, keys and tokens (organisation.ts). Additive: a running org-a is left as it is.
    */
   orgs?: string | number;
+  /**
+   * `--tuning lab|recommended|defaults`; env VMDAG_LAB_TUNING; when neither names one, a running lab keeps
+   * its tuning and a new one gets `lab`. A running lab of another tuning is restarted with this one (up.ts).
+   */
+  tuning?: string;
 }
 
 export interface LabSettings {
@@ -59,6 +71,8 @@ export interface LabSettings {
   orgs: 1 | 2 | 3;
   /** The site catalog `lab up` writes for the running pools (`lab status --json` sitesFile). */
   sitesFile: string;
+  /** The tuning asked for (flag or env); undefined: none asked (a running lab keeps its own, a new one gets `lab`). */
+  tuning: LabTuning | undefined;
 }
 
 const SUITES: Record<HtcondorVariant, string> = { '23': 'trixie', '25': 'sid' };
@@ -84,6 +98,13 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
       `--orgs ${orgsRaw}: the lab runs 1 organisation (org-a), 2 (and org-b) or 3 (and org-c, with VMs)`,
     );
   }
+  const tuningRaw = opts.tuning ?? (env.VMDAG_LAB_TUNING || undefined);
+  const tuning = LAB_TUNINGS.find((t) => t === tuningRaw?.trim());
+  if (tuningRaw !== undefined && tuning === undefined) {
+    throw new Error(
+      `--tuning ${tuningRaw}: choose lab (the lab's own intervals, the default), recommended (docs/report.md's suggested values) or defaults (HTCondor's own)`,
+    );
+  }
   const dir = path.resolve(opts.dir ?? defaultLabDir(env));
   const currentDir = path.join(dir, 'current');
   return {
@@ -106,5 +127,6 @@ export function resolveLabSettings(opts: LabOptions = {}, env: NodeJS.ProcessEnv
     sharedPaths: ['/tmp', '/var/tmp', '/home', '/root', '/work', '/srv', '/mnt', '/var/lib/vmdag', dir],
     orgs: orgsRaw === '3' ? 3 : orgsRaw === '2' ? 2 : 1,
     sitesFile: path.join(currentDir, 'sites.yaml'),
+    tuning,
   };
 }

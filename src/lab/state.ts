@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultLabDir } from './options.js';
+import { defaultLabDir, type LabTuning } from './options.js';
 import type { LabPool } from './orgs.js';
 
 export interface LabDaemon {
@@ -39,6 +39,8 @@ export interface LabState {
   pools: LabPool[];
   /** The site catalog of the running pools (written by `lab up`). */
   sitesFile?: string;
+  /** The tuning org-a's configuration was written with (absent: a lab started before --tuning, i.e. `lab`). */
+  tuning?: LabTuning;
 }
 
 export function stateFilePath(labDir: string = defaultLabDir()): string {
@@ -100,4 +102,17 @@ export function labIsRunning(state: LabState | undefined): state is LabState {
   if (!state) return false;
   const master = state.daemons.find((d) => d.name === 'condor_master');
   return master !== undefined && pidInRoot(master.pid, state.root);
+}
+
+/** The tuning the lab runs with. */
+export function labTuning(state: LabState): LabTuning {
+  return state.tuning ?? 'lab';
+}
+
+/**
+ * The tuning a `lab up` asking for `asked` (undefined: none asked) must restart the running lab with, or
+ * undefined when the lab keeps running as it is.
+ */
+export function tuningChange(state: LabState, asked: LabTuning | undefined): LabTuning | undefined {
+  return asked !== undefined && asked !== labTuning(state) ? asked : undefined;
 }

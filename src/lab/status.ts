@@ -3,14 +3,16 @@
  */
 import { adString, parseAdsJson } from '../condor/classads.js';
 import { type CondorContext, runCondor } from '../condor/exec.js';
-import { type LabOptions, resolveLabSettings } from './options.js';
+import { type LabOptions, type LabTuning, resolveLabSettings } from './options.js';
 import type { LabPool } from './orgs.js';
-import { daemonAlive, type LabState, labIsRunning, readLabState, runningPools } from './state.js';
+import { daemonAlive, type LabState, labIsRunning, labTuning, readLabState, runningPools } from './state.js';
 import { sys } from './sys.js';
 
 export interface LabStatus {
   running: boolean;
   htcondorVersion: string | null;
+  /** The tuning org-a's pool runs with (`lab up --tuning`), when running. */
+  tuning?: LabTuning;
   /** The organisations' pools that run: org-a, and org-b after `lab up --orgs 2`. */
   pools: LabPool[];
   /** The site catalog listing those pools (written by `lab up`), for `--sites` / VMDAG_SITES. */
@@ -79,6 +81,7 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
   return {
     running: true,
     htcondorVersion: state.htcondorVersion,
+    tuning: labTuning(state),
     pools: runningPools(state),
     ...(state.sitesFile ? { sitesFile: state.sitesFile } : {}),
     domains: await runningDomains(state),

@@ -12,12 +12,20 @@ import { mountRun, mountShared, mountSystem, releaseMounts } from './mounts.js';
 import { ensureNetwork, netnsExists } from './netns.js';
 import { type LabOptions, type LabSettings, resolveLabSettings } from './options.js';
 import { ensureOrg } from './org-up.js';
-import { organisations } from './organisation.js';
+import { ORG_NAMES, organisation, organisations } from './organisation.js';
 import { ORG_A } from './orgs.js';
 import { waitForPool } from './pool-ready.js';
 import { labConfig, labHosts } from './recipe.js';
 import { writeSites } from './sites-file.js';
-import { type LabState, labIsRunning, readLabState, writeLabState } from './state.js';
+import {
+  type LabState,
+  labIsRunning,
+  labTuning,
+  readLabState,
+  runningPools,
+  tuningChange,
+  writeLabState,
+} from './state.js';
 import { LabError, type Log, sys, timed, writeLabFile } from './sys.js';
 import { startVirt, writeVirtConfig } from './virt.js';
 import { installLabVmSide, labGuestImage } from './vm-setup.js';
@@ -47,19 +55,33 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
   requireRoot();
   const s = resolveLabSettings(opts);
   const prior = readLabState(s.dir);
+  let orgs = organisations(s);
   if (labIsRunning(prior)) {
     if (prior.variant !== s.variant) {
       throw new LabError(`the lab runs HTCondor ${prior.htcondorVersion}; run 'vmdag lab down' first`, 1);
     }
-    log(`lab: already running (HTCondor ${prior.htcondorVersion}, ${prior.root})`);
-    // Additive: org-a is left as it is; --orgs 2|3 only adds the organisations that do not run.
-    for (const o of organisations(s)) await ensureOrg(s, prior, o, log);
-    return writeSites(s, readLabState(s.dir) ?? prior, log);
+    const change = tuningChange(prior, s.tuning);
+    if (change === undefined) {
+      log(
+        `lab: already running (HTCondor ${prior.htcondorVersion}, tuning ${labTuning(prior)}, ${prior.root})`,
+      );
+      // Additive: org-a is left as it is; --orgs 2|3 only adds the organisations that do not run.
+      for (const o of orgs) await ensureOrg(s, prior, o, log);
+      return writeSites(s, readLabState(s.dir) ?? prior, log);
+    }
+    // The pool's configuration is written when it starts, so another tuning is a restart, as `lab down` and
+    // `lab up --tuning X` would do: running jobs end; the organisations that ran start again (fresh tokens).
+    log(
+      `lab: running with tuning ${labTuning(prior)}; restarting it with tuning ${change} (running jobs end)`,
+    );
+    const keep = new Set([...orgs.map((o) => o.name), ...runningPools(prior).map((p) => p.name)]);
+    orgs = ORG_NAMES.filter((n) => keep.has(n)).map((n) => organisation(s, n));
   }
+  const tuning = s.tuning ?? 'lab';
   const t0 = performance.now();
   const root = await buildLab(s, log);
   const guestImage = await labGuestImage(log);
-  // Leftovers of a lab that died (mounts, namespace): release them first.
+  // A lab restarting with another tuning, or the leftovers of one that died (mounts, namespace): down first.
   if (prior || (await netnsExists(s.netns))) await labDown(opts, log);
   const state = await timed(log, 'start', async () => {
     mkdirSync(s.currentDir, { recursive: true });
@@ -67,7 +89,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     await mountSystem(root);
     await mountRun(root);
     const shared = await mountShared(root, s.sharedPaths);
-    writeLabFile(path.join(root, 'etc/condor/config.d/90-vmdag-lab.conf'), labConfig(s));
+    writeLabFile(path.join(root, 'etc/condor/config.d/90-vmdag-lab.conf'), labConfig(s, tuning));
     writeLabFile(path.join(root, 'etc/hosts'), labHosts(s, hostname()));
     writeVirtConfig(root);
     writeLabFile(
@@ -106,6 +128,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
       startedAt: new Date().toISOString(),
       daemons: [],
       pools: [],
+      tuning,
     };
     if (guest) st.guest = guest;
     writeLabState(s.dir, st);
@@ -130,7 +153,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
     },
   ];
   writeLabState(s.dir, state);
-  for (const o of organisations(s)) await ensureOrg(s, state, o, log);
+  for (const o of orgs) await ensureOrg(s, state, o, log);
   for (const old of staleBuilds(s, [root])) {
     await releaseMounts(old);
     await sys(['rm', '-rf', '--one-file-system', old]);
@@ -138,7 +161,7 @@ export async function labUp(opts: LabOptions, log: Log): Promise<LabState> {
   }
   const final = writeSites(s, readLabState(s.dir) ?? state, log);
   log(
-    `lab: up in ${((performance.now() - t0) / 1000).toFixed(1)} s: HTCondor ${state.htcondorVersion}, schedd ${schedd}`,
+    `lab: up in ${((performance.now() - t0) / 1000).toFixed(1)} s: HTCondor ${state.htcondorVersion}, schedd ${schedd}, tuning ${tuning}`,
   );
   log(`lab: run lab commands with: ${state.wrapper} -- condor_q   (or: vmdag lab exec -- condor_q)`);
   return final;
