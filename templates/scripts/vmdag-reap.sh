@@ -7,6 +7,11 @@
 # STEPS_FILE names the workflow's last steps (no other step runs after them), one a line, `NAME:post` for a
 # step with a POST script. Exits 0 after removing the VMs; DAGMan removes it at the DAG's end otherwise,
 # and the FINAL node STOP stays the backstop.
+# Also, every 30 s: a step still "running" on a guest whose startd has left the pool (no ad of it in the
+# collector at two looks 30 s apart) is removed with that reason. That happens when the submit side was away
+# longer than the VMs' job lease (120 s): their starters end the VMs, and once the schedd is back its
+# dedicated scheduler retries reconnecting the step to the gone guest every 60 s for ever
+# (DedicatedScheduler::checkReconnectQueue); removed, the step fails (or is retried) and STOP tears down.
 # usage: vmdag-reap.sh DAGMAN_ID JOBSTATE_LOG NODES_LOG STEPS_FILE
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
@@ -18,7 +23,36 @@ case "$id" in *[!0-9]*|'') echo "vmdag-reap: bad arguments: $*" >&2; exit 2 ;; e
 [ -s "$steps" ] || { echo "vmdag-reap: no step to wait for in $steps" >&2; exit 2; }
 vms="DAGManJobId == $id && JobUniverse == 13"
 start=$(date +%s)
+missing=''
+next_look=$((start + 30))
+# Prints the running steps whose guests are all absent from the collector: CLUSTER.PROC HOST …
+strays() {
+  condor_q -const "DAGManJobId == $id && JobUniverse == 11 && JobStatus == 2" \
+    -af:, 'strcat(ClusterId, ".", ProcId)' 'RemoteHosts ?: RemoteHost' 2>/dev/null |
+    while IFS=, read -r job hosts; do
+      gone=''
+      for h in $(echo "$hosts" | tr ',' ' '); do
+        case "$h" in *[!A-Za-z0-9@._-]*|'') continue ;; esac
+        out=$(condor_status -const "Name == \"$h\"" -af Name 2>/dev/null) || continue
+        [ -z "$out" ] && gone="$gone $h"
+      done
+      [ -n "$gone" ] && echo "$job$gone"
+    done
+}
 while :; do
+  now=$(date +%s)
+  if [ "$now" -ge "$next_look" ]; then
+    next_look=$((now + 30))
+    seen=$(strays)
+    echo "$seen" | while read -r job hosts; do
+      [ -n "$job" ] || continue
+      # the second look in a row that finds this step's guest gone
+      case " $missing " in *" $job "*) ;; *) continue ;; esac
+      condor_rm -reason "vmdag: the step's guest ($hosts) left the pool while the step ran" "$job" >/dev/null 2>&1 &&
+        echo "vmdag-reap: removed step job $job: its guest ($hosts) left the pool while it ran"
+    done
+    missing=$(echo "$seen" | awk '{ print $1 }' | tr '\n' ' ')
+  fi
   if [ -f "$jobstate" ] && [ -f "$nodes" ] && awk '
     # the last steps
     FILENAME == ARGV[1] { if ($1 != "" && $1 !~ /^#/) want[$1] = 1; next }

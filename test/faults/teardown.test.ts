@@ -8,8 +8,11 @@
  *       --watch` killed mid-run: the run goes on without vmdag and tears its VM down itself;
  *   (e) DAGMan killed (SIGKILL) during the step: the schedd starts it again (recovery), then (f) the schedd
  *       restarted (its DaemonStartTime changes): the VM job's starter keeps the VM for its lease
- *       (job_lease_duration 120 s) until the new shadow reconnects; the run ends, never orphaned.
- * (a)–(d) run at once (three runs of one VM each); (e)–(f) share one run, alone (the schedd restart would
+ *       (job_lease_duration 120 s) until the new shadow reconnects (the step's lease renewed), then (g) the
+ *       submit side away past that lease (the schedd stopped): the VM's starter ends the VM, its guest leaves
+ *       the pool; the schedd back, REAP removes the step stranded on the gone guest; the run ends failed,
+ *       never orphaned, nothing left.
+ * (a)–(d) run at once (three runs of one VM each); (e)–(g) share one run, alone (the schedd restart would
  * touch every run). The target for each is everything gone ≤ 60 s after the event; the figures are printed.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -18,9 +21,12 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
+import { guestsOf } from '../lab/guests-left.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { BIN } from './cli-process.js';
 import {
+  domainOf,
+  labDomains,
   nothingLeft,
   oneStep,
   removeStarted,
@@ -181,13 +187,13 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         expect(s, `${what}: everything gone within 180 s`).toBeLessThan(180);
     });
 
-    it('(e) DAGMan killed during the step is started again, (f) then the schedd restarted: the run ends, nothing left', {
+    it('(e) DAGMan killed during the step is started again, (f) then the schedd restarted, (g) then the submit side away past the lease: the run ends, nothing left', {
       timeout: T,
     }, async () => {
       if (!ctx) throw new Error('the lab is not running');
       const t0 = Date.now();
       const { runDir, id } = submit(
-        oneStep('td-dagman', 'sleep 90\necho ok > ok.out', { vm: vmSection(image()), outputs: ['ok.out'] }),
+        oneStep('td-dagman', 'sleep 420\necho ok > ok.out', { vm: vmSection(image()), outputs: ['ok.out'] }),
       );
       await runningJob(runDir, 'compute', 480_000);
       const before = status(runDir);
@@ -231,16 +237,70 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         }
       });
       figures.push(`(f) schedd restarted: DaemonStartTime ${startBefore} → ${startOf()}`);
+      // The new schedd's shadow takes the step up again on the VM's starter, within the job lease: it renews
+      // the step's lease (a parallel job's reconnect writes no event to the user log, nor NumJobReconnects).
+      const stepJob = before.nodes.find((n) => n.name === 'compute')?.jobId ?? '';
+      const stepCluster = stepJob.split('.')[0];
+      const restartedEpoch = Math.floor(restarted / 1000);
+      await waitFor(
+        'the step reconnected',
+        300_000,
+        async () => {
+          const q = await runCondor(ctx, 'condor_q', [stepJob, '-af', 'LastJobLeaseRenewal', 'JobStatus'], {
+            allowFailure: true,
+            cwd: '/',
+          });
+          const [renewed, state] = q.stdout.trim().split(' ').map(Number);
+          return state === 2 && (renewed ?? 0) > restartedEpoch ? true : undefined;
+        },
+        2000,
+      );
+      figures.push(
+        `(f) the step's shadow reconnected ${((Date.now() - restarted) / 1000).toFixed(1)} s after the restart`,
+      );
+
+      // (g) the submit side away for longer than the VM's job lease (120 s): the schedd stopped. The VM job's
+      // starter ends the VM by itself; once the schedd is back, REAP removes the step left "running" on the
+      // gone guest (HTCondor's dedicated scheduler would retry reconnecting it for ever) and STOP tears down.
+      const away = Date.now();
+      asRoot(['condor_off', '-fast', '-schedd']);
+      const guests = (await guestsOf(vmClusters(before))).map((g) => g.host).filter(Boolean) as string[];
+      expect(guests, "the run's guest, from its console log").toHaveLength(1);
+      await waitFor(
+        'the VM to end with its lease',
+        300_000,
+        async () => {
+          const domains = (await labDomains()).filter((d) => domainOf(d, vmClusters(before)));
+          const ads = asRoot([
+            'condor_status',
+            '-any',
+            '-const',
+            `Machine == "${guests[0]}"`,
+            '-af',
+            'Name',
+          ]).trim();
+          return domains.length === 0 && ads === '' ? true : undefined;
+        },
+        2000,
+      );
+      figures.push(
+        `(g) schedd stopped: the VM and its guest gone ${((Date.now() - away) / 1000).toFixed(1)} s later (job lease 120 s)`,
+      );
+      asRoot(['condor_on', '-schedd']);
+      const back = Date.now();
       const s = watched(runDir);
       const end = Date.now();
-      // Never orphaned: it ends — succeeded when the shadow reconnected to the VM's starter within its lease.
-      expect(['succeeded', 'failed'], JSON.stringify(s)).toContain(s.state);
-      figures.push(
-        `(e)–(f) run ended ${s.state} ${((end - restarted) / 1000).toFixed(1)} s after the schedd restart${s.cause ? `, cause ${s.cause}` : ''}`,
+      // Never orphaned: it ends — failed, its step removed by REAP because its guest left the pool.
+      expect(s.state, JSON.stringify(s)).toBe('failed');
+      expect(readFileSync(path.join(runDir, 'logs/reap.out'), 'utf8')).toMatch(
+        new RegExp(
+          `removed step job ${stepCluster}\\.0: its guest \\(\\S*${guests[0]}\\) left the pool while it ran`,
+        ),
       );
-      if (s.state === 'succeeded')
-        expect(readFileSync(path.join(runDir, 'outputs/ok.out'), 'utf8')).toBe('ok\n');
-      const gone = await goneAfter('(e)–(f) after the run ended', id, vmClusters(before), end, t0);
+      figures.push(
+        `(g) the schedd back: the run ended ${s.state} ${((end - back) / 1000).toFixed(1)} s later${s.cause ? `, cause ${s.cause}` : ''}`,
+      );
+      const gone = await goneAfter('(e)–(g) after the run ended', id, vmClusters(before), end, t0);
       expect(gone).toBeLessThan(180);
     });
   },
