@@ -31,6 +31,16 @@ function lab(cwd, argv, { allowFailure = false } = {}) {
   return r.stdout;
 }
 
+/** vmdag (this checkout's) in `cwd`; returns stdout, throws on a non-zero exit. */
+function vmdagIn(cwd, argv) {
+  const r = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), ...argv], {
+    cwd,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`vmdag ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
 function workDir(name) {
   const dir = `/tmp/vmdag-fixtures/${name}`;
   rmSync(dir, { recursive: true, force: true });
@@ -213,14 +223,7 @@ function dag(name, dagText, subs, { remove = false } = {}) {
 function guestAds() {
   const name = 'guest-ads';
   const dir = workDir(name);
-  const vmdag = (argv) => {
-    const r = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), ...argv], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`vmdag ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const vmdag = (argv) => vmdagIn(dir, argv);
   vmdag(['compile', path.join(repo, 'examples/hpl-2vm/workflow.yaml'), '-o', 'run']);
   const id = JSON.parse(vmdag(['submit', 'run', '--json'])).dagmanJobId;
   const query = [
@@ -521,10 +524,7 @@ function rescueDag() {
  */
 function vmRuns() {
   const dir = workDir('vm-runs');
-  const status = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), 'lab', 'status', '--json'], {
-    encoding: 'utf8',
-  });
-  const image = JSON.parse(status.stdout).guestImageQcow2;
+  const image = JSON.parse(vmdagIn(dir, ['lab', 'status', '--json'])).guestImageQcow2;
   if (!image) throw new Error('lab status names no qcow2 guest image');
   mkdirSync(path.join(dir, 'bin'));
   writeFileSync(
@@ -559,14 +559,7 @@ function vmRuns() {
       '',
     ].join('\n'),
   );
-  const vmdag = (argv) => {
-    const r = spawnSync(process.execPath, [path.join(repo, 'bin/vmdag.js'), ...argv], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`vmdag ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const vmdag = (argv) => vmdagIn(dir, argv);
   vmdag(['compile', 'workflow.yaml', '-o', 'run']);
   const id = JSON.parse(vmdag(['submit', 'run', '--json'])).dagmanJobId;
   const runDir = path.join(dir, 'run');

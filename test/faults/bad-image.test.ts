@@ -12,7 +12,6 @@
  * "Unreadable by the VM's user" cannot happen here (the lab's QEMU runs as root); the domain script's check
  * of it is in test/site-kit/libvirt-xml-qemu.test.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import { labStatus } from '../../src/lab/index.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { runCli } from './cli-process.js';
 import {
+  asLabRoot,
   nothingLeft,
   oneStep,
   removeStarted,
@@ -40,13 +40,7 @@ const T = 600_000;
 const figures: string[] = [];
 
 /** A command as root inside the lab (its namespace and chroot). */
-function inLab(argv: string[], input?: string): string {
-  return execFileSync('ip', ['netns', 'exec', lab?.netns ?? '', 'chroot', lab?.root ?? '', ...argv], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    ...(input === undefined ? {} : { input }),
-  });
-}
+const inLab = (argv: string[], input?: string) => asLabRoot(lab ?? {}, argv, { input });
 
 /** Every slot's HasVM and VMOfflineReason. */
 async function hasVm(): Promise<string[]> {

@@ -146,27 +146,27 @@ export async function queued(ctx: CondorContext, constraint: string, attrs = ['C
     .filter(Boolean);
 }
 
+/**
+ * A command as root inside the lab (its network namespace and chroot), for what the lab's user may not do
+ * (restart daemons, read the execute node's files, virsh); `lab` is `vmdag lab status`'s answer.
+ */
+export function asLabRoot(
+  lab: { netns?: string | null; root?: string | null },
+  argv: string[],
+  { input, timeoutMs = 60_000 }: { input?: string; timeoutMs?: number } = {},
+): string {
+  return execFileSync('ip', ['netns', 'exec', lab.netns ?? '', 'chroot', lab.root ?? '', ...argv], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
 /** Every libvirt domain the lab's libvirtd knows (running or not): `virsh list --all --name` inside the lab. */
 export async function labDomains(): Promise<string[]> {
-  const lab = await labStatus();
-  const out = execFileSync(
-    'ip',
-    [
-      'netns',
-      'exec',
-      lab.netns ?? '',
-      'chroot',
-      lab.root ?? '',
-      'virsh',
-      '-c',
-      'qemu:///system',
-      'list',
-      '--all',
-      '--name',
-    ],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  return out
+  return asLabRoot(await labStatus(), ['virsh', '-c', 'qemu:///system', 'list', '--all', '--name'], {
+    timeoutMs: 30_000,
+  })
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);

@@ -25,6 +25,7 @@ import { guestsOf } from '../lab/guests-left.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { BIN } from './cli-process.js';
 import {
+  asLabRoot,
   domainOf,
   labDomains,
   nothingLeft,
@@ -48,12 +49,7 @@ const figures: string[] = [];
 const image = () => lab?.guestImage as string;
 
 /** As root inside the lab (the lab's user may not restart daemons). */
-function asRoot(argv: string[]): string {
-  return execFileSync('ip', ['netns', 'exec', lab?.netns ?? '', 'chroot', lab?.root ?? '', ...argv], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const asRoot = (argv: string[]) => asLabRoot(lab ?? {}, argv);
 
 function spawnCli(args: string[], cwd: string): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'ignore' });

@@ -14,6 +14,7 @@ import { expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { BIN } from '../faults/cli-process.js';
+import { asLabRoot } from '../faults/lab-runs.js';
 import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 import { vmdag, workflowDir } from './cli-run.js';
@@ -142,19 +143,15 @@ function overlaysNow(): string[] {
   return found;
 }
 
-/** The lab's qemu-img, run in its root on a host path under it (or shared with it). */
-async function qemuImg(args: string[]): Promise<string> {
-  const root = lab?.root ?? '';
-  const r = await execa('chroot', [root, 'qemu-img', ...args]);
-  return r.stdout;
-}
+/** The lab's qemu-img, run as root inside the lab on a host path under its root (or shared with it). */
+const qemuImg = (args: string[]) => asLabRoot(lab ?? {}, ['qemu-img', ...args]);
 const inRoot = (p: string) => (p.startsWith(`${lab?.root}/`) ? p.slice((lab?.root ?? '').length) : p);
 
 /** The text at bytes 512–575 of a disk image as the guest sees it (through every layer), up to its newline. */
 async function readAt(image: string, format: string): Promise<string> {
   const out = path.join(tmpdir(), `vmdag-mark-${process.pid}-${Date.now()}.bin`);
   try {
-    await qemuImg([
+    qemuImg([
       'dd',
       '-U',
       '-f',
@@ -175,7 +172,7 @@ async function readAt(image: string, format: string): Promise<string> {
 
 /** Which layer holds the image's first cluster: 0 = the overlay itself, 1 = its backing file. */
 async function firstClusterDepth(image: string): Promise<number | undefined> {
-  const map = JSON.parse(await qemuImg(['map', '-U', '--output=json', inRoot(image)])) as {
+  const map = JSON.parse(qemuImg(['map', '-U', '--output=json', inRoot(image)])) as {
     start: number;
     depth: number;
     data: boolean;
