@@ -25,6 +25,11 @@ export const LAB_PACKAGES = [
   'qemu-system-x86',
   'qemu-utils',
   'dnsmasq-base',
+  // HPL for `npm run bench:paper` on the native slots (issue 17): Debian's HPC Challenge suite, which
+  // contains HPL. With --no-install-recommends it pulls the reference BLAS (libblas3, 0.6 MB), not OpenBLAS
+  // (45 MB): the same BLAS natively and in the guests (src/lab/guest/recipe.ts) keeps % of native
+  // comparable, and the images stay small.
+  'hpcc',
 ] as const;
 
 /** Files written into the root before installing packages: path inside the root → [mode, text]. */

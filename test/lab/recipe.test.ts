@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guestRecipe } from '../../src/lab/guest/recipe.js';
 import { resolveLabSettings } from '../../src/lab/options.js';
 import { buildName, labConfig, labHosts, labRecipe, recipeHash } from '../../src/lab/recipe.js';
 import { dnsmasqArgv } from '../../src/lab/virt.js';
@@ -40,6 +41,11 @@ describe('lab settings and recipe (pure)', () => {
     expect(a.packages).toEqual(
       expect.arrayContaining(['minicondor', 'openmpi-bin', 'condor-vm-gahp', 'qemu-system-x86']),
     );
+  });
+
+  it('installs hpcc (HPL) in the lab root and in the guest image alike, for npm run bench:paper', () => {
+    expect(labRecipe(resolveLabSettings({}, {})).packages).toContain('hpcc');
+    expect(guestRecipe({}).packages).toContain('hpcc');
   });
 
   it('configures the pool on the bridge with a dedicated scheduler and static slots', () => {

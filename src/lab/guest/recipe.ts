@@ -13,8 +13,8 @@ export const GUEST_RECIPE_VERSION = 1;
 
 /**
  * debootstrap --include: an HTCondor execute node, OpenMPI (and MPICH), busybox for the initramfs and the
- * DHCP client. busybox-static is the same busybox linked statically, so the initramfs needs no libc.
- * python3-cffi-backend: without it configuring condor fails on a virtual dependency.
+ * DHCP client, hpcc (HPL). busybox-static is the same busybox linked statically, so the initramfs needs no
+ * libc. python3-cffi-backend: without it configuring condor fails on a virtual dependency.
  */
 export const GUEST_PACKAGES = [
   'condor',
@@ -23,6 +23,11 @@ export const GUEST_PACKAGES = [
   'python3-cffi-backend',
   // mkfs.ext4 for the per-VM scratch disk the site kit attaches
   'e2fsprogs',
+  // HPL for `npm run bench:paper` and examples/hpl-paper (issue 17): Debian's HPC Challenge suite, which
+  // contains HPL. debootstrap takes the first alternative of its BLAS dependency, the reference BLAS
+  // (libblas3, 0.6 MB), not OpenBLAS (45 MB): the same BLAS as the lab's native slots (src/lab/recipe.ts)
+  // keeps % of native comparable, and the image stays small.
+  'hpcc',
 ] as const;
 export const MPICH_PACKAGES = ['mpich'] as const;
 
