@@ -11,8 +11,8 @@
 # these guests are matched at once rather than at the negotiator's next periodic cycle.
 # For vmdag report, once every guest has joined it leaves in logs/ when it first saw each guest
 # (guests-seen.txt: "EPOCH MACHINE" lines, this host's clock) and the guests' startd ads as condor_status
-# printed them (guests.json), with the boot timeline the vmdag guest image advertises; best effort: a
-# failure there never fails the gate.
+# printed them (guests.json), with the boot timeline and the accelerator (KVM or emulation) the vmdag guest
+# image advertises; best effort: a failure there never fails the gate.
 # usage: vmdag-gate.sh DAGMAN_ID COUNT TIMEOUT_SECONDS [INTERVAL [RESCHEDULE [STEP_MIB]]]
 set -u
 PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
@@ -32,7 +32,7 @@ seen=''
 save_guests() {
   printf '%s\n' $seen | tr ':' ' ' >logs/.guests-seen.tmp && mv -f logs/.guests-seen.tmp logs/guests-seen.txt
   condor_status -json -const "$guests" \
-    -attributes Name,Machine,VmWorkflowId,DaemonStartTime,MyCurrentTime,LastHeardFrom,VmdagBootEpoch,VmdagBootPhases \
+    -attributes Name,Machine,VmWorkflowId,DaemonStartTime,MyCurrentTime,LastHeardFrom,VmdagBootEpoch,VmdagBootPhases,VmdagAccel \
     >logs/.guests.tmp && mv -f logs/.guests.tmp logs/guests.json
   rm -f logs/.guests-seen.tmp logs/.guests.tmp
 }
