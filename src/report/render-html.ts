@@ -10,7 +10,7 @@ import { type AttemptReport, doneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds, phaseSpan, phasesOf, timestampsOf, vmCountText } from './render-text.js';
 import { notRunText, phaseLabel, timelineView } from './timeline-view.js';
 import type { LatencyReport } from './types.js';
-import { BOOT_NOTES, bootMeaning, PAIRING_NOTE } from './vm-boot.js';
+import { accelLabel, BOOT_NOTES, bootMeaning, PAIRING_NOTE } from './vm-boot.js';
 
 const PHASE_MEANING = {
   scheduling:
@@ -42,7 +42,7 @@ function bootView(r: LatencyReport) {
       guest: v.guest,
       part: 'executing → joined',
       seconds: fmtSeconds(v.boot),
-      meaning: `the VM's boot${v.clockOffset === null ? '' : ` (collector's clock − guest's: ${v.clockOffset} s)`}`,
+      meaning: `the VM's boot; ${accelLabel(v.accel)}${v.clockOffset === null ? '' : `; collector's clock − guest's: ${v.clockOffset} s`}`,
     },
     ...v.parts.map((p) => ({
       cls: '',

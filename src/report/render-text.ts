@@ -1,7 +1,14 @@
 /** The report as a text table: phases, timestamps (UTC, seconds from submit, source), one line per lane. */
 import type { Lane, LatencyReport, PhaseName, TimestampName, VmBoots } from './types.js';
 import { PHASE_NAMES, TIMESTAMP_NAMES } from './types.js';
-import { BOOT_NOTES, bootMeaning, GUESTS_FILE, GUESTS_SEEN_FILE, PAIRING_NOTE } from './vm-boot.js';
+import {
+  accelLabel,
+  BOOT_NOTES,
+  bootMeaning,
+  GUESTS_FILE,
+  GUESTS_SEEN_FILE,
+  PAIRING_NOTE,
+} from './vm-boot.js';
 
 const PHASE_MEANING: Record<PhaseName, string> = {
   scheduling: 'HTCondor matching and starting jobs',
@@ -67,7 +74,9 @@ function bootLines(b: VmBoots): string[] {
       v.clockOffset === null
         ? ''
         : `; collector's clock − guest's ${v.clockOffset >= 0 ? '+' : ''}${v.clockOffset} s`;
-    lines.push(`  ${v.lane} (guest ${v.guest}): ${fmtSeconds(v.boot)} s executing → joined${offset}`);
+    lines.push(
+      `  ${v.lane} (guest ${v.guest}): ${fmtSeconds(v.boot)} s executing → joined; ${accelLabel(v.accel)}${offset}`,
+    );
     for (const p of v.parts)
       lines.push(
         `    ${`${p.from} → ${p.to}`.padEnd(28)} ${fmtSeconds(p.seconds).padStart(6)} s  ${bootMeaning(p.to)}`,

@@ -5,7 +5,7 @@
 import type { DoneEarlier } from './attempts.js';
 import { fmtSeconds, isoSeconds } from './render-text.js';
 import type { Lane, LatencyReport, Outcome, PhaseName, Segment, TimestampName, VmBoot } from './types.js';
-import { bootMeaning } from './vm-boot.js';
+import { accelLabel, accelShort, bootMeaning } from './vm-boot.js';
 
 export interface Rect {
   x: number;
@@ -172,17 +172,18 @@ export function timelineView(r: LatencyReport, earlier = new Map<string, DoneEar
   // One row per lane.
   r.lanes.forEach((l, i) => {
     const y = lanesY + i * (LANE_H + LANE_GAP);
+    const boot = l.kind === 'vm' ? r.boot?.vms.find((b) => b.lane === l.name) : undefined;
+    const accel = boot ? accelShort(boot.accel) : undefined;
     texts.push({
       x: LEFT - 10,
       y: y + LANE_H / 2 + 4,
-      text: laneTitle(l),
+      text: `${laneTitle(l)}${accel ? ` · ${accel}` : ''}`,
       cls: `lane-label ${l.kind}`,
       anchor: 'end',
     });
     rules.push({ x1: LEFT, y1: y + LANE_H / 2, x2: WIDTH - RIGHT, y2: y + LANE_H / 2, cls: 'lane-rule' });
     for (const g of l.segments) rects.push(segmentRect(g, l, y, x, r.asOf ?? tEnd, rel));
-    const boot = r.boot?.vms.find((b) => b.lane === l.name);
-    if (l.kind === 'vm' && boot) rects.push(...bootRects(boot, y, x));
+    if (boot) rects.push(...bootRects(boot, y, x));
     if (l.end)
       markers.push({
         x: x(l.end.time),
@@ -266,7 +267,7 @@ function bootRects(b: VmBoot, y: number, x: (t: number) => number): Rect[] {
     w: Math.max(x(to) - x(from), 1),
     h: 7,
     cls: `boot ${i % 2 ? 'odd' : 'even'}`,
-    title: `${b.lane} boot: ${p.from} → ${p.to}, ${fmtSeconds(p.seconds)} s — ${bootMeaning(p.to)} (guest ${b.guest})`,
+    title: `${b.lane} boot: ${p.from} → ${p.to}, ${fmtSeconds(p.seconds)} s — ${bootMeaning(p.to)} (guest ${b.guest}${b.accel === null ? '' : `; ${accelLabel(b.accel)}`})`,
   }));
 }
 

@@ -60,6 +60,12 @@ export interface BootMark {
   clock: BootMarkClock;
 }
 
+/**
+ * How a VM ran, as the vmdag guest image advertises it (VmdagAccel): under KVM (its kernel offers kvm-clock),
+ * or in software emulation (QEMU's TCG on the site kit; docs/guest-image.md).
+ */
+export type Accel = 'kvm' | 'emulation';
+
 /** One VM's boot: its marks, the parts between them (seconds, never negative) and their sum executing → joined. */
 export interface VmBoot {
   /** The VM's lane ("VM 0"). */
@@ -71,6 +77,8 @@ export interface VmBoot {
   boot: number | null;
   /** The collector's clock minus the guest's (whole seconds), from the guest's latest ad. */
   clockOffset: number | null;
+  /** How the VM ran (its guest's VmdagAccel); null when the guest's image does not say. */
+  accel: Accel | null;
 }
 
 export interface VmBoots {

@@ -4,10 +4,11 @@
  * and when it first saw each guest (guests-seen.txt) — with the VM jobs' and the first step's events.
  * The guest's own marks (its kernel's start, the phases of vmdag-init) are the vmdag guest image's
  * (VmdagBootEpoch, VmdagBootPhases in its startd ad); any other image gives only HTCondor's: the startd's
- * start (DaemonStartTime) and the gate's sighting.
+ * start (DaemonStartTime) and the gate's sighting. So is whether the VM ran under KVM or emulation
+ * (VmdagAccel).
  */
-import { adNumber, adString, type ClassAd, parseAdsJson } from '../condor/classads.js';
-import type { BootMark, BootMarkClock, VmBoot, VmBoots } from './types.js';
+import { type AdValue, adNumber, adString, type ClassAd, parseAdsJson } from '../condor/classads.js';
+import type { Accel, BootMark, BootMarkClock, VmBoot, VmBoots } from './types.js';
 
 export const GUESTS_FILE = 'logs/guests.json';
 export const GUESTS_SEEN_FILE = 'logs/guests-seen.txt';
@@ -25,6 +26,8 @@ export interface Guest {
   seen?: number;
   /** LastHeardFrom − MyCurrentTime of its latest ad: the collector's clock minus the guest's, whole seconds. */
   clockOffset?: number;
+  /** VmdagAccel: how the VM ran (the vmdag guest image says it; another image does not). */
+  accel?: Accel;
 }
 
 /** One VM job of the run: its lane, when it was queued and when it began executing (epoch ms). */
@@ -56,10 +59,32 @@ export function bootMeaning(to: string): string {
   return BOOT_MEANING[to] ?? `guest phase ${to}`;
 }
 
+/**
+ * An ad's VmdagAccel → how the VM ran: "kvm" or "emulation" as vmdag-init writes them (any case); anything
+ * else, or none (an image without vmdag-init), null.
+ */
+export function accelOf(value: AdValue | undefined): Accel | null {
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return v === 'kvm' || v === 'emulation' ? v : null;
+}
+
+/** What the report says of how a VM ran. */
+export function accelLabel(accel: Accel | null): string {
+  if (accel === 'kvm') return 'KVM';
+  if (accel === 'emulation') return 'software emulation (QEMU TCG)';
+  return 'KVM or emulation: not recorded by this image';
+}
+
+/** The same, short, for the VM's lane on the page (nothing when the image does not say). */
+export function accelShort(accel: Accel | null): string | undefined {
+  return accel === null ? undefined : accel === 'kvm' ? 'KVM' : 'emulated';
+}
+
 /** Where the marks come from and how far they can be trusted: said with every boot shown. */
 export const BOOT_NOTES = [
   "kernel … configured: the vmdag guest image's own record (VmdagBootEpoch, VmdagBootPhases in its startd ad); another image gives queued, executing, startd, joined and step only.",
   "kernel … startd are the guest's clock: the host's, read from the VM's RTC at boot (±1 s); HTCondor's marks are whole seconds. A mark before the one it follows counts as 0 s.",
+  "KVM or emulation: the vmdag guest image's VmdagAccel — KVM when the guest kernel offers the kvm-clock clocksource (Linux has it only under KVM), else software emulation (QEMU's TCG on the site kit; a hypervisor other than KVM would read the same); another image does not say.",
 ];
 export const PAIRING_NOTE =
   'Guests are paired with VM jobs in order of start: a guest does not know its VM job.';
@@ -97,6 +122,8 @@ export function guestsOf(ads: ClassAd[], seen: Map<string, number>, dagmanJobId:
     const now = adNumber(ad, 'MyCurrentTime');
     const heard = adNumber(ad, 'LastHeardFrom');
     const g: Guest = { machine, phases: parseBootPhases(adString(ad, 'VmdagBootPhases') ?? '') };
+    const accel = accelOf(ad.VmdagAccel);
+    if (accel !== null) g.accel = accel;
     const kernel = ms('VmdagBootEpoch');
     const startd = ms('DaemonStartTime');
     const at = seen.get(machine);
@@ -176,7 +203,15 @@ export function vmBoots(vms: VmJob[], guests: Guest[], step: number | undefined)
     const a = parts.findIndex((p) => p.from === 'executing');
     const b = parts.findIndex((p) => p.to === 'joined');
     const boot = a >= 0 && b >= a ? seconds(parts.slice(a, b + 1).reduce((s, p) => s + p.seconds, 0)) : null;
-    out.push({ lane: vm.lane, guest: g.machine, marks, parts, boot, clockOffset: g.clockOffset ?? null });
+    out.push({
+      lane: vm.lane,
+      guest: g.machine,
+      marks,
+      parts,
+      boot,
+      clockOffset: g.clockOffset ?? null,
+      accel: g.accel ?? null,
+    });
   });
   const order = vms.map((v) => v.lane);
   out.sort((a, b) => order.indexOf(a.lane) - order.indexOf(b.lane));

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { computeLatency } from '../../src/report/latency.js';
 import { latencyHtml } from '../../src/report/render-html.js';
+import type { LatencyReport } from '../../src/report/types.js';
+import { accelShort } from '../../src/report/vm-boot.js';
 import { requireOrSkip } from '../lab/lab-context.js';
 import { Chromium, chromiumMissing } from './chromium.js';
 import { decodePng } from './png.js';
@@ -53,8 +55,11 @@ const LAID_OUT = `(() => {
   };
 })()`;
 
-/** The lane labels the run's plan.json calls for, in the page's order: VMs, gate, REAP, steps, STOP. */
-function expectedLabels(name: string): string[] {
+/**
+ * The lane labels the run's plan.json calls for, in the page's order: VMs (with how each ran, when its guest
+ * image said it: "VM 0 · KVM"), gate, REAP, steps, STOP.
+ */
+function expectedLabels(name: string, r: LatencyReport): string[] {
   const plan = JSON.parse(readFileSync(join(RECORDED, name, 'plan.json'), 'utf8')) as {
     vm?: { count: number };
     steps: { name: string }[];
@@ -66,7 +71,10 @@ function expectedLabels(name: string): string[] {
   expect([...steps].sort()).toEqual(plan.steps.map((s) => s.name).sort());
   return [
     'phases',
-    ...Array.from({ length: plan.vm?.count ?? 0 }, (_, i) => `VM ${i}`),
+    ...Array.from({ length: plan.vm?.count ?? 0 }, (_, i) => {
+      const accel = accelShort(r.boot?.vms.find((b) => b.lane === `VM ${i}`)?.accel ?? null);
+      return `VM ${i}${accel ? ` · ${accel}` : ''}`;
+    }),
     ...of('gate', ' (gate)'),
     ...of('reaper', ' (reap)'),
     ...steps,
@@ -117,7 +125,8 @@ requireOrSkip(missing === undefined, missing ?? '').describe('the HTML report in
     it(`${name}: one lane per VM and per node, each painted in the PNG`, async () => {
       const html = join(OUT, `${name}.html`);
       const png = join(OUT, `${name}.png`);
-      writeFileSync(html, latencyHtml(computeLatency(recordedInputs(name))));
+      const report = computeLatency(recordedInputs(name));
+      writeFileSync(html, latencyHtml(report));
       if (!chromium) throw new Error('chromium did not start');
       const page = await chromium.open(html, WIDTH);
       const laid = await page.evaluate<Laid>(LAID_OUT);
@@ -127,7 +136,7 @@ requireOrSkip(missing === undefined, missing ?? '').describe('the HTML report in
 
       // The lanes as Chromium laid them out: the plan's, in order, visible, inside the timeline, one row each.
       const labels = laid.labels.map((l) => l.text);
-      expect(labels).toEqual(expectedLabels(name));
+      expect(labels).toEqual(expectedLabels(name, report));
       const { svg } = laid;
       expect(svg.w).toBeGreaterThan(WIDTH * 0.8);
       for (const l of laid.labels) {

@@ -15,6 +15,7 @@ import { computeLatency } from '../../src/report/latency.js';
 import { latencyHtml } from '../../src/report/render-html.js';
 import { latencyText, phasesOf } from '../../src/report/render-text.js';
 import type { LatencyReport } from '../../src/report/types.js';
+import { accelShort } from '../../src/report/vm-boot.js';
 import { recordedInputs } from './recorded.js';
 
 type El = Record<string, unknown>;
@@ -82,10 +83,18 @@ describe('HTML report of recorded runs', () => {
       const labels = find(dom, 'text')
         .filter((x) => /lane-label/.test(String(x.attrs['@class'])))
         .map((x) => text(x.children));
-      // the DAG's own lanes (gate, reap, stop) say their kind: "GATE (gate)"; VMs and steps their name only
+      // the DAG's own lanes (gate, reap, stop) say their kind: "GATE (gate)"; steps their name only, VMs
+      // their name and, when the guest image said it, how they ran ("VM 0 · KVM")
+      const accel = (lane: string) => accelShort(r.boot?.vms.find((b) => b.lane === lane)?.accel ?? null);
       expect(labels).toEqual([
         'phases',
-        ...r.lanes.map((l) => (l.kind === 'vm' || l.kind === 'compute' ? l.name : `${l.name} (${l.kind})`)),
+        ...r.lanes.map((l) =>
+          l.kind === 'vm'
+            ? `${l.name}${accel(l.name) ? ` · ${accel(l.name)}` : ''}`
+            : l.kind === 'compute'
+              ? l.name
+              : `${l.name} (${l.kind})`,
+        ),
       ]);
       const markers = find(dom, 'use').filter((x) => /^marker /.test(String(x.attrs['@class'])));
       expect(markers).toHaveLength(r.lanes.filter((l) => l.end).length);

@@ -7,7 +7,9 @@
  * and vmdag-init's phases (the guest image's VmdagBootEpoch and VmdagBootPhases), startd, joined, step — in
  * the order of a boot (a guest's own marks strictly; across clocks within 2 s: the guest's clock is the host's
  * by the VM's RTC, ±1 s, HTCondor's marks whole seconds), parts adding up to the VM's boot, itself within a
- * few seconds of vmBoot. The run is removed at its end and no VM or domain of it is left.
+ * few seconds of vmBoot. Each VM also says how it ran (the guest image's VmdagAccel): what the lab's site kit
+ * chose, "emulation" for its tcg (the default), "kvm" for kvm. The run is removed at its end and no VM or
+ * domain of it is left.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,8 @@ import { expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
-import { type BootMarkClock, PHASE_NAMES } from '../../src/report/types.js';
+import { type Accel, type BootMarkClock, PHASE_NAMES } from '../../src/report/types.js';
+import { accelLabel } from '../../src/report/vm-boot.js';
 import { capture } from '../capture-output.js';
 import { guestLeftovers } from '../lab/guests-left.js';
 import { labContext, labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
@@ -39,8 +42,20 @@ interface ReportJson {
       parts: { from: string; to: string; seconds: number }[];
       boot: number | null;
       clockOffset: number | null;
+      accel: Accel | null;
     }[];
   };
+}
+
+/**
+ * How the lab's site kit runs VMs: the `emulation` its libvirt XML script carries (kvm, tcg; auto: the answer
+ * its probe kept), as "kvm" or "emulation"; null when it cannot be read.
+ */
+function labAccel(root: string | undefined): Accel | null {
+  const read = (f: string) => (root && existsSync(join(root, f)) ? readFileSync(join(root, f), 'utf8') : '');
+  let setting = /"emulation":\s*"(\w+)"/.exec(read('usr/libexec/vmdag/vmdag-libvirt-xml'))?.[1];
+  if (setting === 'auto') setting = read('var/lib/vmdag-site/emulation-probe').trim();
+  return setting === 'kvm' ? 'kvm' : setting === 'tcg' ? 'emulation' : null;
 }
 
 const MARKS = [
@@ -167,6 +182,11 @@ requireOrSkip(vmReady, NO_VMS).describe('vmdag report of a real VM run on the la
           own ? prev : prev - 2000,
         );
       }
+      // How the VM ran (VmdagAccel): what the lab's site kit chose.
+      expect(vm?.accel, 'accel null: rebuild the guest image with vmdag lab up').not.toBeNull();
+      const kit = labAccel(lab.root);
+      if (kit !== null) expect(vm?.accel, "the lab's site kit's choice").toBe(kit);
+
       // The guest's clock against the collector's (the host's): ±1 s, plus whole seconds on both sides.
       expect(Math.abs(vm?.clockOffset ?? Number.NaN)).toBeLessThanOrEqual(2);
 
@@ -191,6 +211,7 @@ requireOrSkip(vmReady, NO_VMS).describe('vmdag report of a real VM run on the la
       const text = capture();
       expect(await main(['report', dir], text)).toBe(0);
       expect(text.stdout).toContain(`VM 0 (guest ${vm?.guest}):`);
+      expect(text.stdout).toContain(`executing → joined; ${accelLabel(vm?.accel ?? null)}`);
       const html = join(dir, 'report.html');
       expect(await main(['report', dir, '--html', html], capture())).toBe(0);
       expect(readFileSync(html, 'utf8').match(/<rect class="boot (even|odd)"/g)).toHaveLength(

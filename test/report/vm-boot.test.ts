@@ -7,6 +7,9 @@
  * are objects built here from values in the format vmdag-init writes them (VmdagBootEpoch, VmdagBootPhases)
  * and HTCondor publishes them (DaemonStartTime, MyCurrentTime, LastHeardFrom: epoch seconds), set on the VM
  * job times of the recorded 1-VM run vm-1-defaults. Text that HTCondor printed comes only from recordings.
+ * How a VM ran (VmdagAccel, "kvm" or "emulation") is in no recording yet either: the recordings say it was
+ * not recorded (true: their guests did not advertise it), and the mapping from an ad's value to what the
+ * report says is tested on values given here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,9 @@ import { latencyHtml } from '../../src/report/render-html.js';
 import { latencyText } from '../../src/report/render-text.js';
 import type { LatencyReport } from '../../src/report/types.js';
 import {
+  accelLabel,
+  accelOf,
+  accelShort,
   guestsOf,
   parseBootPhases,
   parseGuestsSeen,
@@ -43,6 +49,25 @@ describe("the guest's boot timeline (VmdagBootPhases, as vmdag-init writes it)",
       { name: 'configured', uptime: 5.16 },
     ]);
     expect(parseBootPhases('')).toEqual([]);
+  });
+});
+
+describe('how a VM ran (VmdagAccel, as vmdag-init writes it): its value → what the report says', () => {
+  it('"kvm" and "emulation" (any case, blanks around) are read; anything else or nothing is not recorded', () => {
+    expect(accelOf('kvm')).toBe('kvm');
+    expect(accelOf('emulation')).toBe('emulation');
+    expect(accelOf(' KVM ')).toBe('kvm');
+    expect(accelOf('Emulation')).toBe('emulation');
+    for (const v of [undefined, null, '', 'tcg', 'hvf', 'kvm-clock', 1, true, { expr: 'kvm' }, ['kvm']])
+      expect(accelOf(v), JSON.stringify(v)).toBeNull();
+  });
+  it('the labels: KVM, software emulation (QEMU TCG), or not recorded by this image; short ones for the lane', () => {
+    expect(accelLabel('kvm')).toBe('KVM');
+    expect(accelLabel('emulation')).toBe('software emulation (QEMU TCG)');
+    expect(accelLabel(null)).toBe('KVM or emulation: not recorded by this image');
+    expect(accelShort('kvm')).toBe('KVM');
+    expect(accelShort('emulation')).toBe('emulated');
+    expect(accelShort(null)).toBeUndefined();
   });
 });
 
@@ -74,6 +99,29 @@ describe('guests from condor_status -json (recorded: fixtures/recorded/guest-ads
   });
   it("another run's guests are not this run's", () => {
     expect(readGuests(text, seen, 41)).toEqual({ guests: [] });
+  });
+  it('guests that do not advertise VmdagAccel: each VM says KVM or emulation was not recorded', () => {
+    const r = readGuests(text, seen, 51);
+    const guests = r && 'guests' in r ? r.guests : [];
+    expect(guests).toHaveLength(2);
+    const boot = vmBoots(
+      [
+        { lane: 'VM 0', executing: 1795979000000 },
+        { lane: 'VM 1', executing: 1795979001000 },
+      ],
+      guests,
+      undefined,
+    );
+    expect(boot.vms.map((v) => v.accel)).toEqual([null, null]);
+    const report: LatencyReport = { ...computeLatency(recordedInputs('vm-1-defaults')), boot };
+    const t = latencyText(report);
+    expect(t).toMatch(
+      /VM 0 \(guest vmdag-10-213-7-\d+\): \d+ s executing → joined; KVM or emulation: not recorded by this image\n/,
+    );
+    expect((latencyJson(report) as { boot: { vms: { accel: unknown }[] } }).boot.vms[0]).toHaveProperty(
+      'accel',
+      null,
+    );
   });
   it('no file: nothing; a file that cannot be read: a problem, not a throw', () => {
     expect(readGuests(undefined, seen, 51)).toBeUndefined();
@@ -118,6 +166,7 @@ describe("each VM's boot, on the recorded run vm-1-defaults with a guest ad buil
   it('the marks in the order of a boot, each with its clock', () => {
     expect(boot.pairing).toBe('one VM');
     expect(b?.guest).toBe('vmdag-10-213-7-130');
+    expect(b?.accel).toBeNull();
     expect(b?.marks.map((m) => `${m.name} ${m.clock}`)).toEqual([
       'queued event log',
       'executing event log',
@@ -203,6 +252,27 @@ describe("each VM's boot in the report's text, JSON and HTML", () => {
     expect(t).toContain("the vmdag guest image's own record");
     expect(t).toContain("the VM's RTC at boot (±1 s)");
   });
+  it("text: how each VM ran, from its guest's VmdagAccel, or that its image did not say", () => {
+    expect(latencyText(r)).toContain(
+      "VM 0 (guest vmdag-10-213-7-130): 18 s executing → joined; KVM or emulation: not recorded by this image; collector's clock − guest's +0 s\n",
+    );
+    const kvm = guestsOf(
+      [guestAd('vmdag-10-213-7-130', 6.42, { VmdagAccel: 'kvm' })],
+      seenAt('vmdag-10-213-7-130', executing + 18_000),
+      41,
+    );
+    expect(latencyText({ ...base, boot: vmBoots([vm], kvm, step) })).toContain(
+      "VM 0 (guest vmdag-10-213-7-130): 18 s executing → joined; KVM; collector's clock − guest's +0 s\n",
+    );
+    const tcg = guestsOf(
+      [guestAd('g', 6.42, { VmdagAccel: 'emulation' })],
+      seenAt('g', executing + 18_000),
+      41,
+    );
+    const text = latencyText({ ...base, boot: vmBoots([vm], tcg, step) });
+    expect(text).toContain('VM 0 (guest g): 18 s executing → joined; software emulation (QEMU TCG);');
+    expect(text).toContain("KVM or emulation: the vmdag guest image's VmdagAccel");
+  });
   it('JSON: marks with ISO times to the millisecond, parts in seconds', () => {
     const j = latencyJson(r) as { boot: { vms: { marks: { name: string; time: string }[] }[] } };
     const kernel = j.boot.vms[0]?.marks.find((m) => m.name === 'kernel');
@@ -225,6 +295,28 @@ describe("each VM's boot in the report's text, JSON and HTML", () => {
     ]);
     expect(html).toContain('<h2>Each VM’s boot</h2>');
     expect(html).toContain('<td>executing → joined</td><td class="num">18</td>');
+    // no VmdagAccel: the lane is labelled by its name only, the strips do not say, the table does
+    expect(html).toMatch(/<text [^>]*class="lane-label vm"[^>]*>VM 0<\/text>/);
+    expect(strips[0]?.[2]).toMatch(/\(guest vmdag-10-213-7-130\)$/);
+    expect(html).toContain('the VM&#x27;s boot; KVM or emulation: not recorded by this image');
+  });
+  it('HTML: how the VM ran, in its lane label, its strips and the table', () => {
+    for (const [value, short, label] of [
+      ['kvm', 'KVM', 'KVM'],
+      ['emulation', 'emulated', 'software emulation (QEMU TCG)'],
+    ] as const) {
+      const gs = guestsOf([guestAd('g', 6.42, { VmdagAccel: value })], seenAt('g', executing + 18_000), 41);
+      const report: LatencyReport = { ...base, boot: vmBoots([vm], gs, step) };
+      expect((latencyJson(report) as { boot: { vms: { accel: unknown }[] } }).boot.vms[0]?.accel).toBe(value);
+      const html = latencyHtml(report);
+      expect(XMLValidator.validate(html)).toBe(true);
+      expect(html).toMatch(new RegExp(`<text [^>]*class="lane-label vm"[^>]*>VM 0 · ${short}</text>`));
+      const titles = [...html.matchAll(/<rect class="boot (?:even|odd)"[^>]*><title>([^<]*)<\/title>/g)];
+      expect(titles.length).toBeGreaterThan(0);
+      for (const m of titles)
+        expect(m[1]).toMatch(new RegExp(`\\(guest g; ${label.replace(/[()]/g, '\\$&')}\\)$`));
+      expect(html).toContain(`the VM&#x27;s boot; ${label}; collector&#x27;s clock − guest&#x27;s: 0 s`);
+    }
   });
 });
 
