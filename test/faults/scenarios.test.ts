@@ -20,6 +20,7 @@ import { afterAll, expect, it } from 'vitest';
 import { runCondor } from '../../src/condor/exec.js';
 import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { BIN, runCli } from './cli-process.js';
+import { asLabRoot } from './lab-runs.js';
 
 const ctx = await labContext();
 const figures: string[] = [];
@@ -193,9 +194,7 @@ requireOrSkip(ctx, NO_LAB).describe('fault scenarios on the lab pool (native wor
       netns: string;
     };
     const restarted = Date.now();
-    execFileSync('ip', ['netns', 'exec', lab.netns, 'chroot', lab.root, 'condor_restart', '-schedd'], {
-      timeout: 60_000,
-    });
+    asLabRoot(lab, ['condor_restart', '-schedd']);
     const s = watched(runDir);
     const seconds = (Date.now() - restarted) / 1000;
     expect(s.state, JSON.stringify(s)).toBe('succeeded');

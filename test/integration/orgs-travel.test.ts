@@ -25,6 +25,7 @@ import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { labStatus } from '../../src/lab/index.js';
 import { resolveLabSettings } from '../../src/lab/options.js';
 import { organisation } from '../../src/lab/organisation.js';
+import { asLabRoot } from '../faults/lab-runs.js';
 import { labContext, NO_LAB, requireOrSkip } from '../lab/lab-context.js';
 import { helloScript, vmdag, workflowDir } from './cli-run.js';
 
@@ -381,17 +382,7 @@ requireOrSkip(ctx, NO_LAB).describe('organisations apart from the user (lab up -
     const root = organisation(resolveLabSettings(), 'org-b').root;
     const conf = path.join(root, 'etc/condor/config.d/95-vmdag-test.conf');
     const reconfig = () => {
-      const r = spawnSync('ip', [
-        'netns',
-        'exec',
-        'vmdag-org-b',
-        'chroot',
-        root,
-        'condor_reconfig',
-        '-daemon',
-        'schedd',
-      ]);
-      expect(r.status, String(r.stderr)).toBe(0);
+      asLabRoot({ netns: 'vmdag-org-b', root }, ['condor_reconfig', '-daemon', 'schedd']);
     };
     const dir = workflowDir({
       'bin/hello.sh': helloScript('hello.out'),

@@ -4,7 +4,6 @@
  * workflow is refused by the guest's START; `condor_rm` takes the domain away and no domain is left.
  * Runs when the lab is up with the site kit installed (slots advertise VmdagSiteKit and HasVM).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { expect, it } from 'vitest';
 import { type CondorContext, runCondor } from '../../src/condor/exec.js';
 import { ensureGuestImage } from '../../src/lab/guest/ensure-guest-image.js';
 import { labCondorContext, labStatus } from '../../src/lab/index.js';
+import { asLabRoot } from '../faults/lab-runs.js';
 import { guestLeftovers } from '../lab/guests-left.js';
 import { labRunsVms, NO_VMS, requireOrSkip } from '../lab/lab-context.js';
 
@@ -142,7 +142,11 @@ requireOrSkip(ready, NO_VMS).describe('a VM job of the lab boots a guest that jo
       // which then keeps the VM until the job lease runs out).
       const st = await labStatus();
       for (const d of st.domains.filter((x) => x.endsWith(`_${vmCluster}.0`))) {
-        spawnSync('ip', ['netns', 'exec', st.netns ?? '', 'chroot', st.root ?? '', 'virsh', 'destroy', d]);
+        try {
+          asLabRoot(st, ['virsh', 'destroy', d]);
+        } catch {
+          // already gone
+        }
       }
     }
   });
