@@ -366,7 +366,7 @@ function table(runs, configs, kit) {
     console.log(
       `"native" is this machine (CPU "${host.model ?? '?'}"), itself a virtual machine (its CPU flags say hypervisor).`,
     );
-  if (kvm === false)
+  if (kvm === false && configs.some((c) => c.vms > 0))
     console.log(
       "NOT COMPARABLE: the VMs ran under software emulation, so their % of native measures QEMU's emulation of " +
         "every instruction, not a hypervisor's overhead; the paper's 92.5 % and 42.6 % (Xen on real hardware) " +
