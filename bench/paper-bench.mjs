@@ -231,7 +231,10 @@ function runOnce(dir, cfg, i) {
       w = vmdag(['status', '--watch', '--interval', '5', '--json', out]);
     r.state = json(w, 'status --watch').state;
     r.loadAfter = load();
-    r.report = json(vmdag(['report', out, '--json']), 'report');
+    const rep = json(vmdag(['report', out, '--json']), 'report');
+    // A failed report prints {ok: false, error} on stdout: no lanes, no times.
+    r.report = Array.isArray(rep.lanes) ? rep : undefined;
+    if (!r.report) console.log(`vmdag report ${out}: ${rep.error ?? 'no report'}`);
     const hpl = keyValues(readText(join(out, 'outputs', 'hpccoutf.txt')));
     const tflops = Number(hpl.HPL_Tflops);
     // hpcc prints HPL_Tflops=-1 when HPL did not run.
