@@ -175,7 +175,8 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         [
           'sh',
           '-c',
-          `cat > /tmp/vmdag-offline.ad && condor_update_machine_ad -name '${addr}' /tmp/vmdag-offline.ad`,
+          // A file of its own, removed whatever happens (the lab's /tmp is the host's).
+          `f=$(mktemp) && trap 'rm -f "$f"' EXIT && cat > "$f" && condor_update_machine_ad -name '${addr}' "$f"`,
         ],
         'HasVM = False\nVMOfflineReason = "VMGAHP_ERR_INTERNAL (vmdag test: the starter\'s update, sent by hand)"\n',
       );
