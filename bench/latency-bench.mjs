@@ -31,14 +31,11 @@
 // Environment: BENCH_REPEAT (3: runs of each workflow per column), BENCH_COMPUTE_SECONDS (20),
 // BENCH_STATUS_NODES (1000), BENCH_SKIP_VM=1 / BENCH_SKIP_STATUS=1 to run one half only (the status half
 // runs on the lab as it is; the VM half needs root).
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fmt, json, load, median, runningLab, spread, vmdagWith } from './lab-bench.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'vmdag.js');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const COMPUTE_S = Number(process.env.BENCH_COMPUTE_SECONDS ?? 20);
 const STATUS_NODES = Number(process.env.BENCH_STATUS_NODES ?? 1000);
@@ -50,39 +47,11 @@ const TARGET_STATUS_S = 1;
 /** The columns choose the DAG (--defaults) and the pool's tuning: the caller's environment does not. */
 const ENV = { ...process.env, VMDAG_DEFAULTS: undefined, VMDAG_LAB_TUNING: undefined };
 
-function vmdag(args, cwd = ROOT) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: ENV,
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds };
-}
-
-function json(r, what) {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`${what}: exit ${r.code}: ${r.stderr || r.stdout}`);
-  }
-}
-
-const load = () => loadavg()[0].toFixed(2);
-const fmt = (x, d = 0) => (x === null || x === undefined ? '-' : Number(x).toFixed(d));
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
+const vmdag = vmdagWith(ENV);
 
 function labOrExit() {
-  const s = vmdag(['lab', 'status', '--json']);
-  const lab = s.code === 0 ? json(s, 'lab status') : undefined;
-  if (!lab?.running) {
+  const lab = runningLab(vmdag);
+  if (!lab) {
     process.stderr.write('bench:latency needs the lab pool: run `vmdag lab up` first (root, Debian)\n');
     process.exit(3);
   }
@@ -188,14 +157,6 @@ const ROWS = [
   ['wrapUp', (r) => r.report.phases.wrapUp],
   ['total', (r) => r.report.phases.total],
 ];
-
-/** `median (min–max)` of the numbers among `xs`. */
-function spread(xs, d = 0) {
-  const v = xs.filter((x) => typeof x === 'number');
-  if (v.length === 0) return '-';
-  const m = fmt(median(v), d);
-  return v.length === 1 ? m : `${m} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})`;
-}
 
 function summary(runs, vms) {
   const of = (key) => runs.filter((r) => r.col === key && r.vms === vms && r.state === 'succeeded');

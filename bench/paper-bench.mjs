@@ -27,14 +27,11 @@
 // Environment: BENCH_HPL_N (2000: the problem size), BENCH_REPEAT (1: runs of each configuration; the
 // table shows medians and min–max), BENCH_CONFIGS (native,native-tcp,1vm,1vm-tcp,2vm: which ones, in that order),
 // BENCH_KEEP=1 (keep the workflow folder and run directories).
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fmt, json, load, median, ROOT, runningLab, spread, vmdagWith } from './lab-bench.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'vmdag.js');
 const EXAMPLE = join(ROOT, 'examples', 'hpl-paper');
 const HPL_N = Number(process.env.BENCH_HPL_N ?? 2000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
@@ -91,36 +88,7 @@ const CONFIGS = [
   },
 ];
 
-function vmdag(args, cwd = ROOT) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds };
-}
-
-function json(r, what) {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`${what}: exit ${r.code}: ${r.stderr || r.stdout}`);
-  }
-}
-
-const load = () => loadavg()[0].toFixed(2);
-const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : Number(x).toFixed(d));
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
-/** `median (min–max)` of the numbers among `xs`. */
-function spread(xs, d = 0) {
-  const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x));
-  if (v.length === 0) return '-';
-  const m = fmt(median(v), d);
-  return v.length === 1 ? m : `${m} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})`;
-}
+const vmdag = vmdagWith(process.env);
 const readText = (f) => {
   try {
     return readFileSync(f, 'utf8');
@@ -146,9 +114,8 @@ function fail(message) {
 }
 
 function labOrExit(configs) {
-  const s = vmdag(['lab', 'status', '--json']);
-  const lab = s.code === 0 ? json(s, 'lab status') : undefined;
-  if (!lab?.running) fail('needs the lab pool: run `vmdag lab up` first (root, Debian)');
+  const lab = runningLab(vmdag);
+  if (!lab) fail('needs the lab pool: run `vmdag lab up` first (root, Debian)');
   if (process.getuid?.() !== 0) fail("run it as root: the lab's HTCondor commands run in its namespace");
   const rebuild = 'built before hpcc was added: `vmdag lab down && vmdag lab up` rebuilds it';
   if (lab.root && configs.some((c) => c.vms === 0) && !existsSync(join(lab.root, 'usr/bin/hpcc')))
