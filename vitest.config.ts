@@ -47,6 +47,8 @@ export default defineConfig({
     // Files in a random order (vitest prints the seed; `--sequence.seed N` repeats it), so that a test that
     // leans on another file's leftovers fails here rather than on a fresh clone.
     sequence: { shuffle: { files: true, tests: false } },
+    // The run's own TMPDIR, removed at its end (test/run-tmpdir.ts).
+    globalSetup: ['test/run-tmpdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 600_000,
     reporters: ['default'],

@@ -4,7 +4,7 @@
 // VMDAG_CONDOR_PREFIX set to the lab's prefix. Installs Debian's chromium for the HTML report's test if missing.
 // With CI=true a lab that cannot come up fails the suite; elsewhere the lab tests are skipped with a note.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,20 +76,9 @@ env.VMDAG_LAB_TESTS = '1';
 // repeated with VMDAG_TEST_SEED=N npm test.
 const seed = process.env.VMDAG_TEST_SEED || String(Date.now() % 1_000_000_000);
 say(`test files in a shuffled order, seed ${seed} (repeat it: VMDAG_TEST_SEED=${seed} npm test)`);
-// The run's own temporary folder (tests make hundreds of run directories): under /tmp, which the lab's root
-// shares, open to the lab's user as /tmp is, and removed at the end so that nothing is left behind.
-const tmp = mkdtempSync(path.join('/tmp', 'vmdag-test-run-'));
-chmodSync(tmp, 0o1777);
-env.TMPDIR = tmp;
+// The run's own temporary folder is vitest's globalSetup (test/run-tmpdir.ts): it prints and removes it.
 const t0 = Date.now();
 const args = ['vitest', 'run', '--sequence.seed', seed, ...process.argv.slice(2)];
 const r = spawnSync('npx', args, { stdio: 'inherit', env, cwd: repo });
 say(`vitest: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-try {
-  const entries = readdirSync(tmp).length;
-  rmSync(tmp, { recursive: true, force: true });
-  say(`temporary folder ${tmp}: ${entries} entries, removed`);
-} catch (e) {
-  say(`temporary folder ${tmp}: not removed (${e.message})`);
-}
 process.exit(r.status ?? 1);
