@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vmdag = path.join(repo, 'bin/vmdag.js');
 const keep = process.argv.includes('--keep');
+// Anything else goes to vitest: `npm run test:compat -- --keep test/faults/scenarios.test.ts`.
+const vitestArgs = process.argv.slice(2).filter((a) => a !== '--keep');
 const say = (line) => process.stderr.write(`compat: ${line}\n`);
 const timed = (what, argv, opts = {}) => {
   const t0 = Date.now();
@@ -35,7 +37,9 @@ const env = {
   VMDAG_CONDOR_PREFIX: st.prefix.join(' '),
   VMDAG_LAB_HTCONDOR: '23',
 };
-const status = timed('vitest --project lab', ['npx', 'vitest', 'run', '--project', 'lab'], { env });
+const status = timed('vitest --project lab', ['npx', 'vitest', 'run', '--project', 'lab', ...vitestArgs], {
+  env,
+});
 if (!keep) {
   timed('lab down', [node, vmdag, 'lab', 'down']);
   timed('lab up (HTCondor 25)', [node, vmdag, 'lab', 'up'], {

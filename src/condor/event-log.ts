@@ -94,10 +94,10 @@ export function jobId(e: Pick<JobEvent, 'cluster' | 'proc'>): string {
   return `${e.cluster}.${e.proc}`;
 }
 
-/** `DAG Node: NAME` in a submit event's body. */
+/** The node a submit event names: `DAG Node: NAME` (HTCondor 23) or `[ DAGNodeName = "NAME"; … ]` (25). */
 export function dagNodeName(e: JobEvent): string | undefined {
   for (const l of e.body) {
-    const m = /^DAG Node: (.+)$/.exec(l);
+    const m = /^DAG Node: (.+)$/.exec(l) ?? /DAGNodeName = "([^"]+)"/.exec(l);
     if (m) return m[1];
   }
   return undefined;

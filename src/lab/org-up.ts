@@ -44,8 +44,11 @@ const TOKEN_LIFETIME_S = 7 * 24 * 3600;
 const masterName = (o: Organisation) => `${o.name}/condor_master`;
 
 /** Run a command inside the organisation (its namespace and root), as root. */
+/** A command as root inside the organisation: its namespace and root. */
+const orgPrefix = (o: Organisation) => ['ip', 'netns', 'exec', o.netns, 'chroot', o.root];
+
 function inOrg(o: Organisation, argv: readonly string[], opts: { allowFailure?: boolean } = {}) {
-  return sys(['ip', 'netns', 'exec', o.netns, 'chroot', o.root, ...argv], opts);
+  return sys([...orgPrefix(o), ...argv], opts);
 }
 
 /**
@@ -231,11 +234,13 @@ export async function ensureOrg(
   ];
   writeLabState(s.dir, now);
   const schedd = await timed(log, `${o.name} pool ready`, () =>
+    // Asked by its own root on its own machine (FS authentication), as its administrator would: the lab's
+    // user holds no token of it yet, and HTCondor 23's configuration requires authentication even to read.
     waitForPool(state, {
-      pool: orgCollector(o),
       schedd: orgScheddName(o),
       slots: o.slots,
       logs: path.join(o.root, 'var/log/condor'),
+      prefix: orgPrefix(o),
     }),
   );
   await issueToken(s, o);

@@ -7,14 +7,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Wait until the collector at `pool` lists `schedd` and at least `slots` slots naming its dedicated
- * scheduler (through the lab's lab-exec wrapper, like every condor command of vmdag).
+ * scheduler (through the lab's lab-exec wrapper, like every condor command of vmdag, unless `prefix` says
+ * where else to ask from).
  */
 export async function waitForPool(
   state: LabState,
-  where: { pool?: string; schedd?: string; slots: number; logs: string },
+  where: { pool?: string; schedd?: string; slots: number; logs: string; prefix?: string[] },
   timeoutMs = 120_000,
 ): Promise<string> {
-  const ctx = { prefix: [state.wrapper, '--'] };
+  const ctx = { prefix: where.prefix ?? [state.wrapper, '--'] };
   const p = where.pool ? ['-pool', where.pool] : [];
   const deadline = Date.now() + timeoutMs;
   let last = '';

@@ -165,6 +165,14 @@ MAX_CLAIM_ALIVES_MISSED = 3
 # Everybody may query; tools inside the lab show every user's jobs.
 CONDOR_Q_ONLY_MY_JOBS = False
 CONDOR_Q_DASH_BATCH_IS_DEFAULT = False
+# A client reads a pool it holds no token of (its queries are open: ALLOW_READ = *, READ authentication
+# optional) and authenticates where the server asks it to, as with HTCondor 25's defaults. 23.9's minicondor
+# requires authentication, integrity and encryption of every connection the client makes (SEC_DEFAULT_* =
+# REQUIRED): reading another organisation's collector then failed, and a refused token read as an
+# unreachable site.
+SEC_CLIENT_AUTHENTICATION = OPTIONAL
+SEC_CLIENT_INTEGRITY = OPTIONAL
+SEC_CLIENT_ENCRYPTION = OPTIONAL
 `;
 }
 

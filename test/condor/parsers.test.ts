@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adNumber, adString, parseAdsJson, parseAdsXml } from '../../src/condor/classads.js';
-import { EventCode, executeHost, parseEventLog, termination } from '../../src/condor/event-log.js';
+import {
+  dagNodeName,
+  EventCode,
+  executeHost,
+  parseEventLog,
+  termination,
+} from '../../src/condor/event-log.js';
 
 const rec = (c: string, f: string) => readFileSync(join('fixtures/recorded', c, f), 'utf8');
 
@@ -57,6 +63,13 @@ describe('job event log', () => {
   it('finds the execute host and the return value', () => {
     expect(executeHost(events[1] as never)).toMatch(/^<10\.213\.7\.1:9618/);
     expect(termination(events[3] as never)).toEqual({ normal: true, value: 0 });
+  });
+  it('names each node job\'s DAG node from its submit event (HTCondor 25\'s `[ DAGNodeName = "…"; … ]`)', () => {
+    const text = rec('dag-mixed', 'dag-mixed.dag.nodes.log');
+    const submits = parseEventLog(text).filter((e) => e.code === EventCode.submit);
+    const raw = [...text.matchAll(/^000 [^\n]*\n[^\n]*DAGNodeName = "([^"]+)"/gm)].map((m) => m[1]);
+    expect(submits.length).toBeGreaterThan(0);
+    expect(submits.map((e) => dagNodeName(e))).toEqual(raw);
   });
   it('leaves out a trailing event that is not finished yet', () => {
     const text = rec('vanilla-job', 'job.log');

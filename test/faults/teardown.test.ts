@@ -194,8 +194,13 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
       await runningJob(runDir, 'compute', 480_000);
       const before = status(runDir);
       // (e) DAGMan's process: the scheduler-universe job's pid on this host (the lab shares the pid space).
+      // HTCondor 23's schedd runs it as a copy named condor_scheduniv_exec.CLUSTER.PROC, 25's as itself.
       const pidOf = () =>
-        execFileSync('pgrep', ['-f', `condor_dagman .*-Dag td-dagman.dag`], { encoding: 'utf8' })
+        execFileSync(
+          'pgrep',
+          ['-f', String.raw`(condor_dagman|condor_scheduniv_exec\.[0-9.]+) .*-Dag td-dagman\.dag`],
+          { encoding: 'utf8' },
+        )
           .trim()
           .split('\n')
           .filter(Boolean);

@@ -1,8 +1,8 @@
 /**
  * The report's timestamps of a VM run worked out again straight from the raw event logs, with regexes of
  * their own (not the parser under test): the headers `CODE (CLUSTER.PROC.SUB) DATE TIME` of `<dag>.dagman.log`
- * and `<dag>.nodes.log`, each node job's cluster named by the `DAGNodeName = "…"` line under its submit
- * event. The lab writes local time without a zone, and its zone is UTC.
+ * and `<dag>.nodes.log`, each node job's cluster named by the line under its submit event (HTCondor 25:
+ * `[ DAGNodeName = "…"; … ]`, 23: `DAG Node: …`). The lab writes local time without a zone, and its zone is UTC.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,8 +48,8 @@ export function rawVmStamps(dir: string, dagFile: string): RawStamps {
   const nodes = headers(readFileSync(join(dir, `${dagFile}.nodes.log`), 'utf8'));
   const nodeOf = new Map<number, string>();
   for (const h of nodes) {
-    const m = /DAGNodeName = "([^"]+)"/.exec(h.next);
-    if (h.code === 0 && m) nodeOf.set(h.cluster, m[1] ?? '');
+    const m = /DAGNodeName = "([^"]+)"|^\s*DAG Node: (\S+)/.exec(h.next);
+    if (h.code === 0 && m) nodeOf.set(h.cluster, m[1] ?? m[2] ?? '');
   }
   const of = (pred: (node: string) => boolean, codes: number[]) =>
     nodes.filter((h) => pred(nodeOf.get(h.cluster) ?? '') && codes.includes(h.code)).map((h) => h.time);
