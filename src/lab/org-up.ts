@@ -43,10 +43,10 @@ const TOKEN_LIFETIME_S = 7 * 24 * 3600;
 
 const masterName = (o: Organisation) => `${o.name}/condor_master`;
 
-/** Run a command inside the organisation (its namespace and root), as root. */
-/** A command as root inside the organisation: its namespace and root. */
+/** The prefix of a command run as root inside the organisation: its namespace and root. */
 const orgPrefix = (o: Organisation) => ['ip', 'netns', 'exec', o.netns, 'chroot', o.root];
 
+/** Run a command inside the organisation (its namespace and root), as root. */
 function inOrg(o: Organisation, argv: readonly string[], opts: { allowFailure?: boolean } = {}) {
   return sys([...orgPrefix(o), ...argv], opts);
 }
@@ -237,6 +237,7 @@ export async function ensureOrg(
     // Asked by its own root on its own machine (FS authentication), as its administrator would: the lab's
     // user holds no token of it yet, and HTCondor 23's configuration requires authentication even to read.
     waitForPool(state, {
+      name: `${o.name} (collector ${orgCollector(o)})`,
       schedd: orgScheddName(o),
       slots: o.slots,
       logs: path.join(o.root, 'var/log/condor'),

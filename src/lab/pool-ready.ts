@@ -6,28 +6,28 @@ import { LabError } from './sys.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wait until the collector at `pool` lists `schedd` and at least `slots` slots naming its dedicated
- * scheduler (through the lab's lab-exec wrapper, like every condor command of vmdag, unless `prefix` says
- * where else to ask from).
+ * Wait until the pool's collector lists `schedd` and at least `slots` slots naming its dedicated scheduler,
+ * asked through the lab's lab-exec wrapper (like every condor command of vmdag), or through `prefix` from
+ * inside another root (an organisation's, whose own configuration names its collector). `name` is for the
+ * error message.
  */
 export async function waitForPool(
   state: LabState,
-  where: { pool?: string; schedd?: string; slots: number; logs: string; prefix?: string[] },
+  where: { name?: string; schedd?: string; slots: number; logs: string; prefix?: string[] },
   timeoutMs = 120_000,
 ): Promise<string> {
   const ctx = { prefix: where.prefix ?? [state.wrapper, '--'] };
-  const p = where.pool ? ['-pool', where.pool] : [];
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const schedd = await runCondor(ctx, 'condor_status', [...p, '-schedd', '-af', 'Name'], {
+    const schedd = await runCondor(ctx, 'condor_status', ['-schedd', '-af', 'Name'], {
       allowFailure: true,
       cwd: '/',
     });
     const slots = await runCondor(
       ctx,
       'condor_status',
-      [...p, '-const', '!isUndefined(DedicatedScheduler)', '-af', 'Name', 'DedicatedScheduler'],
+      ['-const', '!isUndefined(DedicatedScheduler)', '-af', 'Name', 'DedicatedScheduler'],
       { allowFailure: true, cwd: '/' },
     );
     const names = schedd.stdout.trim().split('\n').filter(Boolean);
@@ -39,6 +39,6 @@ export async function waitForPool(
     await sleep(500);
   }
   throw new LabError(
-    `the pool${where.pool ? ` ${where.pool}` : ''} did not come up within ${timeoutMs / 1000} s (${last}); logs: ${where.logs}`,
+    `the pool${where.name ? ` ${where.name}` : ''} did not come up within ${timeoutMs / 1000} s (${last}); logs: ${where.logs}`,
   );
 }
