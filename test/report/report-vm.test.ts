@@ -187,8 +187,14 @@ requireOrSkip(vmReady, NO_VMS).describe('vmdag report of a real VM run on the la
       const kit = labAccel(lab.root);
       if (kit !== null) expect(vm?.accel, "the lab's site kit's choice").toBe(kit);
 
-      // The guest's clock against the collector's (the host's): ±1 s, plus whole seconds on both sides.
-      expect(Math.abs(vm?.clockOffset ?? Number.NaN)).toBeLessThanOrEqual(2);
+      // The guest's clock against the collector's (the host's). The guest reads the RTC's whole seconds at
+      // boot, so it is behind the host by less than 1 s, never ahead; LastHeardFrom is taken when the update
+      // arrives, after MyCurrentTime was stamped in the guest, so the figure also holds the update's transit
+      // (0–2 s seen on an idle lab, 3 s in CI stop 25 with the host loaded). Hence at least -1 (whole
+      // seconds on both sides) and a loose upper bound: what it catches is a guest on another clock (an RTC
+      // in local time, a guest that never read it), which is minutes or hours off.
+      expect(vm?.clockOffset ?? Number.NaN).toBeGreaterThanOrEqual(-1);
+      expect(vm?.clockOffset ?? Number.NaN).toBeLessThanOrEqual(10);
 
       // The parts: one per pair of marks, never negative, adding up to the VM boot (executing → joined).
       const bootParts = vm?.parts ?? [];
