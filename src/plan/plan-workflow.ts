@@ -280,8 +280,9 @@ function dagFiles(name: string) {
  * The DAG's nodes and edges (and files), from each step's name and `after`. Tuned (`latency`): the first
  * steps do not wait for GATE — they are queued with the VMs and start the moment the guests match them (GATE
  * fails the DAG after its timeout through ABORT-DAG-ON), and the SERVICE node REAP removes the VMs as soon
- * as the last steps ended. `defaults`: GATE is the parent of the first steps and only the FINAL node
- * removes the VMs.
+ * as the last steps ended; REAP also watches every run's steps, with VMs or not, for one left "running" on
+ * a slot that is gone or no longer claimed (vmdag-reap.sh). `defaults`: GATE is the parent of the first
+ * steps, only the FINAL node removes the VMs, and no REAP.
  */
 function planDag(name: string, steps: readonly PlannedStep[], withVms: boolean, tuning: Tuning): PlannedDag {
   const nodes: DagNode[] = [];
@@ -289,8 +290,8 @@ function planDag(name: string, steps: readonly PlannedStep[], withVms: boolean, 
   if (withVms) {
     nodes.push({ name: VMS_NODE, kind: 'service', submitFile: 'vms.sub' });
     nodes.push({ name: GATE_NODE, kind: 'gate', submitFile: 'gate.sub' });
-    if (tuning === 'latency') nodes.push({ name: REAP_NODE, kind: 'reaper', submitFile: 'reap.sub' });
   }
+  if (tuning === 'latency') nodes.push({ name: REAP_NODE, kind: 'reaper', submitFile: 'reap.sub' });
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i] as PlannedStep;
     const node = stepNodeName(s.name);

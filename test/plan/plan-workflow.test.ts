@@ -27,7 +27,9 @@ describe('planWorkflow: packing ranks into VMs', () => {
     const plan = planWorkflow(wf);
     expect(plan.mode).toBe('native');
     expect(plan.steps[0]).toMatchObject({ machineCount: 3, requestCpus: 1, ranksPerNode: 1 });
-    expect(plan.dag.nodes.map((n) => n.name)).toEqual(['compute']);
+    // Tuned (the default): the SERVICE node REAP watches the step; HTCondor's defaults: the step alone.
+    expect(plan.dag.nodes.map((n) => n.name)).toEqual(['REAP', 'compute']);
+    expect(planWorkflow(wf, { tuning: 'defaults' }).dag.nodes.map((n) => n.name)).toEqual(['compute']);
     expect(plan.dag.edges).toEqual([]);
   });
 });

@@ -95,13 +95,17 @@ describe('renderRunDir', () => {
     }
   });
 
-  it('native: no VMS, GATE or STOP, no VM requirements, and never a VM guest', () => {
+  it('native: no VMS, GATE or STOP, no VM requirements, and never a VM guest; REAP watches the steps', () => {
     const wf = makeWorkflow();
     delete wf.vm;
     const f = files(wf);
     expect(f.has('vms.sub')).toBe(false);
     const dag = f.get('wf.dag')?.content ?? '';
-    expect(dag).not.toMatch(/SERVICE|GATE|FINAL/);
+    expect(dag).not.toMatch(/SERVICE VMS|GATE|FINAL/);
+    // The one SERVICE node: REAP, which removes a step left running on a slot no longer claimed.
+    expect(dag.match(/^SERVICE .*$/gm)).toEqual(['SERVICE REAP reap.sub']);
+    expect(f.has('vmdag-reap.sh')).toBe(true);
+    expect(f.get('vmdag-reap.steps')?.content).toMatch(/^compute$/m);
     expect(f.get('compute.sub')?.content).not.toContain('VmWorkflowId');
     expect(f.get('compute.sub')?.content).toContain('\nrequirements = (TARGET.VmGuest =!= true)\n');
   });
