@@ -1,5 +1,5 @@
 /** What vmdag records about a submitted run (`run.json` in the run directory) and what status derives. */
-/** `reap`: the SERVICE node REAP that removes the VMs as soon as the last steps ended (tuned output). */
+/** `reap`: the SERVICE node REAP of tuned output: removes the VMs once the last steps ended, removes stranded steps. */
 export type NodeKind = 'vms' | 'gate' | 'compute' | 'stop' | 'reap';
 
 export interface RunNodeInfo {

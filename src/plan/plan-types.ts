@@ -133,7 +133,7 @@ export interface PlannedStep {
 
 export interface DagNode {
   name: string;
-  /** `reaper`: the SERVICE node REAP that removes the VMs as soon as the last steps ended (tuned output). */
+  /** `reaper`: the SERVICE node REAP (tuned output): removes the VMs once the last steps ended, and stranded steps. */
   kind: 'service' | 'gate' | 'compute' | 'final' | 'reaper';
   submitFile: string;
 }

@@ -34,7 +34,7 @@ export interface Segment {
   end: number | null;
 }
 
-/** `reap`: the SERVICE node REAP of tuned runs, which removes the VMs when the last steps end. */
+/** `reap`: the SERVICE node REAP of tuned runs, which removes the VMs when the last steps end and stranded steps. */
 export type LaneKind = 'vm' | 'gate' | 'reap' | 'compute' | 'stop';
 
 /** One VM (a proc of the SERVICE node's cluster) or one DAG node (every attempt of it, in order). */
