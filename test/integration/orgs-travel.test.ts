@@ -223,17 +223,19 @@ requireOrSkip(ctx, NO_LAB).describe('organisations apart from the user (lab up -
       expect(existsSync(path.join(runDir, f)), f).toBe(true);
     // The jobs ran at org-b, in the spool folder of the DAGMan job (not in this directory).
     const id = record.dagmanJobId as number;
-    // Its one node (the parallel job) is in org-b's history, run in the DAGMan job's spool folder; the DAGMan
-    // job itself stays in org-b's queue, completed, until the schedd's next clean-up after the fetch.
+    // Its nodes (the parallel job and the SERVICE node REAP, local universe) are in org-b's history, run in
+    // the DAGMan job's spool folder; the DAGMan job itself stays in org-b's queue, completed, until the
+    // schedd's next clean-up after the fetch.
     let ads = await historyOf(byName('org-b'), `DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'JobUniverse']);
-    for (let i = 0; i < 30 && ads.length < 1; i++) {
+    for (let i = 0; i < 30 && ads.length < 2; i++) {
       await sleep(1000);
       ads = await historyOf(byName('org-b'), `DAGManJobId == ${id}`, ['ClusterId', 'Iwd', 'JobUniverse']);
     }
-    expect(ads.map((ad) => ad.JobUniverse)).toEqual([11]);
-    expect(String(ads[0]?.Iwd)).toMatch(
-      new RegExp(`^/var/spool/condor/${id}/0/cluster${id}\\.proc0\\.subproc0$`),
-    );
+    expect(ads.map((ad) => Number(ad.JobUniverse)).sort()).toEqual([11, 12]);
+    for (const ad of ads)
+      expect(String(ad.Iwd)).toMatch(
+        new RegExp(`^/var/spool/condor/${id}/0/cluster${id}\\.proc0\\.subproc0$`),
+      );
     const report = await vmdag(['report', '--json', runDir]);
     expect(report.code, report.stderr).toBe(0);
     // By an id that names the site: org-b's job id (cluster ids repeat from pool to pool).
