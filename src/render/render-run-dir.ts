@@ -179,11 +179,11 @@ function isTuned(plan: Plan): boolean {
 }
 
 /**
- * A tuned run has the SERVICE node REAP: it removes the VMs once the last steps ended (a run with VMs) and
- * removes a step left "running" on a slot that is gone or no longer claimed (every run).
+ * The plan has the SERVICE node REAP (planDag gives it to every tuned run): it removes the VMs once the last
+ * steps ended (a run with VMs) and removes a step left "running" on a slot that is gone or no longer claimed.
  */
 function hasReap(plan: Plan): boolean {
-  return isTuned(plan);
+  return plan.dag.nodes.some((n) => n.kind === 'reaper');
 }
 
 /** The file naming the last steps for vmdag-reap.sh. */

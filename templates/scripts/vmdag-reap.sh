@@ -89,11 +89,11 @@ while :; do
       }
       exit 0
     }' "$steps" "$jobstate" "$nodes"; then
-    if [ -n "$(condor_q -const "$vms" -af ClusterId 2>/dev/null)" ]; then
-      condor_rm -const "$vms" >/dev/null 2>&1 || true
+    # condor_rm fails when no job matches: a native run (no VM job), or VMs already gone.
+    if condor_rm -const "$vms" >/dev/null 2>&1; then
       echo "vmdag-reap: the last step ended; removed the VM jobs of DAG $id after $(( $(date +%s) - start )) s"
     else
-      echo "vmdag-reap: the last step ended after $(( $(date +%s) - start )) s; no VM job to remove"
+      echo "vmdag-reap: the last step ended after $(( $(date +%s) - start )) s; no VM job removed"
     fi
     exit 0
   fi
