@@ -3,7 +3,8 @@
 // default 25 — the lab is brought down and up again with `--htcondor 23`, vitest's lab project runs against
 // it, and the lab is put back as `vmdag lab up` makes it (HTCondor 25) at the end unless --keep is given.
 // Prints the HTCondor version, vitest's own summary and how long each part took; exits with vitest's status.
-// The known difference is 23.9.6's schedd crash with two parallel jobs queued at once (docs/lab.md).
+// The known difference is 23.9.6's schedd crash with two parallel jobs queued at once (docs/lab.md); the tests
+// that restart the schedd during a VM step do it with -fast before HTCondor 25.10.1 (docs/lab.md, HTCONDOR-3499).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -51,6 +51,16 @@ const image = () => lab?.guestImage as string;
 /** As root inside the lab (the lab's user may not restart daemons). */
 const asRoot = (argv: string[]) => asLabRoot(lab ?? {}, argv);
 
+/** Whether HTCondor version `v` ("23.9.6") is at least `min`. */
+function versionAtLeast(v: string, min: number[]): boolean {
+  const parts = v.split('.').map(Number);
+  for (const [i, m] of min.entries()) {
+    const p = parts[i] ?? 0;
+    if (p !== m) return p > m;
+  }
+  return true;
+}
+
 function spawnCli(args: string[], cwd: string): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'ignore' });
 }
@@ -224,11 +234,16 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
         /Running in RECOVERY mode/.test(dagmanOut()) ? true : undefined,
       );
 
-      // (f) the schedd restarted while the step runs on the VM.
+      // (f) the schedd restarted while the step runs on the VM. Before HTCondor 25.10.1 a graceful shutdown
+      // never signals a parallel job's shadow once the dedicated scheduler has dropped the job's claim records
+      // (it does so first, even when the guest refuses its RELEASE_CLAIM): the old schedd then waits for the
+      // step to end, or SHUTDOWN_GRACEFUL_TIMEOUT (30 min). Fixed by HTCONDOR-3499's commit e0be9f253a; on
+      // older ones the restart is `-fast` (shadows killed, the job's lease kept), as docs/lab.md advises.
+      const graceful = versionAtLeast(lab?.htcondorVersion ?? '', [25, 10, 1]);
       const startOf = () => asRoot(['condor_status', '-schedd', '-af', 'DaemonStartTime']).trim();
       const startBefore = startOf();
       const restarted = Date.now();
-      asRoot(['condor_restart', '-schedd']);
+      asRoot(['condor_restart', ...(graceful ? [] : ['-fast']), '-schedd']);
       await waitFor('a new schedd', 120_000, () => {
         try {
           const now = startOf();
@@ -237,7 +252,9 @@ requireOrSkip(ready, `${NO_VMS}; or lab status names no root or netns`).describe
           return undefined;
         }
       });
-      figures.push(`(f) schedd restarted: DaemonStartTime ${startBefore} → ${startOf()}`);
+      figures.push(
+        `(f) schedd restarted (${graceful ? 'graceful' : '-fast: HTCondor < 25.10.1'}): DaemonStartTime ${startBefore} → ${startOf()}`,
+      );
       // The new schedd's shadow takes the step up again on the VM's starter, within the job lease: it renews
       // the step's lease (a parallel job's reconnect writes no event to the user log, nor NumJobReconnects).
       const stepJob = before.nodes.find((n) => n.name === 'compute')?.jobId ?? '';
